@@ -1,0 +1,154 @@
+"""Accounts: creating users, signing in and out, sessions that expire, passwords."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import current_app, session
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
+
+from lms import audit
+from lms.auth.models import ROLES, SEXES, Site, User, UserRole
+from lms.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from lms.base import LMSError
+from lms.extensions import db
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(LMSError):
+    """A user could not be created or changed; the message says why."""
+
+
+def normalise_number(value: str | None) -> str | None:
+    """Service and academy numbers are stored upper-case, without surrounding spaces."""
+    value = (value or "").strip().upper()
+    return value or None
+
+
+def next_academy_number(year: int) -> str:
+    """A new academy number such as ACA-2026-00042."""
+    prefix = f"ACA-{year}-"
+    count = db.session.scalar(select(func.count()).select_from(User).where(
+        User.academy_number.like(prefix + "%"))) or 0
+    while True:
+        count += 1
+        candidate = f"{prefix}{count:05d}"
+        if not db.session.scalar(select(User.id).where(User.academy_number == candidate)):
+            return candidate
+
+
+def create_user(*, first_name: str, last_name: str, sex: str, password: str,
+                roles: tuple[str, ...] | list[str] = ("trainee",), service_number: str | None = None,
+                academy_number: str | None = None, rank: str = "", unit: str = "",
+                site: Site | None = None, phone: str = "", locale: str | None = None,
+                actor=None, commit: bool = True) -> User:
+    """Create a user; raise AccountError with a readable message if something is wrong."""
+    sex = (sex or "").strip().upper()[:1]
+    if sex not in SEXES:
+        raise AccountError(_("Sex must be F or M."))
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise AccountError(_("Unknown role: %(roles)s. Roles are %(known)s.",
+                             roles=", ".join(sorted(unknown)) or "-", known=", ".join(ROLES)))
+    if not first_name.strip() or not last_name.strip():
+        raise AccountError(_("First and last name are required."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    service_number = normalise_number(service_number)
+    if service_number and User.by_login(service_number):
+        raise AccountError(_("Service number %(n)s is already used.", n=service_number))
+    academy_number = normalise_number(academy_number) or next_academy_number(time.gmtime().tm_year)
+    if User.by_login(academy_number):
+        raise AccountError(_("Academy number %(n)s is already used.", n=academy_number))
+    user = User(first_name=first_name.strip(), last_name=last_name.strip(), sex=sex,
+                service_number=service_number, academy_number=academy_number,
+                rank=rank.strip(), unit=unit.strip(), phone=phone.strip(), site=site,
+                locale=locale, password_hash=hash_password(password),
+                role_rows=[UserRole(role=r) for r in dict.fromkeys(roles)])
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", user, after={"login": user.login_id,
+                                                     "roles": sorted(user.roles)})
+    if commit:
+        db.session.commit()
+    return user
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """Return the active user matching login and password, or None."""
+    user = User.by_login(login or "")
+    if user is None:
+        verify_password(DUMMY_HASH, password or "")
+        return None
+    if not user.active or not verify_password(user.password_hash, password or ""):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def start_session(user: User) -> None:
+    """Sign the user in with a fresh session (no fixation, no remember-me)."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=False)
+    session["last_seen"] = int(time.time())
+    session["csrf_nonce"] = secrets.token_hex(8)
+    audit.record(user, "auth.login", user)
+    db.session.commit()
+
+
+def end_session(user: User | None = None) -> None:
+    """Sign out and invalidate every copy of the session cookie."""
+    if user is not None:
+        user.session_version += 1
+        audit.record(user, "auth.logout", user)
+        db.session.commit()
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
+def session_expired(sess) -> bool:
+    """True if the signed-in session has been idle too long (shared lab computers)."""
+    now = int(time.time())
+    idle = current_app.config["LMS_SESSION_IDLE_MINUTES"] * 60
+    last = sess.get("last_seen", 0)
+    if now - last > idle:
+        return True
+    if now - last > 30:  # avoid rewriting the cookie on every request
+        sess["last_seen"] = now
+    return False
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a user's own password; every other session ends."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_("The current password is wrong."))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("The new password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    audit.record(user, "auth.password_change", user)
+    db.session.commit()
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: "<id>:<session version>"; a stale version signs out."""
+    try:
+        uid, version = (int(part) for part in user_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user

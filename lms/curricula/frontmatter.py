@@ -1,0 +1,41 @@
+"""Split a Markdown file into its YAML front matter and body, with line numbers."""
+
+from __future__ import annotations
+
+import yaml
+
+from lms.curricula.problems import Problems
+
+
+def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, str, int]:
+    """Return (front matter, body, line number of the body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.error(path, 1, "the file must start with a front matter block between '---' lines")
+        return {}, text, 1
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            break
+    else:
+        problems.error(path, 1, "the front matter opened with '---' is never closed")
+        return {}, "", len(lines)
+    raw = "\n".join(lines[1:end])
+    try:
+        data = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problems.error(path, line, f"bad front matter: {getattr(exc, 'problem', exc)}")
+        data = {}
+    if not isinstance(data, dict):
+        problems.error(path, 2, "bad front matter: expected 'key: value' lines")
+        data = {}
+    return data, "\n".join(lines[end + 1:]), end + 2
+
+
+def line_of(text: str, needle: str, default: int = 1) -> int:
+    """Line number (1-based) of the first line containing `needle`."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if needle in line:
+            return number
+    return default

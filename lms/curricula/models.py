@@ -1,0 +1,46 @@
+"""Programmes and their immutable published curriculum versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.base import GlobalIdMixin, utcnow
+from lms.extensions import db
+
+
+class Programme(GlobalIdMixin, db.Model):
+    """A course of study, e.g. community policing; its content lives in its versions."""
+
+    __tablename__ = "lms_programmes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: title}, from the latest
+    versions: Mapped[list[CurriculumVersion]] = relationship(
+        back_populates="programme", order_by="CurriculumVersion.published_at")
+
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or next(iter(self.title.values()), self.code)
+
+
+class CurriculumVersion(GlobalIdMixin, db.Model):
+    """One published snapshot of a programme: sources, parsed structure and rendered HTML."""
+
+    __tablename__ = "lms_curriculum_versions"
+    __table_args__ = (UniqueConstraint("programme_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("lms_programmes.id"), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    sources: Mapped[dict] = mapped_column(JSON)    # {relative path: text}
+    structure: Mapped[dict] = mapped_column(JSON)  # parsed programme, HTML rendered
+
+    programme: Mapped[Programme] = relationship(back_populates="versions")
+
+    @property
+    def label(self) -> str:
+        return f"{self.version} ({self.content_hash[:10]})"

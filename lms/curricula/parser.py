@@ -1,0 +1,370 @@
+"""Load a programme folder (manifest, lessons, assessments) and list every problem in it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import yaml
+
+from lms.curricula.frontmatter import line_of, split_front_matter
+from lms.curricula.problems import CurriculumInvalid, Problems
+from lms.curricula.quizfile import parse_practical_body, parse_quiz_body, parse_settings
+from lms.curricula.render import render_markdown
+
+SUPPORTED_LANGUAGES = ("fr", "en")
+MAX_FILE_BYTES = 1_000_000
+EVALUATIONS = "evaluations"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def read_sources(folder: Path) -> dict[str, bytes]:
+    """Every manifest and Markdown file of a programme folder, by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix in (".md", ".yaml", ".yml")}
+
+
+def content_hash(sources: dict[str, bytes]) -> str:
+    """SHA-256 over the relative paths and bytes of all sources, in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(sources):
+        digest.update(path.encode() + b"\0" + sources[path] + b"\0")
+    return digest.hexdigest()
+
+
+def load_programme(folder: str | Path) -> dict:
+    """Parse a programme folder; raise CurriculumInvalid listing every error found."""
+    structure, problems = check_programme(folder)
+    if problems.errors:
+        raise CurriculumInvalid(problems.items)
+    return structure
+
+
+def check_programme(folder: str | Path) -> tuple[dict | None, Problems]:
+    """Parse a programme folder, returning its structure and all problems (never raising)."""
+    folder = Path(folder)
+    problems = Problems()
+    name = folder.name
+    if not folder.is_dir():
+        problems.error(name, 1, "no such folder")
+        return None, problems
+    raw = read_sources(folder)
+    texts: dict[str, str] = {}
+    for rel, data in raw.items():
+        shown = f"{name}/{rel}"
+        if len(data) > MAX_FILE_BYTES:
+            problems.error(shown, 1, f"file too large ({len(data)} bytes; at most "
+                                     f"{MAX_FILE_BYTES})")
+            continue
+        try:
+            texts[rel] = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            problems.error(shown, line, "not UTF-8 text: save the file as UTF-8")
+    if "manifest.yaml" not in texts:
+        problems.error(f"{name}/manifest.yaml", 1, "missing manifest.yaml")
+        return None, problems
+    return _Loader(name, texts, problems).load(), problems
+
+
+class _Loader:
+    def __init__(self, name: str, texts: dict[str, str], problems: Problems):
+        self.name, self.texts, self.problems = name, texts, problems
+        self.manifest_path = f"{name}/manifest.yaml"
+        self.items: dict[str, str] = {}  # "module/item" -> kind, for links
+        self.links: list[tuple[str, int, str, str]] = []  # (path, line, module, href)
+
+    def load(self) -> dict | None:
+        manifest = self._manifest()
+        if manifest is None:
+            return None
+        languages = manifest["languages"]
+        structure = {
+            "id": manifest["id"], "version": manifest["version"], "languages": languages,
+            "title": manifest["title"], "description": manifest["description"],
+            "pre_test": manifest.get("pre_test"), "post_test": manifest.get("post_test"),
+            "certificate": manifest.get("certificate") or {},
+            "modules": [], "lessons": {}, "assessments": {},
+        }
+        self._register_items(manifest)
+        for module in manifest["modules"]:
+            self._module(module, languages, structure)
+        for key in ("pre_test", "post_test"):
+            if structure[key]:
+                self._evaluation(structure[key], key, languages, structure)
+        self._check_pair(structure)
+        self._check_certificate(structure)
+        self._check_links()
+        self._unused_files(structure)
+        return structure
+
+    # manifest -----------------------------------------------------------------------------
+    def _manifest(self) -> dict | None:
+        text, path, p = self.texts["manifest.yaml"], self.manifest_path, self.problems
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            p.error(path, mark.line + 1 if mark else 1, f"bad YAML: {getattr(exc, 'problem', exc)}")
+            return None
+        if not isinstance(data, dict):
+            p.error(path, 1, "the manifest must be a set of 'key: value' lines")
+            return None
+        ok = True
+        for key in ("id", "version", "languages", "title", "modules"):
+            if key not in data:
+                p.error(path, 1, f"the manifest has no '{key}'")
+                ok = False
+        if not ok:
+            return None
+        data["id"], data["version"] = str(data["id"]), str(data["version"])
+        if not _ID.match(data["id"]):
+            p.error(path, line_of(text, "id:"), "id: use lowercase letters, digits and dashes")
+        if data["id"] != self.name:
+            p.warning(path, line_of(text, "id:"), f"id '{data['id']}' differs from the folder "
+                                                  f"name '{self.name}'")
+        languages = data["languages"]
+        if not isinstance(languages, list) or not languages:
+            p.error(path, line_of(text, "languages:"), "languages must be a list, e.g. [fr, en]")
+            return None
+        for lang in languages:
+            if lang not in SUPPORTED_LANGUAGES:
+                p.error(path, line_of(text, "languages:"), f"unsupported language '{lang}'; "
+                        f"supported: {', '.join(SUPPORTED_LANGUAGES)}")
+        data["languages"] = [lg for lg in languages if lg in SUPPORTED_LANGUAGES] or ["fr"]
+        data["title"] = self._translated(data.get("title"), "title", data["languages"], text)
+        data["description"] = self._translated(data.get("description") or {}, "description",
+                                               data["languages"], text, required=False)
+        if not isinstance(data["modules"], list) or not data["modules"]:
+            p.error(path, line_of(text, "modules:"), "modules must be a non-empty list")
+            return None
+        return data
+
+    def _translated(self, value, key, languages, text, required=True) -> dict:
+        if isinstance(value, str):
+            return {lang: value for lang in languages}
+        if not isinstance(value, dict):
+            if required:
+                self.problems.error(self.manifest_path, line_of(text, f"{key}:"),
+                                    f"{key} must give a text per language")
+            return {}
+        for lang in languages:
+            if required and not value.get(lang):
+                self.problems.warning(self.manifest_path, line_of(text, f"{key}:"),
+                                      f"{key} has no '{lang}' text")
+        return {str(k): str(v) for k, v in value.items()}
+
+    def _register_items(self, manifest) -> None:
+        """Know every item id before rendering, so links to later modules resolve."""
+        for module in manifest["modules"]:
+            if isinstance(module, dict) and "id" in module:
+                for key in ("lessons", "assessments"):
+                    ids = module.get(key) or []
+                    for item in ids if isinstance(ids, list) else []:
+                        self.items.setdefault(f"{module['id']}/{item}", key[:-1])
+        for key in ("pre_test", "post_test"):
+            if manifest.get(key):
+                self.items[f"{EVALUATIONS}/{manifest[key]}"] = "assessment"
+
+    # modules and items -----------------------------------------------------------------------
+    def _module(self, module, languages, structure) -> None:
+        text, p = self.texts["manifest.yaml"], self.problems
+        if not isinstance(module, dict) or "id" not in module:
+            p.error(self.manifest_path, line_of(text, "modules:"), "each module needs an 'id'")
+            return
+        mid = str(module["id"])
+        line = line_of(text, f"id: {mid}", line_of(text, "modules:"))
+        if any(m["id"] == mid for m in structure["modules"]) or mid == EVALUATIONS:
+            p.error(self.manifest_path, line, f"duplicate module id '{mid}'")
+            return
+        if not _ID.match(mid):
+            p.error(self.manifest_path, line, f"module id '{mid}': use lowercase letters, "
+                                              "digits and dashes")
+        if not any(k.startswith(f"modules/{mid}/") for k in self.texts):
+            p.error(self.manifest_path, line, f"unknown module '{mid}': no folder modules/{mid}/")
+        entry = {"id": mid, "title": self._translated(module.get("title"), "title", languages,
+                                                      text), "items": []}
+        structure["modules"].append(entry)
+        listed, seen = [], set()
+        for kind, key in (("lesson", "lessons"), ("assessment", "assessments")):
+            ids = module.get(key) or []
+            if not isinstance(ids, list):
+                p.error(self.manifest_path, line, f"module '{mid}': {key} must be a list")
+                continue
+            for item in map(str, ids):
+                if item in seen:
+                    p.error(self.manifest_path, line_of(text, item, line),
+                            f"duplicate id '{item}' in module '{mid}'")
+                    continue
+                seen.add(item)
+                listed.append((kind, item))
+        for kind, item in listed:
+            item_key = f"{mid}/{item}"
+            if kind == "lesson":
+                found = self._lesson(mid, item, languages, structure)
+            else:
+                found = self._assessment(f"modules/{mid}", item_key, languages, structure)
+                kind = found.get("kind", "quiz") if found else "quiz"
+            if found is not None:
+                entry["items"].append({"id": item, "key": item_key, "kind": kind})
+
+    def _files_for(self, base: str, item: str, languages) -> dict[str, str]:
+        found = {lang: f"{base}/{item}.{lang}.md" for lang in languages
+                 if f"{base}/{item}.{lang}.md" in self.texts}
+        line = line_of(self.texts["manifest.yaml"], item)
+        if not found:
+            self.problems.error(self.manifest_path, line, f"'{item}' is listed but no file "
+                                f"{base}/{item}.<{'|'.join(languages)}>.md exists")
+        for lang in languages:
+            if lang not in found and found:
+                self.problems.warning(f"{self.name}/{base}/{item}.{lang}.md", 1,
+                                      f"missing '{lang}' translation; the other language "
+                                      "will be shown")
+        return found
+
+    def _lesson(self, mid, item, languages, structure):
+        files = self._files_for(f"modules/{mid}", item, languages)
+        if not files:
+            return None
+        lesson = {}
+        for lang, rel in files.items():
+            path = f"{self.name}/{rel}"
+            meta, body, first = split_front_matter(self.texts[rel], path, self.problems)
+            if not str(meta.get("title", "")).strip():
+                self.problems.error(path, 2, "the front matter needs a title")
+            lesson[lang] = {"title": str(meta.get("title", item)),
+                            "duration": meta.get("duration"),
+                            "html": render_markdown(body, self._resolver(path, first, mid))}
+        structure["lessons"][f"{mid}/{item}"] = lesson
+        return lesson
+
+    def _assessment(self, base, item_key, languages, structure):
+        item = item_key.split("/", 1)[1]
+        module = item_key.split("/", 1)[0]
+        files = self._files_for(base, item, languages)
+        if not files:
+            return None
+        result, kinds = {}, set()
+        for lang, rel in files.items():
+            path = f"{self.name}/{rel}"
+            meta, body, first = split_front_matter(self.texts[rel], path, self.problems)
+            settings = parse_settings(meta, path, self.problems)
+            kinds.add(settings["kind"])
+            resolve = self._resolver(path, first, module)
+            if settings["kind"] == "practical":
+                intro, criteria = parse_practical_body(body, first, path, self.problems, resolve)
+                parsed = {"criteria": criteria,
+                          "max_points": sum(c["max_points"] for c in criteria)}
+            else:
+                intro, questions = parse_quiz_body(body, first, path, self.problems, resolve)
+                parsed = {"questions": questions,
+                          "max_points": sum(q["points"] for q in questions)}
+            result[lang] = {"title": str(meta.get("title", item)), "settings": settings,
+                            "intro_html": intro, **parsed}
+        if len(kinds) > 1:
+            self.problems.error(self.manifest_path, line_of(self.texts["manifest.yaml"], item),
+                                f"'{item}' has a different kind in each language")
+        self._check_translations(item, files, result)
+        kind = next(iter(result.values()))["settings"]["kind"]
+        structure["assessments"][item_key] = result
+        return {"kind": kind}
+
+    def _evaluation(self, item, key, languages, structure):
+        item_key = f"{EVALUATIONS}/{item}"
+        found = self._assessment(EVALUATIONS, item_key, languages, structure)
+        if found and found["kind"] != key:
+            self.problems.error(f"{self.name}/{EVALUATIONS}/{item}.{languages[0]}.md", 2,
+                                f"the {key.replace('_', '-')} must have 'kind: {key}'")
+
+    # consistency ------------------------------------------------------------------------------
+    def _check_translations(self, item, files, result) -> None:
+        langs = list(result)
+        first = result[langs[0]]
+        for lang in langs[1:]:
+            other, path = result[lang], f"{self.name}/{files[lang]}"
+            a = [_signature(q) for q in first.get("questions", [])]
+            b = [_signature(q) for q in other.get("questions", [])]
+            if a != b:
+                self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
+                                    f"'{langs[0]}': questions must have the same ids, types, "
+                                    "points and correct choices in the same order")
+            ca = [(c["id"], [lv["points"] for lv in c["levels"]]) for c in first.get("criteria", [])]
+            cb = [(c["id"], [lv["points"] for lv in c["levels"]]) for c in other.get("criteria", [])]
+            if ca != cb:
+                self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
+                                    f"'{langs[0]}': criteria and levels must be the same")
+
+    def _check_pair(self, structure) -> None:
+        pre, post = structure["pre_test"], structure["post_test"]
+        if not (pre and post):
+            return
+        a = structure["assessments"].get(f"{EVALUATIONS}/{pre}")
+        b = structure["assessments"].get(f"{EVALUATIONS}/{post}")
+        if a and b:
+            ids_a = [q["id"] for q in next(iter(a.values())).get("questions", [])]
+            ids_b = [q["id"] for q in next(iter(b.values())).get("questions", [])]
+            if sorted(ids_a) != sorted(ids_b):
+                self.problems.error(f"{self.name}/{EVALUATIONS}/{post}.{next(iter(b))}.md", 1,
+                                    "the post-test must have the same question ids as the "
+                                    "pre-test")
+
+    def _check_certificate(self, structure) -> None:
+        rules = structure["certificate"]
+        text = self.texts["manifest.yaml"]
+        if not isinstance(rules, dict):
+            self.problems.error(self.manifest_path, line_of(text, "certificate:"),
+                                "certificate must be a set of rules")
+            structure["certificate"] = {}
+            return
+        modules = rules.get("modules_passed", "all")
+        if modules != "all":
+            known = {m["id"] for m in structure["modules"]}
+            for mid in modules if isinstance(modules, list) else [modules]:
+                if mid not in known:
+                    self.problems.error(self.manifest_path, line_of(text, "modules_passed"),
+                                        f"unknown module '{mid}' in certificate rules")
+        rate = rules.get("attendance_min", 0)
+        if not isinstance(rate, int | float) or not 0 <= rate <= 100:
+            self.problems.error(self.manifest_path, line_of(text, "attendance_min"),
+                                "attendance_min is a percentage between 0 and 100")
+
+    def _resolver(self, path, first_line, module):
+        def resolve(href: str, line: int) -> str | None:
+            target = href.split("#", 1)[0]
+            self.links.append((path, first_line + line, module, target))
+            key = self._link_key(module, target)
+            return f"../{key}" if key else None
+        return resolve
+
+    def _link_key(self, module, target) -> str | None:
+        if "/" in target:
+            return target if target in self.items else None
+        if f"{module}/{target}" in self.items:
+            return f"{module}/{target}"
+        matches = [k for k in self.items if k.split("/", 1)[1] == target]
+        return matches[0] if len(matches) == 1 else None
+
+    def _check_links(self) -> None:
+        for path, line, module, target in self.links:
+            if self._link_key(module, target) is None:
+                self.problems.error(path, line, f"broken link '{target}': no lesson or "
+                                                "assessment has that id")
+
+    def _unused_files(self, structure) -> None:
+        used = {"manifest.yaml"}
+        for key in self.items:
+            for lang in SUPPORTED_LANGUAGES:
+                base = key if key.startswith(f"{EVALUATIONS}/") else f"modules/{key}"
+                used.add(f"{base}.{lang}.md")
+        for rel in self.texts:
+            if rel not in used and rel.endswith(".md") and "/" in rel \
+                    and rel.split("/")[0] in ("modules", EVALUATIONS):
+                self.problems.warning(f"{self.name}/{rel}", 1, "file not listed in the manifest")
+
+
+def _signature(question: dict) -> tuple:
+    return (question["id"], question["type"], question["points"],
+            tuple(c["correct"] for c in question.get("choices", [])),
+            question.get("answer"), question.get("tolerance"))

@@ -1,0 +1,246 @@
+"""Parse the body of a quiz or practical assessment file (see curricula/README.md)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from lms.curricula.problems import Problems
+from lms.curricula.render import render_markdown
+
+QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "essay")
+QUESTION_KEYS = {"type", "points", "match", "answer", "tolerance", "tags", "feedback"}
+KINDS = ("quiz", "pre_test", "post_test", "practical")
+FEEDBACK = ("immediate", "after_close", "never")
+GRADING = ("best", "last")
+
+_QUESTION = re.compile(r"^##\s+(?:Question)\s+([A-Za-z0-9_-]+)\s*$")
+_CRITERION = re.compile(r"^##\s+(?:Criterion|Critère|Critere)\s+([A-Za-z0-9_-]+)\s*$")
+_ATTR = re.compile(r"^([a-z_]+):\s*(.*?)\s*$")
+_CHOICE = re.compile(r"^[-*]\s+\[([ xX])\]\s+(.+?)\s*$")
+_LEVEL = re.compile(r"^[-*]\s+(\d+(?:[.,]\d+)?)\s*:\s*(.+?)\s*$")
+_FEEDBACK = re.compile(r"^\s+>\s?(.*)$")
+
+Resolver = Callable[[str, int], str | None]
+
+
+def _number(value, path, line, problems, what, minimum=0.0):
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        problems.error(path, line, f"{what} must be a number, not '{value}'")
+        return None
+    if number < minimum:
+        problems.error(path, line, f"{what} must be at least {minimum:g}")
+        return None
+    return number
+
+
+def parse_settings(meta: dict, path: str, problems: Problems) -> dict:
+    """Validate a quiz's front matter and return its settings with defaults."""
+    kind = meta.get("kind", "quiz")
+    if kind not in KINDS:
+        problems.error(path, 2, f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+        kind = "quiz"
+    if not str(meta.get("title", "")).strip():
+        problems.error(path, 2, "the front matter needs a title")
+    settings = {
+        "kind": kind,
+        "pass_mark": 50.0,
+        "max_attempts": None,
+        "time_limit": None,
+        "shuffle_questions": False,
+        "shuffle_choices": False,
+        "feedback": "never" if kind == "pre_test" else "immediate",
+        "grading": "best",
+    }
+    if "pass_mark" in meta:
+        mark = _number(meta["pass_mark"], path, 2, problems, "pass_mark")
+        if mark is not None and mark > 100:
+            problems.error(path, 2, "pass_mark is a percentage: at most 100")
+        elif mark is not None:
+            settings["pass_mark"] = mark
+    for key in ("max_attempts", "time_limit"):
+        if meta.get(key) is not None:
+            if not isinstance(meta[key], int) or isinstance(meta[key], bool) or meta[key] < 1:
+                problems.error(path, 2, f"{key} must be a whole number of at least 1")
+            else:
+                settings[key] = meta[key]
+    for key in ("shuffle_questions", "shuffle_choices"):
+        if key in meta:
+            if not isinstance(meta[key], bool):
+                problems.error(path, 2, f"{key} must be true or false")
+            else:
+                settings[key] = meta[key]
+    for key, allowed in (("feedback", FEEDBACK), ("grading", GRADING)):
+        if key in meta:
+            if meta[key] not in allowed:
+                problems.error(path, 2, f"{key} must be one of {', '.join(allowed)}")
+            else:
+                settings[key] = meta[key]
+    return settings
+
+
+def parse_quiz_body(body: str, first_line: int, path: str, problems: Problems,
+                    resolve: Resolver) -> tuple[str, list[dict]]:
+    """Return (intro HTML, questions) from a quiz body."""
+    intro, blocks = _blocks(body, first_line, _QUESTION, path, problems, "## Question <id>")
+    questions, seen = [], {}
+    for qid, line, lines in blocks:
+        if qid in seen:
+            problems.error(path, line, f"duplicate question id '{qid}' (first at line {seen[qid]})")
+            continue
+        seen[qid] = line
+        question = _parse_question(qid, line, lines, path, problems, resolve)
+        if question:
+            questions.append(question)
+    if not blocks:
+        problems.error(path, first_line, "the quiz has no question ('## Question <id>')")
+    return render_markdown(intro, resolve), questions
+
+
+def parse_practical_body(body: str, first_line: int, path: str, problems: Problems,
+                         resolve: Resolver) -> tuple[str, list[dict]]:
+    """Return (description HTML, rubric criteria) from a practical assessment body."""
+    intro, blocks = _blocks(body, first_line, _CRITERION, path, problems, "## Criterion <id>")
+    criteria, seen = [], set()
+    for cid, line, lines in blocks:
+        if cid in seen:
+            problems.error(path, line, f"duplicate criterion id '{cid}'")
+            continue
+        seen.add(cid)
+        text, levels = [], []
+        for number, raw in lines:
+            match = _LEVEL.match(raw)
+            if match:
+                points = _number(match.group(1), path, number, problems, "level points")
+                if points is not None:
+                    levels.append({"points": points,
+                                   "html": render_markdown(match.group(2), inline=True)})
+            elif raw.strip():
+                text.append(raw)
+        if len(levels) < 2:
+            problems.error(path, line, f"criterion '{cid}' needs at least two levels "
+                                       "('- <points>: <description>')")
+            continue
+        criteria.append({"id": cid, "html": render_markdown("\n".join(text), resolve),
+                         "levels": levels, "max_points": max(lv["points"] for lv in levels)})
+    if not blocks:
+        problems.error(path, first_line, "the practical assessment has no criterion "
+                                         "('## Criterion <id>')")
+    return render_markdown(intro, resolve), criteria
+
+
+def _blocks(body, first_line, heading, path, problems, expected):
+    """Split a body into an intro and (id, line, [(line, text)]) blocks at `heading`."""
+    intro, blocks = [], []
+    for offset, raw in enumerate(body.split("\n")):
+        number = first_line + offset
+        match = heading.match(raw)
+        if match:
+            blocks.append((match.group(1), number, []))
+        elif raw.startswith("## ") or raw.startswith("##\t"):
+            problems.error(path, number, f"bad heading '{raw.strip()}': expected '{expected}'")
+            blocks.append((None, number, []))
+        elif blocks:
+            blocks[-1][2].append((number, raw))
+        else:
+            intro.append(raw)
+    return "\n".join(intro), [b for b in blocks if b[0] is not None]
+
+
+def _parse_question(qid, line, lines, path, problems, resolve):
+    attrs, stem, choices, index = {}, [], [], 0
+    while index < len(lines) and _ATTR.match(lines[index][1]):
+        number, raw = lines[index]
+        key, value = _ATTR.match(raw).groups()
+        if key not in QUESTION_KEYS:
+            problems.error(path, number, f"unknown question key '{key}'")
+        attrs[key] = (value, number)
+        index += 1
+    for number, raw in lines[index:]:
+        choice = _CHOICE.match(raw)
+        feedback = _FEEDBACK.match(raw)
+        if choice:
+            choices.append({"correct": choice.group(1) != " ", "text": choice.group(2),
+                            "feedback": [], "line": number})
+        elif choices and feedback:
+            choices[-1]["feedback"].append(feedback.group(1))
+        elif choices and raw.startswith("  ") and raw.strip():
+            choices[-1]["text"] += " " + raw.strip()
+        elif choices and raw.strip():
+            problems.error(path, number, "text after the choices: put the question text "
+                                         "before the list of choices")
+        elif not choices:
+            stem.append(raw)
+    qtype, type_line = attrs.get("type", (None, line))
+    if qtype is None:
+        problems.error(path, line, f"question '{qid}' has no 'type:' line")
+        return None
+    if qtype not in QUESTION_TYPES:
+        problems.error(path, type_line, f"unknown question type '{qtype}'; use one of "
+                                        f"{', '.join(QUESTION_TYPES)}")
+        return None
+    points = 1.0
+    if "points" in attrs:
+        value, number = attrs["points"]
+        points = _number(value, path, number, problems, "points")
+        if points is None:
+            return None
+        if points <= 0:
+            problems.error(path, number, "points must be more than 0")
+    if not "\n".join(stem).strip():
+        problems.error(path, line, f"question '{qid}' has no text")
+    question = {
+        "id": qid, "type": qtype, "points": points, "line": line,
+        "stem_html": render_markdown("\n".join(stem), resolve),
+        "tags": [t.strip() for t in attrs.get("tags", ("", 0))[0].split(",") if t.strip()],
+        "feedback_html": render_markdown(attrs["feedback"][0], inline=True)
+        if "feedback" in attrs else "",
+    }
+    _check_choices(question, choices, attrs, path, problems)
+    return question
+
+
+def _check_choices(question, choices, attrs, path, problems):
+    qid, qtype, line = question["id"], question["type"], question["line"]
+    correct = sum(c["correct"] for c in choices)
+    if qtype in ("single", "multiple", "truefalse"):
+        question["choices"] = [
+            {"html": render_markdown(c["text"], inline=True), "correct": c["correct"],
+             "feedback_html": render_markdown(" ".join(c["feedback"]), inline=True)}
+            for c in choices]
+        if len(choices) < 2:
+            problems.error(path, line, f"question '{qid}' needs at least two choices")
+        if qtype == "truefalse" and len(choices) != 2:
+            problems.error(path, line, f"true/false question '{qid}' must have exactly two "
+                                       "choices")
+        if correct == 0:
+            problems.error(path, line, f"question '{qid}' has no correct answer: mark one "
+                                       "choice with [x]")
+        elif correct > 1 and qtype != "multiple":
+            second = [c["line"] for c in choices if c["correct"]][1]
+            problems.error(path, second, f"{qtype} question '{qid}' has more than one choice "
+                                         "marked correct")
+    elif qtype == "short":
+        question["accepted"] = [c["text"] for c in choices if c["correct"]]
+        match, number = attrs.get("match", ("loose", line))
+        if match not in ("loose", "exact"):
+            problems.error(path, number, "match must be 'loose' or 'exact'")
+        question["match"] = match
+        if not question["accepted"]:
+            problems.error(path, line, f"short-answer question '{qid}' has no accepted answer "
+                                       "('- [x] answer')")
+    elif qtype == "numeric":
+        if "answer" not in attrs:
+            problems.error(path, line, f"numeric question '{qid}' has no 'answer:' line")
+            return
+        value, number = attrs["answer"]
+        question["answer"] = _number(value, path, number, problems, "answer", float("-inf"))
+        tol, tol_line = attrs.get("tolerance", ("0", number))
+        question["tolerance"] = _number(tol, path, tol_line, problems, "tolerance") or 0.0
+        if choices:
+            problems.error(path, line, f"numeric question '{qid}' takes 'answer:', not choices")
+    elif qtype == "essay" and choices:
+        problems.error(path, line, f"essay question '{qid}' cannot have choices: a trainer "
+                                   "grades it")

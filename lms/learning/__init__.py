@@ -1,0 +1,7 @@
+"""The trainee's learning flow: programmes, lessons, quizzes."""
+
+from flask import Blueprint
+
+bp = Blueprint("learning", __name__)
+
+from lms.learning import views  # noqa: E402,F401

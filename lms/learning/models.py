@@ -1,0 +1,72 @@
+"""Trainee work: lesson progress, quiz attempts and their responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.base import GlobalIdMixin, utcnow
+from lms.curricula.models import CurriculumVersion
+from lms.extensions import db
+from lms.training.models import Enrolment
+
+
+class LessonProgress(GlobalIdMixin, db.Model):
+    """A lesson a trainee has read."""
+
+    __tablename__ = "lms_lesson_progress"
+    __table_args__ = (UniqueConstraint("enrolment_id", "item_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrolments.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(200))  # "module/lesson"
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Attempt(GlobalIdMixin, db.Model):
+    """One sitting of a quiz, on the exact curriculum version and hash it was started on."""
+
+    __tablename__ = "lms_attempts"
+    __table_args__ = (UniqueConstraint("enrolment_id", "item_key", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrolments.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(200))  # "module/quiz"
+    number: Mapped[int] = mapped_column(Integer)
+    curriculum_version_id: Mapped[int] = mapped_column(ForeignKey("lms_curriculum_versions.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | submitted
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    question_order: Mapped[list] = mapped_column(JSON)  # question ids, as shown
+    choice_order: Mapped[dict] = mapped_column(JSON)    # {question id: [choice index, ...]}
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float, default=0)
+    pending_grading: Mapped[int] = mapped_column(Integer, default=0)
+
+    enrolment: Mapped[Enrolment] = relationship()
+    curriculum_version: Mapped[CurriculumVersion] = relationship()
+    responses: Mapped[list[Response]] = relationship(back_populates="attempt",
+                                                     cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class Response(GlobalIdMixin, db.Model):
+    """The answer to one question of an attempt, saved the moment it is given."""
+
+    __tablename__ = "lms_responses"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("lms_attempts.id", ondelete="CASCADE"),
+                                            index=True)
+    question_id: Mapped[str] = mapped_column(String(80))
+    answer: Mapped[dict] = mapped_column(JSON)  # {"choices": [...]} or {"text": "..."}
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    score: Mapped[float | None] = mapped_column(Float)  # None: awaits a trainer
+    max_score: Mapped[float] = mapped_column(Float, default=0)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="responses")

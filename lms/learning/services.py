@@ -1,0 +1,312 @@
+"""The trainee's learning flow: outline and progress, lessons, quiz attempts and results."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.base import LMSError, utcnow
+from lms.extensions import db
+from lms.learning.models import Attempt, LessonProgress, Response
+from lms.learning.scoring import QUESTION_TYPES
+from lms.training.models import Enrolment
+
+
+class AttemptClosed(LMSError):
+    """The attempt is already submitted: answers can no longer change."""
+
+
+class NoAttemptsLeft(LMSError):
+    """The quiz allows no further attempt."""
+
+
+class UnknownItem(LMSError):
+    """No such lesson or assessment in the enrolment's curriculum version."""
+
+
+# Reading the pinned curriculum ----------------------------------------------------------------
+
+def pick_language(variants: dict, lang: str, languages: list[str]) -> tuple[str, bool]:
+    """The language to show: `lang` if available, else the programme's first; (lang, fallback)."""
+    if lang in variants:
+        return lang, False
+    for candidate in languages:
+        if candidate in variants:
+            return candidate, True
+    return next(iter(variants)), True
+
+
+def lesson_for(enrolment: Enrolment, item_key: str, lang: str) -> dict:
+    """A lesson of the enrolment's pinned version, in `lang` or its fallback."""
+    structure = enrolment.curriculum_version.structure
+    variants = structure["lessons"].get(item_key)
+    if variants is None:
+        raise UnknownItem(item_key)
+    shown, fallback = pick_language(variants, lang, structure["languages"])
+    return {**variants[shown], "language": shown, "fallback": fallback, "key": item_key}
+
+
+def assessment_for(structure: dict, item_key: str, lang: str) -> dict:
+    """An assessment of a curriculum structure, in `lang` or its fallback."""
+    variants = structure["assessments"].get(item_key)
+    if variants is None:
+        raise UnknownItem(item_key)
+    shown, fallback = pick_language(variants, lang, structure["languages"])
+    return {**variants[shown], "language": shown, "fallback": fallback, "key": item_key}
+
+
+def ordered_items(structure: dict) -> list[dict]:
+    """Every item in course order: pre-test, module items, post-test."""
+    items = []
+    if structure.get("pre_test"):
+        items.append({"key": f"evaluations/{structure['pre_test']}", "kind": "pre_test",
+                      "module": "evaluations"})
+    for module in structure["modules"]:
+        for item in module["items"]:
+            items.append({**item, "module": module["id"]})
+    if structure.get("post_test"):
+        items.append({"key": f"evaluations/{structure['post_test']}", "kind": "post_test",
+                      "module": "evaluations"})
+    return items
+
+
+def neighbours(structure: dict, item_key: str) -> tuple[str | None, str | None]:
+    """Keys of the items before and after `item_key`, in course order."""
+    keys = [i["key"] for i in ordered_items(structure)]
+    if item_key not in keys:
+        return None, None
+    index = keys.index(item_key)
+    return (keys[index - 1] if index else None,
+            keys[index + 1] if index + 1 < len(keys) else None)
+
+
+@dataclass
+class ItemStatus:
+    """Where a trainee stands on one item."""
+
+    key: str
+    kind: str
+    title: str
+    done: bool = False
+    score: float | None = None
+    max_score: float | None = None
+    passed: bool | None = None
+    open_attempt: bool = False
+    pending: bool = False
+
+
+def outline(enrolment: Enrolment, lang: str) -> tuple[list[dict], int]:
+    """Modules with each item's status, and the percentage of items done."""
+    structure = enrolment.curriculum_version.structure
+    read = set(db.session.scalars(select(LessonProgress.item_key).where(
+        LessonProgress.enrolment_id == enrolment.id)))
+    attempts: dict[str, list[Attempt]] = {}
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.enrolment_id == enrolment.id).order_by(Attempt.number)):
+        attempts.setdefault(attempt.item_key, []).append(attempt)
+    groups: dict[str, dict] = {}
+    done = total = 0
+    for item in ordered_items(structure):
+        status = _item_status(structure, item, lang, read, attempts.get(item["key"], []))
+        total += 1
+        done += status.done
+        group = item["kind"] if item["module"] == "evaluations" else item["module"]
+        if group not in groups:
+            groups[group] = {"id": group, "items": [], "title": _group_title(structure, group, lang)}
+        groups[group]["items"].append(status)
+    percent = round(100 * done / total) if total else 0
+    return list(groups.values()), percent
+
+
+def _group_title(structure: dict, group: str, lang: str) -> str:
+    if group == "pre_test":
+        return _("Before the course: pre-test")
+    if group == "post_test":
+        return _("End of the course: post-test")
+    module = next(m for m in structure["modules"] if m["id"] == group)
+    return _title(module["title"], lang)
+
+
+def _title(variants: dict, lang: str) -> str:
+    return variants.get(lang) or next(iter(variants.values()), "")
+
+
+def _item_status(structure, item, lang, read, attempts) -> ItemStatus:
+    key = item["key"]
+    if item["kind"] == "lesson":
+        lesson = structure["lessons"][key]
+        shown, _fallback = pick_language(lesson, lang, structure["languages"])
+        return ItemStatus(key, "lesson", lesson[shown]["title"], done=key in read)
+    assessment = assessment_for(structure, key, lang)
+    status = ItemStatus(key, assessment["settings"]["kind"], assessment["title"])
+    submitted = [a for a in attempts if a.status == "submitted"]
+    status.open_attempt = any(a.is_open for a in attempts)
+    if submitted:
+        counted = counted_attempt(submitted, assessment["settings"]["grading"])
+        status.done = True
+        status.pending = counted.pending_grading > 0
+        status.score, status.max_score = counted.score, counted.max_score
+        status.passed = attempt_passed(counted, assessment["settings"]["pass_mark"])
+    return status
+
+
+def counted_attempt(submitted: list[Attempt], grading: str) -> Attempt:
+    """The attempt that counts: the best or the last, as the quiz says."""
+    if grading == "last":
+        return max(submitted, key=lambda a: a.number)
+    return max(submitted, key=lambda a: ((a.score or 0), -a.number))
+
+
+def attempt_passed(attempt: Attempt, pass_mark: float) -> bool | None:
+    """Passed against the pass mark (percent); None while answers await grading."""
+    if attempt.pending_grading or attempt.score is None:
+        return None
+    if not attempt.max_score:
+        return True
+    return 100 * attempt.score / attempt.max_score >= pass_mark - 1e-9
+
+
+def mark_lesson_read(enrolment: Enrolment, item_key: str) -> None:
+    """Record that the trainee has read a lesson (once)."""
+    if item_key not in enrolment.curriculum_version.structure["lessons"]:
+        raise UnknownItem(item_key)
+    exists = db.session.scalar(select(LessonProgress.id).where(
+        LessonProgress.enrolment_id == enrolment.id, LessonProgress.item_key == item_key))
+    if exists is None:
+        db.session.add(LessonProgress(enrolment_id=enrolment.id, item_key=item_key))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+
+
+# Attempts ---------------------------------------------------------------------------------------
+
+def list_attempts(enrolment: Enrolment, item_key: str) -> list[Attempt]:
+    """A trainee's attempts at one assessment, first first."""
+    return list(db.session.scalars(select(Attempt).where(
+        Attempt.enrolment_id == enrolment.id, Attempt.item_key == item_key)
+        .order_by(Attempt.number)))
+
+
+def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
+                  now: datetime | None = None) -> Attempt:
+    """Resume the open attempt at a quiz, or start a new one on the pinned version."""
+    version = enrolment.curriculum_version
+    quiz = assessment_for(version.structure, item_key, lang)
+    if quiz["settings"]["kind"] == "practical":
+        raise UnknownItem(item_key)
+    attempts = list_attempts(enrolment, item_key)
+    for attempt in attempts:
+        if attempt.is_open:
+            return attempt
+    limit = quiz["settings"]["max_attempts"]
+    if limit is not None and len(attempts) >= limit:
+        raise NoAttemptsLeft(_("You have used all %(n)d attempts allowed for this quiz.",
+                               n=limit))
+    number = len(attempts) + 1
+    seed = random.Random(f"{enrolment.uuid}:{item_key}:{number}")
+    questions = [q["id"] for q in quiz["questions"]]
+    if quiz["settings"]["shuffle_questions"]:
+        seed.shuffle(questions)
+    choice_order = {}
+    for question in quiz["questions"]:
+        order = list(range(len(question.get("choices", []))))
+        if quiz["settings"]["shuffle_choices"] and question["type"] != "truefalse":
+            seed.shuffle(order)
+        choice_order[question["id"]] = order
+    attempt = Attempt(enrolment_id=enrolment.id, item_key=item_key, number=number,
+                      curriculum_version_id=version.id, content_hash=version.content_hash,
+                      language=quiz["language"], question_order=questions,
+                      choice_order=choice_order, max_score=quiz["max_points"],
+                      started_at=now or utcnow())
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click started the same attempt in parallel
+        db.session.rollback()
+        return next(a for a in list_attempts(enrolment, item_key) if a.is_open)
+    return attempt
+
+
+def quiz_of(attempt: Attempt) -> dict:
+    """The quiz as it was when the attempt started (its pinned version and language)."""
+    return assessment_for(attempt.curriculum_version.structure, attempt.item_key,
+                          attempt.language)
+
+
+def question_of(attempt: Attempt, question_id: str) -> dict:
+    """One question of the attempt's quiz."""
+    for question in quiz_of(attempt)["questions"]:
+        if question["id"] == question_id:
+            return question
+    raise UnknownItem(question_id)
+
+
+def responses_by_question(attempt: Attempt) -> dict[str, Response]:
+    """The attempt's saved responses, by question id."""
+    return {r.question_id: r for r in db.session.scalars(
+        select(Response).where(Response.attempt_id == attempt.id))}
+
+
+def save_response(attempt: Attempt, question_id: str, values: list[str],
+                  now: datetime | None = None) -> Response | None:
+    """Store the answer to one question at once; an empty answer clears it."""
+    if not attempt.is_open:
+        raise AttemptClosed(_("This attempt is already submitted; its answers cannot change."))
+    question = question_of(attempt, question_id)
+    answer = QUESTION_TYPES[question["type"]].read(question, values)
+    existing = db.session.scalar(select(Response).where(
+        Response.attempt_id == attempt.id, Response.question_id == question_id))
+    if answer is None:
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.commit()
+        return None
+    if existing is None:
+        existing = Response(attempt_id=attempt.id, question_id=question_id,
+                            max_score=question["points"], answer=answer)
+        db.session.add(existing)
+    existing.answer = answer
+    existing.saved_at = now or utcnow()
+    db.session.commit()
+    return existing
+
+
+def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Close the attempt and score it; submitting again changes nothing."""
+    if not attempt.is_open:
+        return attempt
+    quiz = quiz_of(attempt)
+    responses = responses_by_question(attempt)
+    total, pending = 0.0, 0
+    for question in quiz["questions"]:
+        response = responses.get(question["id"])
+        qtype = QUESTION_TYPES[question["type"]]
+        if response is None:
+            continue
+        response.score = qtype.score(question, response.answer)
+        if response.score is None:
+            pending += 1
+        else:
+            total += response.score
+    changed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open").values(
+            status="submitted", submitted_at=now or utcnow(), score=round(total, 4),
+            pending_grading=pending).execution_options(synchronize_session=False))
+    if changed.rowcount != 1:  # another request submitted it first
+        db.session.rollback()
+    else:
+        db.session.commit()
+    db.session.refresh(attempt)
+    return attempt
+
+
+def feedback_visible(attempt: Attempt, quiz: dict) -> bool:
+    """Whether the trainee may see right answers and feedback now."""
+    return not attempt.is_open and quiz["settings"]["feedback"] == "immediate"

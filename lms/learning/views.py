@@ -1,0 +1,197 @@
+"""Trainee pages: dashboard, programme outline, lessons, quiz attempts and results."""
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.i18n import current_locale
+from lms.learning import bp
+from lms.learning import services as svc
+from lms.learning.access import get_attempt_for, get_enrolment_for
+from lms.training.models import Enrolment
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    """Show the signed-in user's programmes with progress, and their work areas."""
+    enrolments = db.session.scalars(select(Enrolment).where(
+        Enrolment.user_id == current_user.id).order_by(Enrolment.enrolled_at)).all()
+    lang = current_locale()
+    rows = [(e, svc.outline(e, lang)[1]) for e in enrolments]
+    return render_template("lms/learning/dashboard.html", rows=rows, lang=lang)
+
+
+@bp.route("/learn/<int:enrolment_id>")
+@login_required
+def programme(enrolment_id):
+    """Show a programme's modules, lessons and assessments, with what is done."""
+    enrolment = get_enrolment_for(current_user, enrolment_id)
+    lang = current_locale()
+    modules, percent = svc.outline(enrolment, lang)
+    return render_template("lms/learning/programme.html", enrolment=enrolment,
+                           modules=modules, percent=percent, lang=lang)
+
+
+@bp.route("/learn/<int:enrolment_id>/<module>/<item>")
+@login_required
+def item(enrolment_id, module, item):
+    """Show a lesson, or an assessment's start page with earlier attempts."""
+    enrolment = get_enrolment_for(current_user, enrolment_id)
+    key, lang = f"{module}/{item}", current_locale()
+    structure = enrolment.curriculum_version.structure
+    previous, following = svc.neighbours(structure, key)
+    try:
+        if key in structure["lessons"]:
+            lesson = svc.lesson_for(enrolment, key, lang)
+            return render_template("lms/learning/lesson.html", enrolment=enrolment,
+                                   lesson=lesson, previous=previous, following=following)
+        quiz = svc.assessment_for(structure, key, lang)
+    except svc.UnknownItem:
+        abort(404)
+    attempts = svc.list_attempts(enrolment, key)
+    return render_template("lms/learning/assessment.html", enrolment=enrolment, quiz=quiz,
+                           attempts=attempts, previous=previous, following=following)
+
+
+@bp.route("/learn/<int:enrolment_id>/<module>/<item>/read", methods=["POST"])
+@login_required
+def mark_read(enrolment_id, module, item):
+    """Record a lesson as read and go to the next item."""
+    enrolment = get_enrolment_for(current_user, enrolment_id)
+    key = f"{module}/{item}"
+    try:
+        svc.mark_lesson_read(enrolment, key)
+    except svc.UnknownItem:
+        abort(404)
+    _previous, following = svc.neighbours(enrolment.curriculum_version.structure, key)
+    return redirect(_item_url(enrolment, following))
+
+
+@bp.route("/learn/<int:enrolment_id>/<module>/<item>/start", methods=["POST"])
+@login_required
+def start(enrolment_id, module, item):
+    """Start a quiz attempt, or resume the open one."""
+    enrolment = get_enrolment_for(current_user, enrolment_id)
+    try:
+        attempt = svc.start_attempt(enrolment, f"{module}/{item}", current_locale())
+    except svc.UnknownItem:
+        abort(404)
+    except svc.NoAttemptsLeft as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".item", enrolment_id=enrolment.id, module=module, item=item))
+    return redirect(url_for(".question", attempt_id=attempt.id, number=1))
+
+
+@bp.route("/attempt/<int:attempt_id>/<int:number>", methods=["GET", "POST"])
+@login_required
+def question(attempt_id, number):
+    """Show one question of an open attempt; saving stores the answer at once."""
+    attempt = get_attempt_for(current_user, attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    order = attempt.question_order
+    if not 1 <= number <= len(order):
+        abort(404)
+    if request.method == "POST":
+        try:
+            svc.save_response(attempt, order[number - 1], request.form.getlist("answer"))
+        except svc.AttemptClosed as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".result", attempt_id=attempt.id))
+        return redirect(_after_save(attempt, number, request.form.get("go", "next")))
+    return render_question(attempt, number)
+
+
+def render_question(attempt, number, posted=None, status=200):
+    """Render one question page; `posted` re-shows values that could not be saved."""
+    quiz = svc.quiz_of(attempt)
+    question_id = attempt.question_order[number - 1]
+    question = svc.question_of(attempt, question_id)
+    responses = svc.responses_by_question(attempt)
+    response = responses.get(question_id)
+    answer = response.answer if response else {}
+    if posted is not None:
+        answer = {"choices": [int(v) for v in posted if v.isdigit()],
+                  "text": posted[0] if posted else ""}
+    choices = [(index, question["choices"][index]["html"])
+               for index in attempt.choice_order.get(question_id, [])]
+    return render_template("lms/learning/question.html", attempt=attempt, quiz=quiz,
+                           question=question, number=number, total=len(attempt.question_order),
+                           choices=choices, answer=answer, answered=set(responses),
+                           posted=posted is not None), status
+
+
+def _after_save(attempt, number, go):
+    total = len(attempt.question_order)
+    if go == "review" or (go == "next" and number == total):
+        return url_for(".review", attempt_id=attempt.id)
+    if go == "prev":
+        return url_for(".question", attempt_id=attempt.id, number=max(1, number - 1))
+    if go.isdigit() and 1 <= int(go) <= total:
+        return url_for(".question", attempt_id=attempt.id, number=int(go))
+    return url_for(".question", attempt_id=attempt.id, number=min(total, number + 1))
+
+
+@bp.route("/attempt/<int:attempt_id>/autosave", methods=["POST"])
+@login_required
+def autosave(attempt_id):
+    """Save one answer in the background while the trainee types (JavaScript only)."""
+    attempt = get_attempt_for(current_user, attempt_id)
+    question_id = request.form.get("question", "")
+    if question_id not in attempt.question_order:
+        abort(404)
+    try:
+        svc.save_response(attempt, question_id, request.form.getlist("answer"))
+    except svc.AttemptClosed as exc:
+        return jsonify(saved=False, message=str(exc)), 409
+    return jsonify(saved=True)
+
+
+@bp.route("/attempt/<int:attempt_id>/review")
+@login_required
+def review(attempt_id):
+    """List answered and unanswered questions before the trainee submits."""
+    attempt = get_attempt_for(current_user, attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    quiz = svc.quiz_of(attempt)
+    answered = set(svc.responses_by_question(attempt))
+    return render_template("lms/learning/review.html", attempt=attempt, quiz=quiz,
+                           answered=answered)
+
+
+@bp.route("/attempt/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id):
+    """Submit the attempt (once, even if sent twice) and show the result."""
+    attempt = get_attempt_for(current_user, attempt_id)
+    svc.submit_attempt(attempt)
+    return redirect(url_for(".result", attempt_id=attempt.id))
+
+
+@bp.route("/attempt/<int:attempt_id>/result")
+@login_required
+def result(attempt_id):
+    """Show the score and, when the rules allow, the feedback for each question."""
+    attempt = get_attempt_for(current_user, attempt_id)
+    if attempt.is_open:
+        return redirect(url_for(".review", attempt_id=attempt.id))
+    quiz = svc.quiz_of(attempt)
+    responses = svc.responses_by_question(attempt)
+    passed = svc.attempt_passed(attempt, quiz["settings"]["pass_mark"])
+    questions = [svc.question_of(attempt, qid) for qid in attempt.question_order]
+    module, item_id = attempt.item_key.split("/", 1)
+    return render_template("lms/learning/result.html", attempt=attempt, quiz=quiz,
+                           questions=questions, responses=responses, passed=passed,
+                           show_feedback=svc.feedback_visible(attempt, quiz),
+                           module=module, item_id=item_id)
+
+
+def _item_url(enrolment, key):
+    if key is None:
+        return url_for(".programme", enrolment_id=enrolment.id)
+    module, item = key.split("/", 1)
+    return url_for(".item", enrolment_id=enrolment.id, module=module, item=item)

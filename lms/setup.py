@@ -1,0 +1,151 @@
+"""Wire the LMS into a Flask app: configuration, extensions, blueprints, hooks, CLI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+
+from lms import resources
+from lms.config import DEFAULTS, default_database_uri, instance_secret_key
+from lms.extensions import babel, csrf, db, login_manager, migrate
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def configure_app(app: Flask, url_prefix: str = "") -> None:
+    """Apply defaults, bind extensions and register the `lms` blueprint tree."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.config["LMS_URL_PREFIX"] = url_prefix
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", default_database_uri(app.instance_path))
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[11:]
+    elif uri.startswith("postgresql://"):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
+    if uri.startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault(
+            "timeout", app.config["LMS_SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+    idle = timedelta(minutes=app.config["LMS_SESSION_IDLE_MINUTES"])
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", idle)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_NAME", "lms_session")
+    # A quiz can last hours: a token must outlive the longest attempt.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["LMS_MAX_UPLOAD_BYTES"])
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["LMS_DEFAULT_LOCALE"])
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(resources.translations_dir()))
+    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", timedelta(days=365))
+
+    from lms import models  # noqa: F401  (register every table before binding)
+
+    if "sqlalchemy" not in app.extensions:
+        db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    migrate.init_app(app, db, directory=str(resources.migrations_dir()), render_as_batch=True,
+                     version_table="lms_alembic_version", compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "lms.auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    if "babel" not in app.extensions:
+        from lms.i18n import select_locale
+
+        babel.init_app(app, locale_selector=select_locale)
+
+    app.register_blueprint(build_blueprint(), url_prefix=url_prefix or None)
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+
+
+def build_blueprint() -> Blueprint:
+    """The `lms` blueprint: templates, static files and every feature blueprint nested in it."""
+    from lms.auth import bp as auth_bp
+    from lms.curricula import bp as curricula_bp
+    from lms.learning import bp as learning_bp
+
+    bp = Blueprint("lms", __name__, template_folder=str(resources.templates_dir()),
+                   static_folder=str(resources.static_dir()), static_url_path="/static")
+    for child in (auth_bp, learning_bp, curricula_bp):
+        bp.register_blueprint(child)
+    bp.before_app_request(_before_request)
+    bp.after_app_request(_after_request)
+    bp.app_context_processor(_template_context)
+    from lms import errors
+
+    errors.register(bp)
+    return bp
+
+
+def _before_request() -> None:
+    if not _is_lms_request():
+        return
+    from lms.auth.services import session_expired
+
+    session.permanent = True
+    if current_user.is_authenticated and session_expired(session):
+        from lms.auth.services import end_session
+
+        from flask import flash
+        from flask_babel import gettext as _
+
+        end_session()
+        g.lms_session_expired = True
+        flash(_("Your session ended after a period of inactivity. Please sign in again; "
+                "your saved answers are kept."), "info")
+
+
+def _after_request(response):
+    if not _is_lms_request():
+        return response
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "lms.static":
+        # Shared lab computers: Back must not show the previous person's pages.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _is_lms_request() -> bool:
+    return bool(request.blueprint) and request.blueprint.split(".")[0] == "lms"
+
+
+def _template_context() -> dict:
+    from lms.i18n import current_locale
+
+    return {"current_locale": current_locale}
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL, busy timeout and durable commits for SQLite; explicit transactions."""
+    # Let SQLAlchemy's "begin" event emit BEGIN IMMEDIATE instead of pysqlite's deferred BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    """Take the write lock at the start so a read never fails to upgrade ("database is locked")."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""Training operations: sites, cohorts, enrolments."""

@@ -1,0 +1,42 @@
+// Progressive enhancement for quiz pages: save each answer while the trainee works, and show
+// the time left. Without JavaScript the Save buttons do the same job.
+(function () {
+  "use strict";
+  var form = document.getElementById("question-form");
+  if (!form || !window.fetch || !window.FormData) return;
+  var status = document.getElementById("save-status");
+  var timer = null;
+  var messages = {
+    fr: { saving: "Enregistrement…", saved: "Réponse enregistrée.", failed: "Pas encore enregistrée : appuyez sur Enregistrer.", left: "Temps restant : " },
+    en: { saving: "Saving…", saved: "Answer saved.", failed: "Not saved yet: press Save.", left: "Time left: " }
+  };
+  var t = messages[document.documentElement.lang] || messages.fr;
+
+  function save() {
+    var data = new FormData(form);
+    data.delete("go");
+    status.textContent = t.saving;
+    fetch(form.dataset.autosave, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (r) { status.textContent = r.ok ? t.saved : t.failed; })
+      .catch(function () { status.textContent = t.failed; });
+  }
+  form.addEventListener("change", save);
+  form.addEventListener("input", function (e) {
+    if (e.target.tagName !== "TEXTAREA" && e.target.type !== "text") return;
+    clearTimeout(timer);
+    timer = setTimeout(save, 1500);
+  });
+
+  var deadline = parseInt(form.dataset.deadline || "0", 10);
+  var countdown = document.getElementById("countdown");
+  if (deadline && countdown) {
+    countdown.hidden = false;
+    var tick = function () {
+      var left = Math.max(0, deadline - Math.floor(Date.now() / 1000));
+      var m = Math.floor(left / 60), s = left % 60;
+      countdown.textContent = t.left + m + ":" + (s < 10 ? "0" : "") + s;
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+})();
