@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Flask, g, request, session
+from flask import Blueprint, Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
@@ -147,5 +147,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    """Take the write lock at the start so a read never fails to upgrade ("database is locked")."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Start SQLite transactions explicitly.
+
+    A request that may write (POST and the like) takes the write lock at once (BEGIN IMMEDIATE),
+    so a read never has to upgrade to a write and fail with "database is locked"; pages that
+    only read use a deferred transaction and never block writers (WAL). Code outside requests
+    can ask for either with the `sqlite_begin` execution option.
+    """
+    mode = conn.get_execution_options().get("sqlite_begin")
+    if mode is None:
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        mode = "IMMEDIATE" if writing else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")

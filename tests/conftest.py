@@ -60,8 +60,9 @@ def app(tmp_path, database_url):
         from lms.cli import init_database
 
         init_database()
-    yield app
-    with app.app_context():
+        # Objects a test makes stay usable between requests; reread with db.session.get after
+        # a request when the value matters (each request has its own session).
+        yield app
         db.session.remove()
         db.engine.dispose()
 

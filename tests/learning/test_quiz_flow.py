@@ -33,10 +33,10 @@ def _right_values(question):
 
 
 def test_trainee_reads_a_lesson_in_french(app, client):
-    with app.app_context():
-        enrolment = make_enrolment()
-        login(client, enrolment.user)
-        eid = enrolment.id
+    db.session.rollback()  # see what the requests wrote
+    enrolment = make_enrolment()
+    login(client, enrolment.user)
+    eid = enrolment.id
     page = client.get(f"/learn/{eid}/principes/six-principes")
     assert page.status_code == 200
     assert 'lang="fr"' in page.text
@@ -47,21 +47,21 @@ def test_trainee_reads_a_lesson_in_french(app, client):
 
 
 def test_answers_are_saved_one_by_one_and_the_attempt_resumes_after_a_new_login(app, client):
-    with app.app_context():
-        enrolment = make_enrolment()
-        user_login, eid = enrolment.user.login_id, enrolment.id
-        quiz = _quiz(enrolment)
+    db.session.rollback()  # see what the requests wrote
+    enrolment = make_enrolment()
+    user_login, eid = enrolment.user.login_id, enrolment.id
+    quiz = _quiz(enrolment)
     login(client, user_login)
     first = _start(client, enrolment)
     attempt_id = int(first.split("/")[2])
-    with app.app_context():
-        attempt = db.session.get(Attempt, attempt_id)
-        order = attempt.question_order
+    db.session.rollback()  # see what the requests wrote
+    attempt = db.session.get(Attempt, attempt_id)
+    order = attempt.question_order
     by_id = {q["id"]: q for q in quiz["questions"]}
     client.post(first, data={"answer": _right_values(by_id[order[0]]), "go": "next"})
-    with app.app_context():
-        saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
-        assert [r.question_id for r in saved] == [order[0]]
+    db.session.rollback()  # see what the requests wrote
+    saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
+    assert [r.question_id for r in saved] == [order[0]]
 
     # The browser closes (power cut): a new client signs in and gets the same attempt back.
     other = app.test_client()
@@ -75,20 +75,20 @@ def test_answers_are_saved_one_by_one_and_the_attempt_resumes_after_a_new_login(
                    data={"answer": _right_values(by_id[qid]), "go": "next"})
     other.post(f"/attempt/{attempt_id}/submit")
     result = other.get(f"/attempt/{attempt_id}/result")
-    with app.app_context():
-        attempt = db.session.get(Attempt, attempt_id)
-        auto_max = sum(q["points"] for q in quiz["questions"] if q["type"] != "essay")
-        assert attempt.status == "submitted"
-        assert attempt.score == auto_max
-        assert attempt.pending_grading == sum(q["type"] == "essay" for q in quiz["questions"])
+    db.session.rollback()  # see what the requests wrote
+    attempt = db.session.get(Attempt, attempt_id)
+    auto_max = sum(q["points"] for q in quiz["questions"] if q["type"] != "essay")
+    assert attempt.status == "submitted"
+    assert attempt.score == auto_max
+    assert attempt.pending_grading == sum(q["type"] == "essay" for q in quiz["questions"])
     assert result.status_code == 200
 
 
 def test_double_submit_stores_one_attempt(app, client):
-    with app.app_context():
-        enrolment = make_enrolment()
-        login(client, enrolment.user)
-        eid = enrolment.id
+    db.session.rollback()  # see what the requests wrote
+    enrolment = make_enrolment()
+    login(client, enrolment.user)
+    eid = enrolment.id
     url = _start(client, enrolment)
     attempt_id = int(url.split("/")[2])
     client.post(url, data={"answer": "0"})
@@ -96,20 +96,20 @@ def test_double_submit_stores_one_attempt(app, client):
     client.post(f"/attempt/{attempt_id}/submit")
     late = client.post(url, data={"answer": "1"})
     assert late.headers["Location"].endswith("/result")
-    with app.app_context():
-        count = db.session.scalar(select(func.count()).select_from(Attempt)
-                                  .where(Attempt.enrolment_id == eid))
-        assert count == 1
-        attempt = db.session.get(Attempt, attempt_id)
-        answers = {r.question_id: r.answer for r in attempt.responses}
-        assert answers[attempt.question_order[0]] == {"choices": [0]}
+    db.session.rollback()  # see what the requests wrote
+    count = db.session.scalar(select(func.count()).select_from(Attempt)
+                              .where(Attempt.enrolment_id == eid))
+    assert count == 1
+    attempt = db.session.get(Attempt, attempt_id)
+    answers = {r.question_id: r.answer for r in attempt.responses}
+    assert answers[attempt.question_order[0]] == {"choices": [0]}
 
 
 def test_answer_key_never_reaches_the_browser_before_submission(app, client):
-    with app.app_context():
-        enrolment = make_enrolment()
-        login(client, enrolment.user)
-        quiz = _quiz(enrolment)
+    db.session.rollback()  # see what the requests wrote
+    enrolment = make_enrolment()
+    login(client, enrolment.user)
+    quiz = _quiz(enrolment)
     url = _start(client, enrolment)
     attempt_id = url.split("/")[2]
     pages = [client.get(f"/attempt/{attempt_id}/{n}").text
@@ -127,14 +127,14 @@ def test_answer_key_never_reaches_the_browser_before_submission(app, client):
 
 
 def test_another_trainee_cannot_open_my_attempt(app, client):
-    with app.app_context():
-        mine = make_enrolment()
-        other = make_enrolment(cohort=mine.cohort)
-        login(client, mine.user)
+    db.session.rollback()  # see what the requests wrote
+    mine = make_enrolment()
+    other = make_enrolment(cohort=mine.cohort)
+    login(client, mine.user)
     url = _start(client, mine)
     intruder = app.test_client()
-    with app.app_context():
-        login(intruder, db.session.merge(other.user))
+    db.session.rollback()  # see what the requests wrote
+    login(intruder, other.user)
     assert intruder.get(url).status_code == 404
     assert intruder.post(url, data={"answer": "0"}).status_code == 404
     assert intruder.get(f"/learn/{mine.id}").status_code == 404
