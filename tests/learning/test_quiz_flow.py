@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.learning.models import Attempt, Response
+from lms.learning.scoring import QUESTION_TYPES
 from tests.conftest import login, make_enrolment
 
 QUIZ = "principes/quiz-principes"
@@ -102,7 +103,9 @@ def test_double_submit_stores_one_attempt(app, client):
     assert count == 1
     attempt = db.session.get(Attempt, attempt_id)
     answers = {r.question_id: r.answer for r in attempt.responses}
-    assert answers[attempt.question_order[0]] == {"choices": [0]}
+    first = next(q for q in _quiz(enrolment)["questions"]
+                 if q["id"] == attempt.question_order[0])
+    assert answers[first["id"]] == QUESTION_TYPES[first["type"]].read(first, ["0"])
 
 
 def test_answer_key_never_reaches_the_browser_before_submission(app, client):
