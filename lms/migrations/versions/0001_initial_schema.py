@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:27:41.926669
+Create Date: 2026-11-26 12:30:57.667154
 
 """
 from alembic import op

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Before the first release only: rebuild the single initial migration from the models.
+# (After a release, add a new migration with `flask --app lms db migrate -d lms/migrations`.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py="${PYTHON:-python3}"
+tmp=$(mktemp -d)
+rm -f lms/migrations/versions/0001_initial_schema.py
+LMS_INSTANCE_PATH="$tmp" LMS_DATABASE_URL="sqlite:///$tmp/lms.sqlite" \
+  "$py" -m flask --app lms db migrate -d lms/migrations -m "initial schema" --rev-id 0001 >/dev/null
+mv lms/migrations/versions/0001_initial_schema.py lms/migrations/versions/0001_initial_schema.py 2>/dev/null || true
+ls lms/migrations/versions/
+rm -rf "$tmp"
