@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms import audit
@@ -36,11 +37,11 @@ def publish_programme(folder: str | Path, actor=None) -> tuple[CurriculumVersion
         db.session.rollback()
         if existing.content_hash == digest:
             return existing, False
-        raise VersionConflict(
-            f"Version {structure['version']} of '{structure['id']}' is already published with "
-            f"different content (hash {existing.content_hash[:12]}, this folder "
-            f"{digest[:12]}). Published versions never change: raise the version in "
-            "manifest.yaml and publish again.")
+        raise VersionConflict(_(
+            "Version %(version)s of %(programme)s is already published with different content "
+            "(hash %(old)s, this folder %(new)s). Published versions never change: raise the "
+            "version in manifest.yaml and publish again.", version=structure["version"],
+            programme=structure["id"], old=existing.content_hash[:12], new=digest[:12]))
     version = CurriculumVersion(
         programme=programme, version=structure["version"], content_hash=digest,
         sources={path: data.decode("utf-8") for path, data in raw.items()},
