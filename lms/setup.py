@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import flask_babel
 from flask import Blueprint, Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
@@ -96,6 +97,9 @@ def build_blueprint() -> Blueprint:
 def _before_request() -> None:
     if not _is_lms_request():
         return
+    # Choose the language afresh for each request, even where an app context outlives one
+    # request (tests, host apps): the choice may have changed since.
+    flask_babel.refresh()
     from lms.auth.services import session_expired
 
     session.permanent = True
