@@ -13,6 +13,10 @@ DEFAULTS = {
     "LMS_MAX_ANSWER_CHARS": 20_000,
     "LMS_CURRICULA_DIR": None,  # None: the curricula bundled with the package
     "LMS_SQLITE_BUSY_TIMEOUT_MS": 15_000,
+    "LMS_LOGIN_MAX_FAILURES_ACCOUNT": 5,
+    "LMS_LOGIN_MAX_FAILURES_ADDRESS": 50,
+    "LMS_LOGIN_WINDOW_MINUTES": 15,
+    "LMS_RESET_CODE_HOURS": 72,
 }
 
 # Environment variable -> config key, with a converter.
