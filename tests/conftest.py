@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from lms import create_app
@@ -28,6 +30,18 @@ def _postgres_database(url: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.rsplit("/", 1)[0] + "/" + name
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, database session and `g`,
+    as in production, even though the test itself runs inside an app context."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
 
 
 @pytest.fixture
@@ -56,6 +70,7 @@ def app(tmp_path, database_url):
         "WTF_CSRF_ENABLED": False,
     })
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = IsolatedClient
     with app.app_context():
         # Tables straight from the models (fast); tests/test_migrations.py proves the
         # migrations build the same schema.
