@@ -11,7 +11,7 @@ from lms.extensions import db
 from lms.learning.models import Response
 from tests.conftest import login, make_enrolment
 
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 QUIZ_LINES = st.sampled_from([
