@@ -48,4 +48,4 @@ def test_an_admin_cannot_remove_their_own_admin_role(app, client):
     login(client, admin)
     response = client.post(f"/people/{admin.id}/roles", data={"role": ["staff"]},
                            follow_redirects=True)
-    assert "cannot remove your own" in response.text
+    assert "retirer votre propre rôle" in response.text

@@ -83,7 +83,7 @@ def test_an_oversized_answer_is_refused_with_a_message_and_shown_back(app, clien
     url = client.post(f"/learn/{enrolment.id}/principes/quiz-principes/start").headers["Location"]
     response = client.post(url, data={"answer": "x" * 101})
     assert response.status_code == 413
-    assert "too long" in response.text
+    assert "trop longue" in response.text
 
 
 def test_an_oversized_upload_is_refused_with_a_page(app, client):
@@ -93,4 +93,4 @@ def test_an_oversized_upload_is_refused_with_a_page(app, client):
     url = client.post(f"/learn/{enrolment.id}/principes/quiz-principes/start").headers["Location"]
     response = client.post(url, data={"answer": "y" * 5000})
     assert response.status_code == 413
-    assert "too large" in response.text
+    assert "trop grand" in response.text

@@ -15,7 +15,7 @@ def test_an_account_is_locked_after_five_failures_even_with_the_right_password(c
         assert response.status_code == 200
     locked = login(client, user, PASSWORD)
     assert locked.status_code == 429
-    assert "Wait 15 minutes" in locked.text
+    assert "Attendez 15 minutes" in locked.text
     assert client.get("/").status_code == 302  # not signed in
 
 

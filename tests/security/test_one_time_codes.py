@@ -46,7 +46,7 @@ def test_an_expired_code_is_refused_with_a_message(app, client):
     code = issue_one_time_code(staff, trainee, now=utcnow() - timedelta(hours=80))
     response = login(client, trainee, code)
     assert response.status_code == 200
-    assert "expired" in response.text
+    assert "a expiré" in response.text
 
 
 def test_a_trainee_cannot_give_codes_and_staff_cannot_reset_an_admin(app, client):
@@ -59,5 +59,5 @@ def test_a_trainee_cannot_give_codes_and_staff_cannot_reset_an_admin(app, client
     admin = make_user(roles=("admin",))
     login(client, staff)
     response = client.post(f"/people/{admin.id}/code", follow_redirects=True)
-    assert "Only an administrator" in response.text
+    assert "Seul un administrateur" in response.text
     assert login(app.test_client(), admin, PASSWORD).status_code == 302
