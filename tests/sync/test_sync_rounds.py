@@ -274,7 +274,7 @@ def test_staff_see_each_lab_and_import_a_bundle_from_the_page(network):
 
     response = client.post("/sync/import", data={"bundle": (io.BytesIO(data), "a.lmsbundle")},
                            content_type="multipart/form-data", follow_redirects=True)
-    assert "imported" in response.text
+    assert "importé" in response.text
     page = client.get("/sync/")
     assert "Lab A" in page.text and "attempts" in page.text
     trainee = central.test_client()
