@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from lms import create_app
@@ -45,6 +46,18 @@ def database_url(tmp_path):
         yield f"sqlite:///{tmp_path / 'lms.sqlite'}"
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Without this, requests would reuse the test's app context: `g` (and Flask-Login's cached
+    user) and the database session would leak from one request, or one client, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path, database_url):
     """The standalone app on a fresh database."""
@@ -56,12 +69,14 @@ def app(tmp_path, database_url):
         "WTF_CSRF_ENABLED": False,
     })
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = RequestClient
     with app.app_context():
         # Tables straight from the models (fast); tests/test_migrations.py proves the
         # migrations build the same schema.
         db.create_all()
-        # Objects a test makes stay usable between requests; reread with db.session.get after
-        # a request when the value matters (each request has its own session).
+        # Objects a test makes stay usable between requests; each request has its own app
+        # context and session (RequestClient): db.session.rollback() before reading what a
+        # request wrote.
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -69,13 +69,14 @@ def language():
 def password():
     """Let a user change their own password."""
     form = PasswordForm()
+    user = current_user._get_current_object()  # the real User: the proxy dies with the session
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current.data, form.new.data)
+            change_password(user, form.current.data, form.new.data)
         except AccountError as exc:
             flash(str(exc), "error")
         else:
-            start_session(current_user)
+            start_session(user)
             flash(_("Your password is changed."), "info")
             return redirect(url_for("lms.learning.dashboard"))
     return render_template("lms/auth/password.html", form=form)

@@ -47,7 +47,7 @@ def assert_safe(html: str) -> None:
     parser = _Tags()
     parser.feed(html)
     for tag, attrs in parser.tags:
-        if tag == "script" and dict(attrs).get("src", "").endswith("/static/quiz.js"):
+        if tag == "script" and "/static/quiz.js?" in dict(attrs).get("src", "") + "?":
             continue  # the LMS's own script file
         assert tag not in ("script", "iframe", "object", "embed", "svg", "style"), tag
         for name, value in attrs:
