@@ -28,7 +28,8 @@ ENVIRONMENT = {
 
 def from_environment(environ=os.environ) -> dict:
     """Return the config keys set by `LMS_*` environment variables."""
-    return {key: conv(environ[name]) for name, (key, conv) in ENVIRONMENT.items() if name in environ}
+    return {key: conv(environ[name]) for name, (key, conv) in ENVIRONMENT.items()
+            if name in environ}
 
 
 def instance_secret_key(instance_path: str) -> str:

@@ -124,10 +124,10 @@ def _before_request() -> None:
 
     session.permanent = True
     if current_user.is_authenticated and session_expired(session):
-        from lms.auth.services import end_session
-
         from flask import flash
         from flask_babel import gettext as _
+
+        from lms.auth.services import end_session
 
         end_session()
         g.lms_session_expired = True

@@ -12,8 +12,17 @@ from sqlalchemy import text
 
 from lms import LMS, create_app
 from lms.extensions import db
-from tests.conftest import (CURRICULA, PASSWORD, RequestClient, login, make_cohort,
-                            make_enrolment, make_programme_folder, make_user, publish)
+from tests.conftest import (
+    CURRICULA,
+    PASSWORD,
+    RequestClient,
+    login,
+    make_cohort,
+    make_enrolment,
+    make_programme_folder,
+    make_user,
+    publish,
+)
 
 
 @pytest.fixture

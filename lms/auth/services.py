@@ -42,7 +42,8 @@ def next_academy_number(year: int) -> str:
 
 
 def create_user(*, first_name: str, last_name: str, sex: str, password: str,
-                roles: tuple[str, ...] | list[str] = ("trainee",), service_number: str | None = None,
+                roles: tuple[str, ...] | list[str] = ("trainee",),
+                service_number: str | None = None,
                 academy_number: str | None = None, rank: str = "", unit: str = "",
                 site: Site | None = None, phone: str = "", locale: str | None = None,
                 actor=None, commit: bool = True) -> User:
@@ -57,7 +58,8 @@ def create_user(*, first_name: str, last_name: str, sex: str, password: str,
     if not first_name.strip() or not last_name.strip():
         raise AccountError(_("First and last name are required."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        raise AccountError(_("The password needs at least %(n)d characters.",
+                             n=MIN_PASSWORD_LENGTH))
     service_number = normalise_number(service_number)
     if service_number and User.by_login(service_number):
         raise AccountError(_("Service number %(n)s is already used.", n=service_number))
@@ -135,7 +137,8 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError(_("The current password is wrong."))
     if len(new) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("The new password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        raise AccountError(_("The new password needs at least %(n)d characters.",
+                             n=MIN_PASSWORD_LENGTH))
     user.password_hash = hash_password(new)
     user.session_version += 1
     audit.record(user, "auth.password_change", user)

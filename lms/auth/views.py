@@ -8,7 +8,13 @@ from flask_login import current_user, login_required
 
 from lms.auth import bp
 from lms.auth.forms import LoginForm, PasswordForm
-from lms.auth.services import AccountError, authenticate, change_password, end_session, start_session
+from lms.auth.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    end_session,
+    start_session,
+)
 from lms.extensions import db, login_manager
 
 

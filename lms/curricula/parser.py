@@ -295,8 +295,10 @@ class _Loader:
                                     f"'{item}' in '{lang}' does not match "
                                     f"'{langs[0]}': questions must have the same ids, types, "
                                     "points and correct choices in the same order")
-            ca = [(c["id"], [lv["points"] for lv in c["levels"]]) for c in first.get("criteria", [])]
-            cb = [(c["id"], [lv["points"] for lv in c["levels"]]) for c in other.get("criteria", [])]
+            ca = [(c["id"], [lv["points"] for lv in c["levels"]])
+                  for c in first.get("criteria", [])]
+            cb = [(c["id"], [lv["points"] for lv in c["levels"]])
+                  for c in other.get("criteria", [])]
             if ca != cb:
                 self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
                                     f"'{langs[0]}': criteria and levels must be the same")

@@ -117,7 +117,8 @@ def outline(enrolment: Enrolment, lang: str) -> tuple[list[dict], int]:
         done += status.done
         group = item["kind"] if item["module"] == "evaluations" else item["module"]
         if group not in groups:
-            groups[group] = {"id": group, "items": [], "title": _group_title(structure, group, lang)}
+            groups[group] = {"id": group, "items": [],
+                             "title": _group_title(structure, group, lang)}
         groups[group]["items"].append(status)
     percent = round(100 * done / total) if total else 0
     return list(groups.values()), percent

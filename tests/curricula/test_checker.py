@@ -121,7 +121,8 @@ def test_duplicate_module_id(folder):
 
 
 def test_duplicate_lesson_id_in_a_module(folder):
-    replace(folder, "manifest.yaml", "lessons: [clsp-forums]", "lessons: [clsp-forums, clsp-forums]")
+    replace(folder, "manifest.yaml", "lessons: [clsp-forums]",
+            "lessons: [clsp-forums, clsp-forums]")
     line = line_in(folder, "manifest.yaml", "lessons: [clsp-forums")
     link = second_problem(folder)
     found = errors(folder)
