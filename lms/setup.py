@@ -102,10 +102,12 @@ def build_blueprint() -> Blueprint:
     from lms.auth import bp as auth_bp
     from lms.curricula import bp as curricula_bp
     from lms.learning import bp as learning_bp
+    from lms.people import bp as people_bp
+    from lms.sync import bp as sync_bp
 
     bp = _LMSBlueprint("lms", __name__, template_folder=str(resources.templates_dir()),
                        static_folder=str(resources.static_dir()), static_url_path="/static")
-    for child in (auth_bp, learning_bp, curricula_bp):
+    for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp):
         bp.register_blueprint(child)
     bp.url_defaults(_static_version)
     bp.before_app_request(_before_request)
@@ -117,7 +119,11 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
-def _before_request() -> None:
+_ALLOWED_BEFORE_PASSWORD_CHANGE = {"lms.auth.password", "lms.auth.logout", "lms.auth.language",
+                                   "lms.static"}
+
+
+def _before_request():
     if not _is_lms_request():
         return
     from lms.auth.services import session_expired
@@ -133,6 +139,11 @@ def _before_request() -> None:
         g.lms_session_expired = True
         flash(_("Your session ended after a period of inactivity. Please sign in again; "
                 "your saved answers are kept."), "info")
+    elif (current_user.is_authenticated and current_user.must_change_password
+          and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE):
+        from flask import redirect, url_for
+
+        return redirect(url_for("lms.auth.password"))
 
 
 def _after_request(response):

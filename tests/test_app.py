@@ -15,7 +15,7 @@ from lms.extensions import db
 from tests.conftest import (
     CURRICULA,
     PASSWORD,
-    RequestClient,
+    IsolatedClient,
     login,
     make_cohort,
     make_enrolment,
@@ -125,7 +125,7 @@ def host(tmp_path, database_url):
         return "Host home page"
 
     LMS(host, url_prefix="/academy/")
-    host.test_client_class = RequestClient
+    host.test_client_class = IsolatedClient
     with host.app_context():
         db.create_all()
         yield host

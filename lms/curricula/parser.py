@@ -295,11 +295,7 @@ class _Loader:
                                     f"'{item}' in '{lang}' does not match "
                                     f"'{langs[0]}': questions must have the same ids, types, "
                                     "points and correct choices in the same order")
-            ca = [(c["id"], [lv["points"] for lv in c["levels"]])
-                  for c in first.get("criteria", [])]
-            cb = [(c["id"], [lv["points"] for lv in c["levels"]])
-                  for c in other.get("criteria", [])]
-            if ca != cb:
+            if _rubric(first) != _rubric(other):
                 self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
                                     f"'{langs[0]}': criteria and levels must be the same")
 
@@ -386,6 +382,11 @@ def _sequence_lines(text: str, key: str) -> list[int]:
         if getattr(name, "value", None) == key and isinstance(value, yaml.SequenceNode):
             return [entry.start_mark.line + 1 for entry in value.value]
     return []
+
+
+def _rubric(assessment: dict) -> list:
+    return [(c["id"], [lv["points"] for lv in c["levels"]])
+            for c in assessment.get("criteria", [])]
 
 
 def _signature(question: dict) -> tuple:

@@ -100,6 +100,10 @@ def question(attempt_id, number):
         except svc.AttemptClosed as exc:
             flash(str(exc), "error")
             return redirect(url_for(".result", attempt_id=attempt.id))
+        except svc.AnswerTooLong as exc:
+            flash(str(exc), "error")
+            return render_question(attempt, number, posted=request.form.getlist("answer"),
+                                   status=413)
         return redirect(_after_save(attempt, number, request.form.get("go", "next")))
     return render_question(attempt, number)
 
@@ -146,6 +150,8 @@ def autosave(attempt_id):
         svc.save_response(attempt, question_id, request.form.getlist("answer"))
     except svc.AttemptClosed as exc:
         return jsonify(saved=False, message=str(exc)), 409
+    except svc.AnswerTooLong as exc:
+        return jsonify(saved=False, message=str(exc)), 413
     return jsonify(saved=True)
 
 
