@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import flask_babel
-from flask import Blueprint, Flask, g, has_request_context, request, session
+from flask import Blueprint, Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
@@ -37,16 +37,14 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
         options.setdefault("connect_args", {}).setdefault(
             "timeout", app.config["LMS_SQLITE_BUSY_TIMEOUT_MS"] / 1000)
     idle = timedelta(minutes=app.config["LMS_SESSION_IDLE_MINUTES"])
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", idle)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_NAME", "lms_session")
+    _default(app, "PERMANENT_SESSION_LIFETIME", idle)
+    _default(app, "SESSION_COOKIE_HTTPONLY", True)
+    _default(app, "SESSION_COOKIE_SAMESITE", "Lax")
     # A quiz can last hours: a token must outlive the longest attempt.
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["LMS_MAX_UPLOAD_BYTES"])
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["LMS_DEFAULT_LOCALE"])
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(resources.translations_dir()))
-    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", timedelta(days=365))
+    _default(app, "WTF_CSRF_TIME_LIMIT", 12 * 3600)
+    _default(app, "MAX_CONTENT_LENGTH", app.config["LMS_MAX_UPLOAD_BYTES"])
+    _default(app, "BABEL_DEFAULT_LOCALE", app.config["LMS_DEFAULT_LOCALE"])
+    _default(app, "BABEL_TRANSLATION_DIRECTORIES", str(resources.translations_dir()))
 
     from lms import models  # noqa: F401  (register every table before binding)
 
@@ -75,6 +73,31 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
     app.cli.add_command(lms_cli)
 
 
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+class _LMSBlueprint(Blueprint):
+    """The LMS blueprint: static files cached for a year, their URLs changing with the file."""
+
+    def get_send_file_max_age(self, filename: str | None) -> int:
+        return STATIC_MAX_AGE
+
+
+def _static_version(endpoint: str, values: dict) -> None:
+    """Add ?v=<file time> to static URLs so a changed file is fetched again despite caching."""
+    if endpoint == "lms.static" and "filename" in values and "v" not in values:
+        try:
+            values["v"] = int((resources.static_dir() / values["filename"]).stat().st_mtime)
+        except OSError:
+            pass
+
+
+def _default(app: Flask, key: str, value) -> None:
+    """Set `key` unless the app (or its host) already chose a value other than Flask's own."""
+    if key not in app.config or app.config[key] == Flask.default_config.get(key):
+        app.config[key] = value
+
+
 def build_blueprint() -> Blueprint:
     """The `lms` blueprint: templates, static files and every feature blueprint nested in it."""
     from lms.auth import bp as auth_bp
@@ -83,10 +106,11 @@ def build_blueprint() -> Blueprint:
     from lms.people import bp as people_bp
     from lms.sync import bp as sync_bp
 
-    bp = Blueprint("lms", __name__, template_folder=str(resources.templates_dir()),
-                   static_folder=str(resources.static_dir()), static_url_path="/static")
+    bp = _LMSBlueprint("lms", __name__, template_folder=str(resources.templates_dir()),
+                       static_folder=str(resources.static_dir()), static_url_path="/static")
     for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp):
         bp.register_blueprint(child)
+    bp.url_defaults(_static_version)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
     bp.app_context_processor(_template_context)
@@ -140,6 +164,9 @@ def _after_request(response):
 
 
 def _is_lms_request() -> bool:
+    if request.url_rule is None:  # no route matched (404, 405): judge by the URL prefix
+        prefix = current_app.config.get("LMS_URL_PREFIX", "")
+        return not prefix or request.path == prefix or request.path.startswith(prefix + "/")
     return bool(request.blueprint) and request.blueprint.split(".")[0] == "lms"
 
 

@@ -33,9 +33,9 @@ def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, 
     return data, "\n".join(lines[end + 1:]), end + 2
 
 
-def line_of(text: str, needle: str, default: int = 1) -> int:
-    """Line number (1-based) of the first line containing `needle`."""
+def line_of(text: str, needle: str, default: int = 1, start: int = 1) -> int:
+    """Line number (1-based) of the first line from `start` on containing `needle`."""
     for number, line in enumerate(text.split("\n"), start=1):
-        if needle in line:
+        if number >= start and needle in line:
             return number
     return default
