@@ -14,8 +14,15 @@ cd "$(dirname "$0")/.."
 PYBABEL="${PYBABEL:-$(command -v pybabel || echo .venv/bin/pybabel)}"
 DIR=lms/translations
 
+NEW_POT="$(mktemp)"
+trap 'rm -f "$NEW_POT"' EXIT
 "$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
-  --project police-academy-lms -o "$DIR/messages.pot" .
+  --project police-academy-lms -o "$NEW_POT" .
+# Keep the old template when only its creation date would change (no noise in commits).
+if ! [ -f "$DIR/messages.pot" ] || ! diff -q <(grep -v '^"POT-Creation-Date' "$DIR/messages.pot") \
+    <(grep -v '^"POT-Creation-Date' "$NEW_POT") >/dev/null; then
+  cp "$NEW_POT" "$DIR/messages.pot"
+fi
 for po in "$DIR"/*/LC_MESSAGES/messages.po; do
   lang="$(basename "$(dirname "$(dirname "$po")")")"
   "$PYBABEL" -q update -i "$DIR/messages.pot" -d "$DIR" -l "$lang" --no-wrap

@@ -34,10 +34,10 @@ def test_login_by_service_or_academy_number_any_case(client, trainee, typed):
 def test_wrong_password_shows_a_message_and_opens_no_session(client, trainee):
     response = client.post("/login", data={"login": "PNC-4242", "password": "wrong-one"})
     assert response.status_code == 200
-    assert "Wrong number or password" in response.text
+    assert "Numéro ou mot de passe incorrect" in response.text
     assert not signed_in(client)
     unknown = client.post("/login", data={"login": "PNC-0000", "password": PASSWORD})
-    assert "Wrong number or password" in unknown.text
+    assert "Numéro ou mot de passe incorrect" in unknown.text
     assert not signed_in(client)
 
 
@@ -68,7 +68,7 @@ def test_idle_session_expires_with_a_message(app, client, trainee):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     page = client.get(response.headers["Location"])
-    assert "Your session ended after a period of inactivity" in page.text
+    assert "après un moment sans activité" in page.text
     assert not signed_in(client)
 
 
@@ -92,7 +92,7 @@ def test_password_change_works_and_ends_other_sessions(app, client, trainee):
     assert page.status_code == 200 and 'name="new"' in page.text
     wrong = client.post("/account/password", data={
         "current": "not-mine-123", "new": "nouveau-mot-2026", "confirm": "nouveau-mot-2026"})
-    assert "The current password is wrong" in wrong.text
+    assert "Le mot de passe actuel est incorrect" in wrong.text
     changed = client.post("/account/password", data={
         "current": PASSWORD, "new": "nouveau-mot-2026", "confirm": "nouveau-mot-2026"})
     assert changed.status_code == 302
@@ -139,7 +139,7 @@ def csrf_app(app):
 def test_post_without_csrf_token_gets_the_friendly_page(csrf_app, client, trainee):
     response = client.post("/login", data={"login": "PNC-4242", "password": PASSWORD})
     assert response.status_code == 400
-    assert "Please try again" in response.text and "reload the page" in response.text
+    assert "Veuillez réessayer" in response.text and "rechargez la page" in response.text
     assert not signed_in(client)
     token = csrf_token(client.get("/login").text)
     ok = client.post("/login", data={"login": "PNC-4242", "password": PASSWORD,
@@ -172,7 +172,7 @@ def test_quiz_answer_is_shown_again_when_the_token_is_rejected(csrf_app, client)
     lost = client.post(f"/attempt/{attempt_id}/{number}",
                        data={"answer": typed, "csrf_token": "stale"})
     assert lost.status_code == 400
-    assert "Your answer was not saved yet" in lost.text
+    assert "pas encore enregistrée" in lost.text
     assert typed.replace("«", "&#171;").replace("»", "&#187;") in lost.text or \
         typed in lost.text
     fresh = csrf_token(lost.text)
@@ -189,7 +189,7 @@ def test_a_trainee_gets_403_on_staff_pages(client, trainee):
     for url in ("/curricula/", "/curricula/versions/1", "/curricula/x/diff?old=1&new=2"):
         response = client.get(url)
         assert response.status_code == 403, url
-        assert "Access denied" in response.text
+        assert "Accès refusé" in response.text
 
 
 def test_security_headers_and_no_store_on_personal_pages(client, trainee):

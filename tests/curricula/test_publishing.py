@@ -59,8 +59,8 @@ def test_changed_content_under_a_published_version_is_refused(app, folder):
     with pytest.raises(VersionConflict) as refused:
         publish_programme(folder)
     message = str(refused.value)
-    assert "1.0.0" in message and "already published" in message
-    assert "raise the version" in message
+    assert "1.0.0" in message and "déjà publiée" in message
+    assert "augmentez le numéro de version" in message
     db.session.expire_all()
     assert (count(CurriculumVersion), count(AuditRecord)) == before
     kept = db.session.get(CurriculumVersion, first.id)
@@ -73,7 +73,7 @@ def test_cli_refuses_changed_content_with_a_clear_message(app, folder, runner):
                                  encoding="utf-8")
     result = runner.invoke(args=["lms", "curricula", "publish", str(folder)])
     assert result.exit_code == 1
-    assert "already published with different content" in result.output
+    assert "déjà publiée avec un autre contenu" in result.output
     db.session.rollback()
     assert count(CurriculumVersion) == 1
 
