@@ -31,7 +31,8 @@ def _return_big_blocks_to_the_system() -> None:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to tune
         return
-    libc.mallopt(-3, 1024 * 1024)  # M_MMAP_THRESHOLD: blocks over 1 MiB are mmap'd, unmapped on free
+    # M_MMAP_THRESHOLD: blocks over 1 MiB are mmap'd, and unmapped when freed.
+    libc.mallopt(-3, 1024 * 1024)
     libc.mallopt(-8, 2)            # M_ARENA_MAX: two malloc arenas per process, not 8 per core
 
 

@@ -258,16 +258,16 @@ def start_gunicorn(app_spec: str, env: dict, log: Path, port: int | None = None,
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log}:\n"
                                + log.read_text(errors="replace")[-3000:])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", ready_path)
             if conn.getresponse().status == 200:
                 server.cold_start = time.perf_counter() - started
-                conn.close()
                 return server
-            conn.close()
         except OSError:
             pass
+        finally:
+            conn.close()
         time.sleep(0.01)
     server.kill()
     raise RuntimeError(f"gunicorn did not answer within {timeout} s; see {log}")
@@ -367,3 +367,32 @@ def answer_for(page: Page) -> list[str]:
     if TEXT_ANSWER.search(page.body):
         return ["18"]
     raise ValueError("no answer field in the question page")
+
+
+def enrolment_ids(db_path: Path) -> dict[str, int]:
+    """Enrolment id by trainee login (service number)."""
+    with sqlite3.connect(db_path) as conn:
+        return dict(conn.execute("SELECT u.service_number, e.id FROM lms_enrolments e "
+                                 "JOIN lms_users u ON u.id = e.user_id").fetchall())
+
+
+def sign_in(browser: Browser, login: str) -> Page:
+    """Open the sign-in page and send the form; the POST's answer."""
+    page = browser.get("/login")
+    return browser.post("/login", {"csrf_token": page.csrf(), "login": login,
+                                   "password": PASSWORD})
+
+
+def start_quiz(browser: Browser, enrolment_id: int) -> Page:
+    """Open the quiz page and press Start (or Continue); the POST's answer."""
+    module, item = QUIZ_KEY.split("/")
+    page = browser.get(f"/learn/{enrolment_id}/{module}/{item}")
+    return browser.post(f"/learn/{enrolment_id}/{module}/{item}/start",
+                        {"csrf_token": page.csrf()})
+
+
+def server_env(tmp: Path) -> dict:
+    """Environment for the LMS under gunicorn on the database in `tmp`."""
+    return {"LMS_DATABASE_URL": f"sqlite:///{tmp / 'lms.sqlite'}",
+            "LMS_SECRET_KEY": "bench-secret", "LMS_INSTANCE_PATH": str(tmp / "instance"),
+            "LMS_CURRICULA_DIR": str(tmp / "curricula")}
