@@ -49,6 +49,7 @@ def backup_sqlite(source: Path, dest: Path) -> dict[str, int]:
     try:
         # One step (pages=-1) reads one snapshot, whatever writers do meanwhile.
         src.backup(out, pages=-1)
+        out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
     finally:
         out.close()
         src.close()

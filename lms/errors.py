@@ -1,6 +1,6 @@
 """Error pages in the user's language, for the LMS blueprint."""
 
-from flask import Blueprint, current_app, flash, render_template, request
+from flask import Blueprint, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -51,7 +51,7 @@ def register(bp: Blueprint) -> None:
                     "Try again in a moment.")
         try:
             # The page itself only reads (the signed-in user): never ask for the write lock.
-            db.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+            g.lms_reads_only = True
             page = render_template("lms/error.html", title=title, message=message)
         except OperationalError:
             db.session.rollback()

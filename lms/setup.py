@@ -161,7 +161,8 @@ def _sqlite_begin(conn) -> None:
     """
     mode = conn.get_execution_options().get("sqlite_begin")
     if mode is None:
-        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        writing = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+                   and not g.get("lms_reads_only"))
         mode = "IMMEDIATE" if writing else "DEFERRED"
     raw = conn.connection.dbapi_connection
     if mode != "DEFERRED" and isinstance(raw, QueuedWriterConnection):
