@@ -201,3 +201,12 @@ def restore_command(src: Path, yes: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Restored {src} into {target}."
                + (f" The replaced database is kept as {kept}." if kept else ""))
+
+
+def _register_feature_commands() -> None:
+    from lms.sync.cli import sync_group
+
+    lms_cli.add_command(sync_group)
+
+
+_register_feature_commands()
