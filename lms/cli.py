@@ -144,3 +144,9 @@ def curricula_list() -> None:
         for version in programme.versions:
             click.echo(f"{programme.code}\t{version.version}\t{version.content_hash[:12]}\t"
                        f"{version.published_at:%Y-%m-%d %H:%M}")
+
+
+from lms.assessment.cli import gift_group, quiz_group  # noqa: E402
+
+lms_cli.add_command(quiz_group)
+lms_cli.add_command(gift_group)

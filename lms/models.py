@@ -1,5 +1,6 @@
 """Import every model so that metadata (and Alembic) sees all tables."""
 
+from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.curricula.models import CurriculumVersion, Programme
@@ -7,4 +8,5 @@ from lms.learning.models import Attempt, LessonProgress, Response
 from lms.training.models import Cohort, CohortTrainer, Enrolment
 
 __all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
-           "LessonProgress", "Programme", "Response", "Site", "User", "UserRole"]
+           "LessonProgress", "Programme", "Response", "Site", "User", "UserRole",
+           "Grade", "GradeHistory", "QuizSchedule"]
