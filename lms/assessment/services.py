@@ -116,28 +116,30 @@ def grade_for(subject: str) -> Grade | None:
 def _save_grade(actor, subject: str, seen_version: int, fields: dict,
                 now: datetime) -> Grade:
     """Create or change a grade if nobody changed it since `seen_version` (0: none seen)."""
+    actor_id = actor.id  # read first: a lazy load later would flush half a change
     grade = grade_for(subject)
     if grade is not None and grade.version != seen_version:
         raise GradeConflict(grade)
     before = grade.snapshot() if grade is not None else None
     if grade is None:
-        grade = Grade(subject=subject, **fields, graded_by_id=actor.id, graded_at=now)
+        grade = Grade(subject=subject, **fields, graded_by_id=actor_id, graded_at=now)
         db.session.add(grade)
     else:
         unchanged = all(getattr(grade, key) == value for key, value in fields.items()
                         if key in ("score", "comment", "criteria"))
         if unchanged:
             return grade
-        for key, value in fields.items():
-            setattr(grade, key, value)
-        grade.graded_by_id, grade.graded_at = actor.id, now
+        with db.session.no_autoflush:
+            for key, value in fields.items():
+                setattr(grade, key, value)
+            grade.graded_by_id, grade.graded_at = actor_id, now
     try:
         db.session.flush()
     except (IntegrityError, StaleDataError):  # graded in parallel since we read it
         db.session.rollback()
         raise GradeConflict(grade_for(subject)) from None
     after = grade.snapshot()
-    db.session.add(GradeHistory(grade_id=grade.id, changed_by_id=actor.id, changed_at=now,
+    db.session.add(GradeHistory(grade_id=grade.id, changed_by_id=actor_id, changed_at=now,
                                 action="grade" if before is None else "regrade",
                                 before=before, after=after))
     audit.record(actor, "grade.create" if before is None else "grade.change", grade,

@@ -13,13 +13,11 @@ from lms.learning.models import Attempt, Response
 from tests.conftest import login, make_cohort, make_enrolment, make_programme_folder, publish
 from tests.assessment.helpers import make_trainer
 
-pytestmark = pytest.mark.usefixtures("ctx")
-
 QUIZ = "principes/quiz-principes"  # time_limit: 20, shuffled
 T0 = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 
 
-def test_answer_after_the_time_limit_and_grace_is_refused_and_the_attempt_closes(app):
+def test_answer_after_the_time_limit_and_grace_is_refused_and_the_attempt_closes(app, ctx):
     enrolment = make_enrolment()
     attempt = learning.start_attempt(enrolment, QUIZ, "fr", now=T0)
     q1, q2 = attempt.question_order[:2]
@@ -37,7 +35,7 @@ def test_answer_after_the_time_limit_and_grace_is_refused_and_the_attempt_closes
     assert saved == {q1}
 
 
-def test_an_overdue_attempt_closes_itself_when_attempts_are_listed(app):
+def test_an_overdue_attempt_closes_itself_when_attempts_are_listed(app, ctx):
     enrolment = make_enrolment()
     attempt = learning.start_attempt(enrolment, QUIZ, "fr", now=T0)
     listed = learning.list_attempts(enrolment, QUIZ, now=T0 + timedelta(minutes=19))
@@ -69,10 +67,11 @@ def test_a_trainee_cannot_start_outside_the_cohort_window(app, client):
     cohort = make_cohort()
     enrolment = make_enrolment(cohort=cohort)
     _schedule(cohort, T0, T0 + timedelta(days=1))
-    with pytest.raises(learning.QuizNotOpen, match="opens on 2026-04-02 08:00"):
-        learning.start_attempt(enrolment, QUIZ, "fr", now=T0 - timedelta(minutes=1))
-    with pytest.raises(learning.QuizNotOpen, match="closed on 2026-04-03 08:00"):
-        learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(days=2))
+    with app.test_request_context():
+        with pytest.raises(learning.QuizNotOpen, match="opens on 2026-04-02 08:00"):
+            learning.start_attempt(enrolment, QUIZ, "fr", now=T0 - timedelta(minutes=1))
+        with pytest.raises(learning.QuizNotOpen, match="closed on 2026-04-03 08:00"):
+            learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(days=2))
     assert learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(hours=1)).number == 1
     # Through the pages: the window (now in the past) is closed, the start button is gone.
     other = make_enrolment(cohort=cohort)
@@ -85,7 +84,7 @@ def test_a_trainee_cannot_start_outside_the_cohort_window(app, client):
     assert db.session.scalar(select(Attempt).where(Attempt.enrolment_id == other.id)) is None
 
 
-def test_closing_time_also_ends_an_open_attempt(app):
+def test_closing_time_also_ends_an_open_attempt(app, ctx):
     cohort = make_cohort()
     enrolment = make_enrolment(cohort=cohort)
     _schedule(cohort, T0, T0 + timedelta(minutes=5))
@@ -95,7 +94,7 @@ def test_closing_time_also_ends_an_open_attempt(app):
                                now=T0 + timedelta(minutes=6))
 
 
-def test_after_close_feedback_shows_only_once_the_quiz_has_closed(app, tmp_path):
+def test_after_close_feedback_shows_only_once_the_quiz_has_closed(app, tmp_path, ctx):
     folder = make_programme_folder(tmp_path)
     quiz_file = folder / "modules/principes/quiz-principes.fr.md"
     for lang in ("fr", "en"):
@@ -140,7 +139,7 @@ def _pool_folder(tmp_path, draw="draw: {loi: 2}"):
     return folder
 
 
-def test_the_checker_refuses_a_draw_larger_than_its_tagged_questions(tmp_path):
+def test_the_checker_refuses_a_draw_larger_than_its_tagged_questions(tmp_path, ctx):
     folder = _pool_folder(tmp_path, "draw: {loi: 4}")
     _structure, problems = check_programme(folder)
     errors = [p for p in problems.errors if "draw" in p.message]
@@ -149,7 +148,7 @@ def test_the_checker_refuses_a_draw_larger_than_its_tagged_questions(tmp_path):
     assert errors[0].path.endswith("quiz-principes.fr.md")
 
 
-def test_a_pool_draws_the_same_questions_on_reload_and_the_right_number(app, tmp_path):
+def test_a_pool_draws_the_same_questions_on_reload_and_the_right_number(app, tmp_path, ctx):
     cohort = make_cohort(publish(_pool_folder(tmp_path)))
     structure = cohort.curriculum_version.structure
     quiz = structure["assessments"][QUIZ]["fr"]
