@@ -7,12 +7,11 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 
 class GradeForm(FlaskForm):
@@ -48,6 +47,7 @@ class GiftImportForm(FlaskForm):
 
     file = FileField(_l("GIFT file (.txt or .gift)"), validators=[FileRequired()])
     title = StringField(_l("Quiz title (optional)"), validators=[Length(max=200)])
-    lang = SelectField(_l("Language of the quiz"), choices=[("fr", "Français"),
-                                                             ("en", "English")])
+    # A plain <select> in the template (WTForms changes how SelectField takes choices).
+    lang = StringField(_l("Language of the quiz"), default="fr",
+                       validators=[AnyOf(["fr", "en"])])
     submit = SubmitField(_l("Convert"))

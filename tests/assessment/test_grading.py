@@ -15,6 +15,7 @@ from lms.learning.models import Attempt, Response
 from tests.assessment.helpers import ESSAY_QUIZ, PRACTICAL, make_trainer, sit_quiz
 from tests.conftest import login, make_cohort, make_enrolment, make_user
 
+
 def _essay(attempt):
     return db.session.scalar(select(Response).where(Response.attempt_id == attempt.id,
                                                     Response.question_id == "rp6"))

@@ -10,8 +10,8 @@ from lms.curricula.parser import check_programme
 from lms.extensions import db
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
-from tests.conftest import login, make_cohort, make_enrolment, make_programme_folder, publish
 from tests.assessment.helpers import make_trainer
+from tests.conftest import login, make_cohort, make_enrolment, make_programme_folder, publish
 
 QUIZ = "principes/quiz-principes"  # time_limit: 20, shuffled
 T0 = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
