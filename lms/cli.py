@@ -146,7 +146,13 @@ def curricula_list() -> None:
                        f"{version.published_at:%Y-%m-%d %H:%M}")
 
 
-from lms.assessment.cli import gift_group, quiz_group  # noqa: E402
+def _register_feature_commands() -> None:
+    from lms.assessment.cli import gift_group, quiz_group
+    from lms.sync.cli import sync_group
 
-lms_cli.add_command(quiz_group)
-lms_cli.add_command(gift_group)
+    lms_cli.add_command(sync_group)
+    lms_cli.add_command(quiz_group)
+    lms_cli.add_command(gift_group)
+
+
+_register_feature_commands()

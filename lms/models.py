@@ -3,10 +3,19 @@
 from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
+from lms.auth.throttle import LoginFailure
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
+from lms.sync.models import (
+    SyncBundle,
+    SyncConflict,
+    SyncIdentity,
+    SyncPeer,
+    SyncRecordState,
+)
 from lms.training.models import Cohort, CohortTrainer, Enrolment
 
 __all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
-           "LessonProgress", "Programme", "Response", "Site", "User", "UserRole",
+           "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "SyncBundle",
+           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User", "UserRole",
            "Grade", "GradeHistory", "QuizSchedule"]
