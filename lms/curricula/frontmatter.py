@@ -6,6 +6,10 @@ import yaml
 
 from lms.curricula.problems import Problems
 
+# libyaml's safe loader when installed: the same safe subset, ten times faster (a 1,000-lesson
+# programme has 1,000 front matters to read at publication).
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, str, int]:
     """Return (front matter, body, line number of the body's first line)."""
@@ -21,7 +25,7 @@ def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, 
         return {}, "", len(lines)
     raw = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = yaml.load(raw, Loader=SafeLoader) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
