@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -162,7 +163,8 @@ def _score(value, maximum: float) -> float:
     except ValueError:
         raise GradingError(_("Enter the score as a number, for example 3 or 2.5.")) from None
     if not 0 <= score <= maximum or score != score:
-        raise GradingError(_("The score must be between 0 and %(max)s.", max=f"{maximum:g}"))
+        raise GradingError(_("The score must be between 0 and %(max)s.",
+                             max=format_decimal(maximum)))
     return round(score, 2)
 
 

@@ -151,7 +151,7 @@ def test_staff_upload_a_gift_file_and_download_markdown(app, client):
         "file": (io.BytesIO(MOODLE_EXPORT.encode("utf-8")), "moodle.txt"),
         "title": "", "lang": "fr"}, content_type="multipart/form-data")
     assert page.status_code == 200
-    assert "8 questions converted" in page.text and "matching" in page.text
+    assert "8 questions converties" in page.text and "matching" in page.text
     download = client.post("/assessment/gift/download", data={"markdown": "---\ntitle: x\n---"})
     assert download.headers["Content-Disposition"].startswith("attachment")
     version = publish()

@@ -81,10 +81,10 @@ def test_exports_neutralise_formulas(gradebook_cohort, app, client):
     response = client.get(f"/assessment/cohorts/{cohort.id}/gradebook.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert lines[0][:3] == ["Last name", "First name", "Number"]
+    assert lines[0][:3] == ["Nom", "Prénom", "Numéro"]
     cibangu = next(line for line in lines if line[0] == "Cibangu")
     assert cibangu[1] == "'=HYPERLINK(\"http://x\")"
-    assert cibangu[-1] == "not passed"
+    assert cibangu[-1] == "non réussi"
     xlsx = client.get(f"/assessment/cohorts/{cohort.id}/gradebook.xlsx?sex=M")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -149,6 +149,6 @@ def test_gain_page_lists_those_missing_a_test(app, client):
     login(client, trainer)
     page = client.get(f"/assessment/cohorts/{cohort.id}/gain")
     assert page.status_code == 200
-    assert "KALALA" in page.text and "neither test" in page.text
+    assert "KALALA" in page.text and "aucun des deux tests" in page.text
     # Amisi: pre 1/12 = 8 %, post 100 %, so g = 1.00.
     assert "<td>8 %</td><td>100 %</td><td>1.00</td>" in page.text

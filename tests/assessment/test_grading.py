@@ -46,7 +46,7 @@ def test_an_essay_awaits_grading_and_grading_updates_the_attempt(graded_setup, c
 
 def test_a_score_above_the_points_is_refused(graded_setup, ctx):
     _cohort, trainer, _enrolment, attempt = graded_setup
-    with pytest.raises(svc.GradingError, match="between 0 and 6"):
+    with pytest.raises(svc.GradingError, match="entre 0 et 6"):
         svc.grade_response(trainer, _essay(attempt), "7", "", 0)
 
 
@@ -56,7 +56,7 @@ def test_the_second_trainer_is_told_and_nothing_is_overwritten(graded_setup, ctx
     essay = _essay(attempt)
     # Both open the page when no grade exists (version 0 seen); the first saves.
     svc.grade_response(first, essay, "5", "Très bien", 0)
-    with pytest.raises(svc.GradeConflict, match="Already graded by Alice KABILA at") as caught:
+    with pytest.raises(svc.GradeConflict, match="Déjà corrigé par Alice KABILA à") as caught:
         svc.grade_response(second, essay, "2", "Insuffisant", 0)
     assert caught.value.grade.score == 5
     db.session.rollback()
@@ -90,7 +90,7 @@ def test_a_stale_form_posted_through_the_page_gets_a_conflict_page(graded_setup,
     answer = client.post(f"/assessment/responses/{essay_id}",
                          data={"score": "1", "comment": "Non", "version": "0"})
     assert answer.status_code == 409
-    assert "Already graded by Alice KABILA" in answer.text
+    assert "Déjà corrigé par Alice KABILA" in answer.text
     assert "Très bien" in answer.text  # their grade is shown
     assert 'name="version" value="1"' in answer.text
     db.session.rollback()
@@ -106,10 +106,10 @@ def test_the_grading_screen_is_keyboard_friendly_and_leads_to_the_next_answer(ap
     ids = [_essay(a).id for a in attempts]
     login(client, trainer)
     queue = client.get("/assessment/queue")
-    assert "3 answers await grading." in queue.text
+    assert "3 réponses attendent leur correction." in queue.text
     page = client.get(f"/assessment/responses/{ids[1]}")
     assert re.search(r'id="score"[^>]*autofocus[^>]*accesskey="s"', page.text)
-    assert "3 answers left to grade." in page.text
+    assert "3 réponses restent à corriger." in page.text
     assert f'href="/assessment/responses/{ids[0]}" accesskey="p"' in page.text
     assert f'href="/assessment/responses/{ids[2]}" accesskey="n"' in page.text
     saved = client.post(f"/assessment/responses/{ids[0]}",
@@ -126,7 +126,7 @@ def test_a_trainer_of_another_cohort_sees_nothing_and_gets_404(graded_setup, cli
     essay_id = _essay(attempt).id
     cohort_id = attempt.enrolment.cohort_id
     login(client, outsider)
-    assert "0 answers await grading." in client.get("/assessment/queue").text
+    assert "0 réponse attend sa correction." in client.get("/assessment/queue").text
     for url in (f"/assessment/responses/{essay_id}", f"/assessment/cohorts/{cohort_id}",
                 f"/assessment/cohorts/{cohort_id}/gradebook",
                 f"/assessment/cohorts/{cohort_id}/gradebook.csv",
@@ -155,7 +155,7 @@ def test_the_trainee_sees_grade_and_comment_only_once_released(graded_setup, cli
     login(client, enrolment.user)
     result = client.get(f"/attempt/{attempt.id}/result")
     assert "Bonne analyse SARA." not in result.text
-    assert "when the grades are released" in result.text
+    assert "quand les notes seront rendues visibles" in result.text
     staff_client = app.test_client()
     login(staff_client, trainer)
     staff_client.post(f"/assessment/cohorts/{cohort.id}/release/{ESSAY_QUIZ}")
@@ -173,11 +173,11 @@ def test_a_trainer_records_a_practical_with_the_rubric_for_each_trainee(app, cli
     b = make_enrolment(make_user(first_name="Béatrice", last_name="Kasongo"), cohort)
     login(client, trainer)
     url = f"/assessment/cohorts/{cohort.id}/practicals/{PRACTICAL}"
-    assert "0 of 2 trainees assessed." in client.get(url).text
+    assert "Stagiaires évalués\u00a0: 0 sur 2." in client.get(url).text
     form = client.get(f"{url}/{a.id}")
     assert 'name="c-accueil" value="2"' in form.text
     incomplete = client.post(f"{url}/{a.id}", data={"c-accueil": "2", "version": "0"})
-    assert "Choose a level for every criterion" in incomplete.text
+    assert "Choisissez un niveau pour chaque critère" in incomplete.text
     saved = client.post(f"{url}/{a.id}", data={
         "c-accueil": "2", "c-ecoute": "1", "c-registre": "2", "c-suite": "0",
         "comment": "Oublie la suite du dossier.", "version": "0"})
@@ -187,7 +187,7 @@ def test_a_trainer_records_a_practical_with_the_rubric_for_each_trainee(app, cli
     assert (grade.kind, grade.score, grade.max_score, grade.graded_by_id) == \
         ("practical", 5, 8, trainer.id)
     assert grade.criteria == {"accueil": 2, "ecoute": 1, "registre": 2, "suite": 0}
-    assert "1 of 2 trainees assessed." in client.get(url).text
+    assert "Stagiaires évalués\u00a0: 1 sur 2." in client.get(url).text
     # The trainee sees it after release, on the assessment page.
     client = app.test_client()
     login(client, a.user)

@@ -25,7 +25,7 @@ def test_answer_after_the_time_limit_and_grace_is_refused_and_the_attempt_closes
     # Within the 30 s grace after 20 minutes: still stored.
     learning.save_response(attempt, q1, ["0"], now=T0 + timedelta(minutes=20, seconds=25))
     assert attempt.is_open
-    with pytest.raises(learning.AttemptClosed, match="Time is up"):
+    with pytest.raises(learning.AttemptClosed, match="Le temps est écoulé"):
         learning.save_response(attempt, q2, ["0"], now=T0 + timedelta(minutes=20, seconds=31))
     db.session.rollback()
     attempt = db.session.get(Attempt, attempt.id)
@@ -69,18 +69,18 @@ def test_a_trainee_cannot_start_outside_the_cohort_window(app, client):
     enrolment = make_enrolment(cohort=cohort)
     _schedule(cohort, T0, T0 + timedelta(days=1))
     with app.test_request_context():
-        with pytest.raises(learning.QuizNotOpen, match="opens on 2026-04-02 08:00"):
+        with pytest.raises(learning.QuizNotOpen, match="ouvre le 2026-04-02 08:00"):
             learning.start_attempt(enrolment, QUIZ, "fr", now=T0 - timedelta(minutes=1))
-        with pytest.raises(learning.QuizNotOpen, match="closed on 2026-04-03 08:00"):
+        with pytest.raises(learning.QuizNotOpen, match="a fermé le 2026-04-03 08:00"):
             learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(days=2))
     assert learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(hours=1)).number == 1
     # Through the pages: the window (now in the past) is closed, the start button is gone.
     other = make_enrolment(cohort=cohort)
     login(client, other.user)
     page = client.get(f"/learn/{other.id}/{QUIZ}")
-    assert "This quiz closed on" in page.text and "Start the quiz" not in page.text
+    assert "Ce quiz a fermé le" in page.text and "Commencer le quiz" not in page.text
     started = client.post(f"/learn/{other.id}/{QUIZ}/start", follow_redirects=True)
-    assert "This quiz closed on" in started.text
+    assert "Ce quiz a fermé le" in started.text
     db.session.rollback()
     assert db.session.scalar(select(Attempt).where(Attempt.enrolment_id == other.id)) is None
 

@@ -68,7 +68,7 @@ def test_statistics_use_first_attempts_and_keep_versions_apart(app, client, tmp_
     login(client, staff)
     page = client.get(f"/assessment/statistics/{v1.programme.code}/{key}")
     assert page.status_code == 200
-    assert "2 different curriculum versions" in page.text
+    assert "2 versions différentes du contenu" in page.text
     assert v1.content_hash[:12] in page.text and v2.content_hash[:12] in page.text
 
 
