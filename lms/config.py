@@ -13,6 +13,7 @@ DEFAULTS = {
     "LMS_MAX_ANSWER_CHARS": 20_000,
     "LMS_CURRICULA_DIR": None,  # None: the curricula bundled with the package
     "LMS_SQLITE_BUSY_TIMEOUT_MS": 15_000,
+    "LMS_COMPRESS": True,  # gzip text responses; turn off behind a proxy that compresses
 }
 
 # Environment variable -> config key, with a converter.

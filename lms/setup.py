@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
-from lms import resources
+from lms import assets, resources
 from lms.config import DEFAULTS, default_database_uri, instance_secret_key
 from lms.extensions import babel, csrf, db, login_manager, migrate
 
@@ -86,6 +86,7 @@ def build_blueprint() -> Blueprint:
         bp.register_blueprint(child)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
+    bp.app_url_defaults(assets.add_static_version)
     bp.app_context_processor(_template_context)
     from lms import errors
 
@@ -121,7 +122,7 @@ def _after_request(response):
     if request.endpoint != "lms.static":
         # Shared lab computers: Back must not show the previous person's pages.
         response.headers["Cache-Control"] = "no-store"
-    return response
+    return assets.compress(response)
 
 
 def _is_lms_request() -> bool:
