@@ -89,8 +89,14 @@ def sign_in(page, login: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
     page.fill("#login", login)
     page.fill("#password", password)
-    page.click("form.card [type=submit]")
+    follow(page, "form.card [type=submit]")
     page.wait_for_selector("form[action$='/logout']")
+
+
+def follow(page, selector: str) -> None:
+    """Click a link or button that loads a new page, and wait for that page."""
+    with page.expect_navigation():
+        page.click(selector)
 
 
 @pytest.fixture

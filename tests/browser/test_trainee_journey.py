@@ -7,7 +7,7 @@ import re
 import pytest
 
 from lms.curricula.parser import load_programme
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow, sign_in
 from tests.browser.liveserver import ROOT
 
 PROGRAMME = ROOT / "curricula" / "police-de-proximite"
@@ -89,18 +89,18 @@ def test_trainee_does_a_module_by_keyboard_with_a_reload_and_a_closed_browser(
     sign_in(page, "PNC-1001")
     shot(page, "dashboard")
 
-    page.click(".card h2 a")
+    follow(page, ".card h2 a")
     assert page.inner_text("h1") == "Police de proximité"
     shot(page, "programme")
 
-    page.click(f"a[href$='/{LESSON}']")
+    follow(page, f"a[href$='/{LESSON}']")
     lesson = page.locator("article.lesson")
     assert lesson.get_attribute("lang") == "fr"
     assert "proximité" in lesson.inner_text()
     shot(page, "lesson")
 
     page.go_back()
-    page.click(f"a[href$='/{QUIZ}']")
+    follow(page, f"a[href$='/{QUIZ}']")
     shot(page, "quiz-start")
     with page.expect_navigation():
         tab_to(page, "form[action$='/start'] button")
@@ -141,8 +141,8 @@ def test_trainee_does_a_module_by_keyboard_with_a_reload_and_a_closed_browser(
     # A new browser: sign in again and resume the same attempt where it stopped.
     page = new_page()
     sign_in(page, "PNC-1001")
-    page.click(".card h2 a")
-    page.click(f"a[href$='/{QUIZ}']")
+    follow(page, ".card h2 a")
+    follow(page, f"a[href$='/{QUIZ}']")
     with page.expect_navigation():
         tab_to(page, "form[action$='/start'] button")
         page.keyboard.press("Enter")
@@ -178,9 +178,9 @@ def test_trainee_does_a_module_by_keyboard_with_a_reload_and_a_closed_browser(
 def test_quiz_works_with_javascript_off(new_page, quiz, shot):
     page = new_page(java_script_enabled=False)
     sign_in(page, "PNC-1002")
-    page.click(".card h2 a")
-    page.click(f"a[href$='/{QUIZ}']")
-    page.click("form[action$='/start'] button")
+    follow(page, ".card h2 a")
+    follow(page, f"a[href$='/{QUIZ}']")
+    follow(page, "form[action$='/start'] button")
     question = quiz[shown_question(page)]
     assert answered_count(page) == 0
     if question["type"] in ("single", "truefalse", "multiple"):
@@ -190,10 +190,10 @@ def test_quiz_works_with_javascript_off(new_page, quiz, shot):
     given = page.eval_on_selector_all("fieldset input:checked, #answer",
                                       "els => els.map(e => e.value)")
     shot(page, "answered-without-javascript")
-    page.click("button[name=go][value='next']")
+    follow(page, "button[name=go][value='next']")
     assert page.url.endswith("/2")
     assert answered_count(page) == 1
-    page.click(".qnav button[value='1']")
+    follow(page, ".qnav button[value='1']")
     assert page.eval_on_selector_all("fieldset input:checked, #answer",
                                      "els => els.map(e => e.value)") == given
     assert page.locator("#countdown").is_hidden()
