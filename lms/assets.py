@@ -49,6 +49,15 @@ def add_static_version(endpoint: str | None, values: dict) -> None:
         values["v"] = version
 
 
+def cache_static(response: Response) -> Response:
+    """Let browsers keep LMS static files for LMS_STATIC_MAX_AGE seconds (URLs change with them)."""
+    if response.status_code in (200, 304):
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = current_app.config["LMS_STATIC_MAX_AGE"]
+    return response
+
+
 def compress(response: Response) -> Response:
     """Gzip a text response when the browser accepts it (LMS_COMPRESS = False turns it off)."""
     if not current_app.config.get("LMS_COMPRESS", True):

@@ -14,6 +14,7 @@ DEFAULTS = {
     "LMS_CURRICULA_DIR": None,  # None: the curricula bundled with the package
     "LMS_SQLITE_BUSY_TIMEOUT_MS": 15_000,
     "LMS_COMPRESS": True,  # gzip text responses; turn off behind a proxy that compresses
+    "LMS_STATIC_MAX_AGE": 365 * 24 * 3600,  # static URLs carry a content hash (?v=)
 }
 
 # Environment variable -> config key, with a converter.

@@ -119,7 +119,9 @@ def _after_request(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "lms.static":
+    if request.endpoint == "lms.static":
+        assets.cache_static(response)
+    else:
         # Shared lab computers: Back must not show the previous person's pages.
         response.headers["Cache-Control"] = "no-store"
     return assets.compress(response)
