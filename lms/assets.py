@@ -31,7 +31,8 @@ def static_version(path: Path) -> str | None:
     cached = _versions.get(key)
     if cached and cached[:2] == (stat.st_mtime_ns, stat.st_size):
         return cached[2]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    # Decimal digits of the content hash: short, and safe in any URL.
+    digest = str(int(hashlib.sha256(path.read_bytes()).hexdigest()[:12], 16))
     _versions[key] = (stat.st_mtime_ns, stat.st_size, digest)
     return digest
 
@@ -47,15 +48,6 @@ def add_static_version(endpoint: str | None, values: dict) -> None:
     version = static_version(path)
     if version:
         values["v"] = version
-
-
-def cache_static(response: Response) -> Response:
-    """Let browsers keep LMS static files for LMS_STATIC_MAX_AGE seconds (URLs change with them)."""
-    if response.status_code in (200, 304):
-        response.cache_control.no_cache = None
-        response.cache_control.public = True
-        response.cache_control.max_age = current_app.config["LMS_STATIC_MAX_AGE"]
-    return response
 
 
 def compress(response: Response) -> Response:

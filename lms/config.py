@@ -18,7 +18,6 @@ DEFAULTS = {
     "LMS_LOGIN_WINDOW_MINUTES": 15,
     "LMS_RESET_CODE_HOURS": 72,
     "LMS_COMPRESS": True,  # gzip text responses; turn off behind a proxy that compresses
-    "LMS_STATIC_MAX_AGE": 365 * 24 * 3600,  # static URLs carry a content hash (?v=)
 }
 
 # Environment variable -> config key, with a converter.

@@ -86,15 +86,6 @@ class _LMSBlueprint(Blueprint):
         return STATIC_MAX_AGE
 
 
-def _static_version(endpoint: str, values: dict) -> None:
-    """Add ?v=<file time> to static URLs so a changed file is fetched again despite caching."""
-    if endpoint == "lms.static" and "filename" in values and "v" not in values:
-        try:
-            values["v"] = int((resources.static_dir() / values["filename"]).stat().st_mtime)
-        except OSError:
-            pass
-
-
 def _default(app: Flask, key: str, value) -> None:
     """Set `key` unless the app (or its host) already chose a value other than Flask's own."""
     if key not in app.config or app.config[key] == Flask.default_config.get(key):
@@ -113,7 +104,6 @@ def build_blueprint() -> Blueprint:
                        static_folder=str(resources.static_dir()), static_url_path="/static")
     for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp):
         bp.register_blueprint(child)
-    bp.url_defaults(_static_version)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
     bp.app_url_defaults(assets.add_static_version)
@@ -159,9 +149,7 @@ def _after_request(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint == "lms.static":
-        assets.cache_static(response)
-    else:
+    if request.endpoint != "lms.static":
         # Shared lab computers: Back must not show the previous person's pages.
         response.headers["Cache-Control"] = "no-store"
     return assets.compress(response)

@@ -93,7 +93,7 @@ def test_every_lesson_and_quiz_page_weighs_under_60_kb(app, client):
 def test_static_urls_carry_a_content_hash_and_are_cached_for_a_year(app, client):
     page = client.get("/login")
     css = resources.static_dir() / "lms.css"
-    digest = hashlib.sha256(css.read_bytes()).hexdigest()[:12]
+    digest = int(hashlib.sha256(css.read_bytes()).hexdigest()[:12], 16)
     assert f'/static/lms.css?v={digest}"' in page.text
     response = client.get(f"/static/lms.css?v={digest}", buffered=True)
     assert response.status_code == 200
