@@ -4,7 +4,21 @@ from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
-from lms.training.models import Cohort, CohortTrainer, Enrolment
+from lms.training.models import (
+    AttendanceChange,
+    AttendanceRecord,
+    ClassMeeting,
+    Cohort,
+    CohortClass,
+    CohortTrainer,
+    Enrolment,
+    PendingImport,
+    Qualification,
+    TotProgramme,
+    Vetting,
+)
 
-__all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
+__all__ = ["AttendanceChange", "AttendanceRecord", "ClassMeeting", "CohortClass",
+           "PendingImport", "Qualification", "TotProgramme", "Vetting",
+           "Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
            "LessonProgress", "Programme", "Response", "Site", "User", "UserRole"]

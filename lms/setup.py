@@ -79,10 +79,11 @@ def build_blueprint() -> Blueprint:
     from lms.auth import bp as auth_bp
     from lms.curricula import bp as curricula_bp
     from lms.learning import bp as learning_bp
+    from lms.training.views import bp as training_bp
 
     bp = Blueprint("lms", __name__, template_folder=str(resources.templates_dir()),
                    static_folder=str(resources.static_dir()), static_url_path="/static")
-    for child in (auth_bp, learning_bp, curricula_bp):
+    for child in (auth_bp, learning_bp, curricula_bp, training_bp):
         bp.register_blueprint(child)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
