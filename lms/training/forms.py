@@ -13,8 +13,14 @@ from wtforms import (
     SubmitField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class SiteForm(FlaskForm):
@@ -95,8 +101,8 @@ class VettingForm(FlaskForm):
     """Record a trainee's human-rights (Leahy) vetting status."""
 
     status = SelectField(_l("Vetting status"), choices=[
-        ("unknown", _l("Unknown")), ("pending", _l("Pending")), ("cleared", _l("Cleared")),
-        ("refused", _l("Refused"))])
+        SelectChoice("unknown", _l("Unknown")), SelectChoice("pending", _l("Pending")),
+        SelectChoice("cleared", _l("Cleared")), SelectChoice("refused", _l("Refused"))])
     note = StringField(_l("Note (reference of the decision)"),
                        validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Save vetting status"))

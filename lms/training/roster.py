@@ -208,7 +208,7 @@ def _check_row(row: dict, parsed: ParsedRoster) -> None:
         if sex is None:
             parsed.add(line, _("Unknown sex value “%(value)s”: write F or M.", value=raw_sex))
         row["sex"] = sex or raw_sex
-    if row.get("service_number"):
+    if "service_number" in row:
         row["service_number"] = normalise_number(row["service_number"])
     for name, limit in LIMITS.items():
         if len(row.get(name) or "") > limit:

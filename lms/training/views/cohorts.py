@@ -26,6 +26,7 @@ from lms.training.forms import (
     SplitForm,
     TrainerForm,
     VettingForm,
+    choices,
 )
 from lms.training.models import TOT_PROGRAMME, Cohort
 
@@ -69,12 +70,12 @@ def _cohort_form() -> CohortForm:
     form = CohortForm()
     lang = current_locale()
     programmes = svc.list_published_programmes()
-    form.programme.choices = [(p.id, p.title_in(lang)) for p in programmes]
-    form.qualifies_for.choices = [(p.id, p.title_in(lang)) for p in programmes
-                                  if p.code != TOT_PROGRAMME]
-    form.site.choices = [(s.id, s.name) for s in svc.list_sites()]
-    form.version.choices = [(0, _("Latest published version"))] + [
-        (v.id, f"{p.title_in(lang)} {v.label}") for p in programmes for v in p.versions]
+    form.programme.choices = choices((p.id, p.title_in(lang)) for p in programmes)
+    form.qualifies_for.choices = choices((p.id, p.title_in(lang)) for p in programmes
+                                         if p.code != TOT_PROGRAMME)
+    form.site.choices = choices((s.id, s.name) for s in svc.list_sites())
+    form.version.choices = choices([(0, _("Latest published version"))] + [
+        (v.id, f"{p.title_in(lang)} {v.label}") for p in programmes for v in p.versions])
     return form
 
 
@@ -113,8 +114,8 @@ def cohort(cohort_id):
     lang = current_locale()
     overview = progress.cohort_overview(found, lang, date.today())
     trainer_form = TrainerForm()
-    trainer_form.trainer.choices = [(u.id, f"{u.display_name} ({u.login_id})")
-                                    for u in svc.list_trainers()]
+    trainer_form.trainer.choices = choices((u.id, f"{u.display_name} ({u.login_id})")
+                                           for u in svc.list_trainers())
     return render_template("lms/training/cohort.html", cohort=found, overview=overview,
                            class_form=ClassForm(), split_form=SplitForm(),
                            trainer_form=trainer_form, lang=lang,
@@ -200,9 +201,10 @@ def class_page(class_id):
     lang = current_locale()
     form = MeetingForm()
     trainers = cohort_.trainers
-    form.trainer.choices = [(0, _("Class trainer"))] + [(u.id, u.display_name) for u in trainers]
+    form.trainer.choices = choices([(0, _("Class trainer"))]
+                                   + [(u.id, u.display_name) for u in trainers])
     titles = svc.module_titles(cohort_, lang)
-    form.module.choices = [("", "—")] + list(titles.items())
+    form.module.choices = choices([("", "—")] + list(titles.items()))
     if form.validate_on_submit():
         trainer = db.session.get(User, form.trainer.data or 0)
         try:
@@ -217,8 +219,8 @@ def class_page(class_id):
             flash(_("Meeting scheduled."), "info")
             return redirect(url_for(".class_page", class_id=class_id))
     trainer_form = TrainerForm()
-    trainer_form.trainer.choices = [(u.id, f"{u.display_name} ({u.login_id})")
-                                    for u in svc.list_trainers()]
+    trainer_form.trainer.choices = choices((u.id, f"{u.display_name} ({u.login_id})")
+                                           for u in svc.list_trainers())
     members = sorted(found.enrolments, key=lambda e: (e.user.last_name, e.user.first_name))
     return render_template("lms/training/class.html", cohort_class=found, cohort=cohort_,
                            members=members, form=form, trainer_form=trainer_form,
