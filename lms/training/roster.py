@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import secrets
 import unicodedata
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from lms.auth.models import User
-from lms.auth.services import AccountError, create_user, normalise_number
+from lms import audit
+from lms.auth.models import User, UserRole
+from lms.auth.passwords import hash_password
+from lms.auth.services import next_academy_number, normalise_number
 from lms.base import LMSError, utcnow
 from lms.extensions import db
 from lms.training.models import Cohort, CohortClass, Enrolment, PendingImport
@@ -321,24 +325,28 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
     rows = [r for r in parsed.rows if r["line"] not in parsed.problems]
     if not rows:
         raise RosterError(_("No row can be imported. Correct the file and send it again."))
+    passwords = [new_password() for _row in rows]
+    # Argon2 is slow on purpose; hash the whole intake on every core (the C code frees the GIL).
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        hashes = list(pool.map(hash_password, passwords))
+    year = utcnow().year
     credentials = []
     try:
-        for row in rows:
-            password = new_password()
+        for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
             last = " ".join(p for p in (row.get("last_name"), row.get("middle_name")) if p)
-            user = create_user(first_name=row["first_name"], last_name=last, sex=row["sex"],
-                               password=password, service_number=row.get("service_number"),
-                               rank=row.get("rank", ""), unit=row.get("unit", ""),
-                               phone=row.get("phone", ""), site=cohort.site, actor=actor,
-                               commit=False)
+            user = User(first_name=row["first_name"], last_name=last, sex=row["sex"],
+                        service_number=row.get("service_number"),
+                        academy_number=next_academy_number(year), rank=row.get("rank", ""),
+                        unit=row.get("unit", ""), phone=row.get("phone", ""), site=cohort.site,
+                        password_hash=password_hash, role_rows=[UserRole(role="trainee")])
+            db.session.add(user)
+            db.session.flush()
+            audit.record(actor, "user.create", user, after={"login": user.login_id,
+                                                             "roles": ["trainee"]})
             enrol(user, cohort, actor=actor, cohort_class=cohort_class)
             credentials.append(Credential(user, password))
         db.session.delete(pending)
         db.session.commit()
-    except AccountError as error:
-        db.session.rollback()
-        raise RosterError(_("Line %(line)d: %(error)s Nothing was imported.",
-                            line=row["line"], error=str(error))) from error
     except Exception:
         db.session.rollback()
         raise

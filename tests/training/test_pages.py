@@ -2,13 +2,15 @@
 
 import io
 import re
-from datetime import date
+from datetime import date, time
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.learning.models import Attempt
+from lms.training import roster
 from lms.training import services as svc
 from lms.training.exports import safe_cell
 from lms.training.models import AttendanceRecord, Cohort, Enrolment, Vetting
@@ -81,8 +83,7 @@ def test_dashboard_shows_enrolment_backlog_and_who_is_at_risk(app, client):
                            content_hash="x", language="fr", status="submitted",
                            question_order=[], choice_order={}, score=5, max_score=10,
                            pending_grading=1))
-    found = svc.create_meeting(cohort_class, day=date(2026, 4, 1),
-                               start=__import__("datetime").time(8))
+    found = svc.create_meeting(cohort_class, day=date(2026, 4, 1), start=time(8))
     db.session.add_all([AttendanceRecord(meeting=found, enrolment=first, status="absent"),
                         AttendanceRecord(meeting=found, enrolment=second, status="present")])
     db.session.commit()
@@ -119,8 +120,11 @@ def test_participant_export_never_runs_a_formula(app, client):
     assert ";=HYPERLINK" not in text
 
 
-def test_a_cohort_of_400_from_a_roster_is_split_and_attended(app, client):
+def test_a_cohort_of_400_from_a_roster_is_split_and_attended(app, client, monkeypatch):
     """Done means: 400 from a real-looking file with bad rows, classes, attendance, counts."""
+    # Real Argon2 hashes at a low cost (rehashed at full cost on first sign-in) keep this fast.
+    monkeypatch.setattr(roster, "hash_password",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash)
     version = programme_version()
     cohort = make_cohort(version, name="Proximité Mbuji-Mayi 2016")
     trainer = qualified_trainer(version.programme)

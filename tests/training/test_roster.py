@@ -74,7 +74,7 @@ def test_xlsx_made_in_a_spreadsheet_is_read_with_numbers_as_text():
     ("liste.xlsx", b"PK\x03\x04 not really a zip", "could not be opened"),
     ("liste.xls", b"\xd0\xcf\x11\xe0 old excel", "Old Excel"),
     ("liste.csv", b"", "empty"),
-    ("liste.csv", "Nom;Grade\nKalala;Agent\n".encode(), "Missing"),
+    ("liste.csv", b"Nom;Grade\nKalala;Agent\n", "Missing"),
 ])
 def test_unreadable_files_get_a_clear_message(app, name, data, message):
     with pytest.raises(roster.RosterError, match=message):
