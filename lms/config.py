@@ -13,6 +13,10 @@ DEFAULTS = {
     "LMS_MAX_ANSWER_CHARS": 20_000,
     "LMS_CURRICULA_DIR": None,  # None: the curricula bundled with the package
     "LMS_SQLITE_BUSY_TIMEOUT_MS": 15_000,
+    "LMS_LOGIN_MAX_FAILURES_ACCOUNT": 5,
+    "LMS_LOGIN_MAX_FAILURES_ADDRESS": 50,
+    "LMS_LOGIN_WINDOW_MINUTES": 15,
+    "LMS_RESET_CODE_HOURS": 72,
 }
 
 # Environment variable -> config key, with a converter.
@@ -28,7 +32,8 @@ ENVIRONMENT = {
 
 def from_environment(environ=os.environ) -> dict:
     """Return the config keys set by `LMS_*` environment variables."""
-    return {key: conv(environ[name]) for name, (key, conv) in ENVIRONMENT.items() if name in environ}
+    return {key: conv(environ[name])
+            for name, (key, conv) in ENVIRONMENT.items() if name in environ}
 
 
 def instance_secret_key(instance_path: str) -> str:

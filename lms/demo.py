@@ -11,14 +11,14 @@ from lms.auth.services import create_user
 from lms.curricula.models import Programme
 from lms.curricula.services import publish_all
 from lms.extensions import db
-from lms.training.models import Cohort, Qualification
+from lms.training.models import Cohort
 from lms.training.services import (
     assign_trainer,
     create_cohort,
     enrol,
     get_or_create_site,
-    is_qualified,
 )
+from lms.training.tot import record_qualification
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -57,9 +57,7 @@ def load_demo(curricula_root) -> list[tuple[str, str, str]]:
                                programme=programme, site=sites["mbuji-mayi"],
                                start=date(2026, 3, 29), end=date(2026, 8, 28))
         trainer = User.by_login("FORM-001")
-        if not is_qualified(trainer, programme):
-            db.session.add(Qualification(user=trainer, programme=programme,
-                                         granted_on=date(2016, 3, 26)))
+        record_qualification(trainer, programme, date(2016, 3, 26))
         assign_trainer(cohort, trainer)
         for number in ("PNC-1001", "PNC-1002", "PNC-1003"):
             enrol(User.by_login(number), cohort)

@@ -2,8 +2,16 @@
 
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
+from lms.auth.throttle import LoginFailure
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
+from lms.sync.models import (
+    SyncBundle,
+    SyncConflict,
+    SyncIdentity,
+    SyncPeer,
+    SyncRecordState,
+)
 from lms.training.models import (
     AttendanceChange,
     AttendanceRecord,
@@ -18,7 +26,8 @@ from lms.training.models import (
     Vetting,
 )
 
-__all__ = ["AttendanceChange", "AttendanceRecord", "ClassMeeting", "CohortClass",
-           "PendingImport", "Qualification", "TotProgramme", "Vetting",
-           "Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
-           "LessonProgress", "Programme", "Response", "Site", "User", "UserRole"]
+__all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
+           "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "SyncBundle",
+           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User", "UserRole",
+           "AttendanceChange", "AttendanceRecord", "ClassMeeting", "CohortClass",
+           "PendingImport", "Qualification", "TotProgramme", "Vetting"]

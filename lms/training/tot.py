@@ -53,6 +53,25 @@ def grant_qualifications(enrolment: Enrolment, actor=None, on: date | None = Non
     return granted
 
 
+def record_qualification(user: User, programme: Programme, on: date, actor=None,
+                         source_cohort: Cohort | None = None) -> Qualification:
+    """Record a qualification earned outside this system (e.g. a ToT held before it); audited."""
+    existing = db.session.scalar(select(Qualification).where(
+        Qualification.user_id == user.id, Qualification.programme_id == programme.id))
+    if existing is not None:
+        return existing
+    if "trainer" not in user.roles:
+        user.role_rows.append(UserRole(role="trainer"))
+    qualification = Qualification(user=user, programme=programme, granted_on=on,
+                                  source_cohort=source_cohort,
+                                  granted_by_id=getattr(actor, "id", None))
+    db.session.add(qualification)
+    db.session.flush()
+    audit.record(actor, "qualification.record", user, after={"programme": programme.code,
+                                                             "on": on.isoformat()})
+    return qualification
+
+
 def complete_enrolment(enrolment: Enrolment, actor=None, on: date | None = None
                        ) -> list[Qualification]:
     """Mark a trainee as having completed their cohort; a ToT graduate becomes qualified."""
