@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:44:46.396701
+Create Date: 2026-11-26 13:14:51.279217
 
 """
 from alembic import op
