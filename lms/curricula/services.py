@@ -26,15 +26,10 @@ def publish_programme(folder: str | Path, actor=None) -> tuple[CurriculumVersion
     raw = read_sources(folder)
     digest = content_hash(raw)
     programme = db.session.scalar(select(Programme).where(Programme.code == structure["id"]))
-    if programme is None:
-        programme = Programme(code=structure["id"], title=structure["title"])
-        db.session.add(programme)
-        db.session.flush()
-    existing = db.session.scalar(select(CurriculumVersion).where(
+    existing = programme and db.session.scalar(select(CurriculumVersion).where(
         CurriculumVersion.programme_id == programme.id,
         CurriculumVersion.version == structure["version"]))
-    if existing is not None:
-        db.session.rollback()
+    if existing:  # checked before writing anything: the caller's unit of work is left alone
         if existing.content_hash == digest:
             return existing, False
         raise VersionConflict(_(
@@ -42,6 +37,9 @@ def publish_programme(folder: str | Path, actor=None) -> tuple[CurriculumVersion
             "(hash %(old)s, this folder %(new)s). Published versions never change: raise the "
             "version in manifest.yaml and publish again.", version=structure["version"],
             programme=structure["id"], old=existing.content_hash[:12], new=digest[:12]))
+    if programme is None:
+        programme = Programme(code=structure["id"], title=structure["title"])
+        db.session.add(programme)
     version = CurriculumVersion(
         programme=programme, version=structure["version"], content_hash=digest,
         sources={path: data.decode("utf-8") for path, data in raw.items()},
