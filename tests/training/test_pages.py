@@ -26,7 +26,7 @@ def test_staff_create_a_tot_cohort_through_the_page(app, client):
     db.session.commit()
     login(client, make_user(roles=("staff",)))
     form = client.get("/training/cohorts/new")
-    assert form.status_code == 200 and "Train-the-trainer" in form.text
+    assert form.status_code == 200 and "Formation des formateurs seulement" in form.text
     response = client.post("/training/cohorts/new", data={
         "name": "ToT Kasapa", "programme": tot_version.programme_id, "version": 0,
         "site": site.id, "start": "2016-03-14", "end": "2016-03-26",
@@ -39,7 +39,7 @@ def test_staff_create_a_tot_cohort_through_the_page(app, client):
     refused = client.post("/training/cohorts/new", data={
         "name": "ToT sans programme", "programme": tot_version.programme_id, "version": 0,
         "site": site.id, "start": "2016-03-14", "end": "2016-03-26"})
-    assert "Choose the programmes" in refused.text
+    assert "Choisissez les programmes" in refused.text
 
 
 def test_a_trainer_sees_only_their_cohorts(app, client):
@@ -52,7 +52,7 @@ def test_a_trainer_sees_only_their_cohorts(app, client):
     assert client.get(f"/training/cohorts/{other.id}").status_code == 404
     assert client.get(f"/training/cohorts/{other.id}/attendance").status_code == 404
     assert client.get(f"/training/classes/{cohort_class.id}").status_code == 200
-    assert "My classes" in client.get("/").text
+    assert "Mes classes" in client.get("/").text
 
 
 @pytest.mark.parametrize("url", ["/training/cohorts", "/training/cohorts/new",
@@ -90,11 +90,11 @@ def test_dashboard_shows_enrolment_backlog_and_who_is_at_risk(app, client):
     login(client, make_user(roles=("staff",)))
     page = client.get(f"/training/cohorts/{cohort.id}").text
     assert 'id="enrolled">2<' in page
-    assert "1 women" in page and "1 men" in page
-    assert "Grading backlog: <strong>1</strong>" in page
+    assert "femmes\u00a0: 1" in page and "hommes\u00a0: 1" in page
+    assert "Corrections en retard: <strong>1</strong>" in page
     at_risk = re.search(r'<ul id="at-risk">(.*?)</ul>', page, re.S).group(1)
-    assert first.user.display_name in at_risk and "attendance 0.0 %" in at_risk
-    assert "failed:" in at_risk
+    assert first.user.display_name in at_risk and "présence 0.0\u00a0%" in at_risk
+    assert "échoué\u00a0:" in at_risk
     assert second.user.display_name not in at_risk or "attendance" not in at_risk.split(
         second.user.display_name)[1]
 

@@ -71,10 +71,10 @@ def test_xlsx_made_in_a_spreadsheet_is_read_with_numbers_as_text():
 
 
 @pytest.mark.parametrize("name, data, message", [
-    ("liste.xlsx", b"PK\x03\x04 not really a zip", "could not be opened"),
-    ("liste.xls", b"\xd0\xcf\x11\xe0 old excel", "Old Excel"),
-    ("liste.csv", b"", "empty"),
-    ("liste.csv", b"Nom;Grade\nKalala;Agent\n", "Missing"),
+    ("liste.xlsx", b"PK\x03\x04 not really a zip", "pas pu être ouvert"),
+    ("liste.xls", b"\xd0\xcf\x11\xe0 old excel", "anciens fichiers Excel"),
+    ("liste.csv", b"", "vide"),
+    ("liste.csv", b"Nom;Grade\nKalala;Agent\n", "Il manque"),
 ])
 def test_unreadable_files_get_a_clear_message(app, name, data, message):
     with pytest.raises(roster.RosterError, match=message):
@@ -104,11 +104,11 @@ def test_preview_lists_every_problem_by_row(app):
                                     _bad_file(member.user.service_number, "PNC-8888"))
     problems = roster.problems_of(pending)
     assert sorted(problems) == [3, 4, 5, 6, 7, 8]
-    assert "first name is missing" in problems[3][0]
-    assert "Unknown sex value “X”" in problems[4][0]
-    assert "also on line 6" in problems[5][0] and "also on line 5" in problems[6][0]
-    assert "already enrolled in this cohort" in problems[7][0]
-    assert "already belongs to" in problems[8][0]
+    assert "prénom\u00a0» est vide" in problems[3][0]
+    assert "Valeur de sexe inconnue «\u00a0X\u00a0»" in problems[4][0]
+    assert "aussi à la ligne 6" in problems[5][0] and "aussi à la ligne 5" in problems[6][0]
+    assert "déjà inscrit dans cette cohorte" in problems[7][0]
+    assert "appartient déjà à" in problems[8][0]
 
 
 def test_all_or_nothing_commit_with_a_bad_row_creates_nothing(app):
@@ -116,7 +116,7 @@ def test_all_or_nothing_commit_with_a_bad_row_creates_nothing(app):
     staff = make_user(roles=("staff",))
     users_before = db.session.scalar(select(func.count()).select_from(User))
     pending = roster.prepare_import(cohort, staff, "liste.csv", _bad_file("PNC-7", "PNC-8"))
-    with pytest.raises(roster.RosterError, match="Nothing was imported"):
+    with pytest.raises(roster.RosterError, match="Rien n'a été importé"):
         roster.commit_import(pending, staff, "all")
     assert db.session.scalar(select(func.count()).select_from(User)) == users_before
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
@@ -152,11 +152,11 @@ def test_import_through_the_pages_then_a_trainee_signs_in(app, client):
     preview_url = page.headers["Location"]
     preview = client.get(preview_url)
     assert 'id="problem-count">4<' in preview.text  # lines 3, 4, 5, 6
-    assert "Unknown sex value" in preview.text
+    assert "Valeur de sexe inconnue" in preview.text
     assert 'id="valid-count">4<' in preview.text
     done = client.post(preview_url, data={"mode": "valid"})
     assert done.status_code == 200
-    assert "shown only once" in done.text
+    assert "affichés qu'une fois" in done.text
     rows = re.findall(r"<code>([^<]+)</code></td><td><code>([^<]+)</code>", done.text)
     assert len(rows) == 4
     again = client.post(preview_url, data={"mode": "valid"})
@@ -178,7 +178,7 @@ def test_all_or_nothing_through_the_pages_leaves_no_row(app, client):
                        data={"file": (io.BytesIO(_bad_file("PNC-7", "PNC-8")), "liste.csv")},
                        content_type="multipart/form-data")
     result = client.post(page.headers["Location"], data={"mode": "all"}, follow_redirects=True)
-    assert "Nothing was imported" in result.text
+    assert "Rien n&#39;a été importé" in result.text
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
 
@@ -189,12 +189,12 @@ def test_unreadable_and_oversized_uploads_get_a_message(app, client):
     bad = client.post(f"/training/cohorts/{cohort.id}/import",
                       data={"file": (io.BytesIO(b"PK\x03\x04junk"), "liste.xlsx")},
                       content_type="multipart/form-data")
-    assert bad.status_code == 200 and "could not be opened" in bad.text
+    assert bad.status_code == 200 and "pas pu être ouvert" in bad.text
     app.config["MAX_CONTENT_LENGTH"] = 2000
     big = client.post(f"/training/cohorts/{cohort.id}/import",
                       data={"file": (io.BytesIO(b"x" * 5000), "liste.csv")},
                       content_type="multipart/form-data")
-    assert big.status_code == 413 and "too large" in big.text
+    assert big.status_code == 413 and "trop grand" in big.text
 
 
 def test_a_trainee_can_get_a_matricule_later_and_keeps_the_enrolment(app, client):

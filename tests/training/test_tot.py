@@ -36,7 +36,7 @@ def _cohort(version, name):
 def test_an_unqualified_trainer_cannot_be_assigned(app):
     cohort = _cohort(programme_version(), "Proximité 1")
     trainer = make_user(roles=("trainer",))
-    with pytest.raises(svc.NotQualified, match="not qualified for police-de-proximite"):
+    with pytest.raises(svc.NotQualified, match="pas qualifié pour police-de-proximite"):
         svc.assign_trainer(cohort, trainer)
     with pytest.raises(svc.NotQualified):  # staff without admin cannot override
         svc.assign_trainer(cohort, trainer, actor=make_user(roles=("staff",)), override=True)
@@ -132,6 +132,6 @@ def test_staff_page_refuses_an_unqualified_trainer_with_a_readable_message(app, 
     login(client, make_user(roles=("staff",)))
     page = client.post(f"/training/cohorts/{cohort.id}/trainers", data={"trainer": trainer.id},
                        follow_redirects=True)
-    assert "is not qualified for" in page.text
+    assert "pas qualifié pour" in page.text
     db.session.rollback()
     assert db.session.get(type(cohort), cohort.id).trainers == []
