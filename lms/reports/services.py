@@ -311,7 +311,7 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
         none = _("(not recorded)")
         order = [(k, [k or none]) for k in sorted(groups, key=lambda k: (k or "").lower())]
     columns += sex_headers(_("Enrolled")) + sex_headers(_("Completed")) + [
-        _("Completion rate %")]
+        _("Completion rate (%)")]
     table = Table("enrolment", _("Officers enrolled and completed"), columns,
                   note=_("Completed: submitted the post-test (or, without one, every quiz). "
                          "An officer enrolled in two cohorts counts in each."))
@@ -362,8 +362,8 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
         entry = figures.setdefault((vid, key), {"sat": {}, "passed": {}, "pending": {}})
         entry["sat"][sex], entry["passed"][sex] = sat, npassed or 0
         entry["pending"][sex] = pending or 0
-    columns = ([_("Programme"), _("Version"), _("Assessment"), _("Kind"), _("Pass mark %")]
-               + sex_headers(_("Sat")) + sex_headers(_("Passed")) + sex_headers(_("Pass rate %"))
+    columns = ([_("Programme"), _("Version"), _("Assessment"), _("Kind"), _("Pass mark (%)")]
+               + sex_headers(_("Sat")) + sex_headers(_("Passed")) + sex_headers(_("Pass rate (%)"))
                + [_("Awaiting grading")])
     table = Table("pass_rates", _("Pass rates per assessment"), columns,
                   note=_("The attempt that counts is the best or the last, as the assessment "
@@ -481,10 +481,10 @@ def gain_table(f: ReportFilter) -> Table:
     figures = knowledge_gain(f)
     measures = [
         (_("Trainees who sat both tests"), "both"),
-        (_("Mean pre-test score %"), "mean_pre"),
-        (_("Mean post-test score %"), "mean_post"),
-        (_("At or above the pass mark before %"), "pass_pre"),
-        (_("At or above the pass mark after %"), "pass_post"),
+        (_("Mean pre-test score (%)"), "mean_pre"),
+        (_("Mean post-test score (%)"), "mean_post"),
+        (_("At or above the pass mark before (%)"), "pass_pre"),
+        (_("At or above the pass mark after (%)"), "pass_post"),
         (_("Mean normalized gain g"), "mean_gain"),
         (_("Low gain (g below 0.3)"), "low"),
         (_("Medium gain (g 0.3 to 0.7)"), "medium"),
