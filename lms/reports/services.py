@@ -19,8 +19,6 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import (
     Float,
-    Integer,
-    String,
     and_,
     case,
     distinct,
@@ -29,7 +27,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 
 from lms.auth.models import Site, User
@@ -334,29 +331,31 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
     s = scope(f)
     pct = case((Attempt.max_score > 0, 100.0 * Attempt.score / Attempt.max_score), else_=100.0)
     graded_pct = case((Attempt.pending_grading == 0, pct), else_=None)
-    window = {"partition_by": [Attempt.enrolment_id, Attempt.item_key]}
-    per_attempt = (select(
-        Attempt.enrolment_id, Attempt.curriculum_version_id.label("version_id"),
-        Attempt.item_key, graded_pct.label("pct"), Attempt.pending_grading.label("pending"),
-        func.row_number().over(**window, order_by=Attempt.number.desc()).label("rn"),
-        func.max(graded_pct).over(**window).label("best"),
-        func.max(Attempt.pending_grading).over(**window).label("any_pending"))
-        .join(s, s.c.enrolment_id == Attempt.enrolment_id)
-        .where(Attempt.status == "submitted").subquery("per_attempt"))
-    items = _items_cte(facts)
-    a = per_attempt
-    score = case((items.c.grading == "last", a.c.pct), else_=a.c.best)
-    is_pending = case((items.c.grading == "last", a.c.pending), else_=a.c.any_pending) > 0
-    passed = and_(score.is_not(None), score >= items.c.pass_mark - 1e-9)
-    query = (select(a.c.version_id, a.c.item_key, s.c.sex, func.count(),
+    # One row per trainee and assessment: best graded score, last sitting, any pending grade.
+    per_item = (select(Attempt.enrolment_id, Attempt.curriculum_version_id.label("version_id"),
+                       Attempt.item_key, s.c.sex, func.max(graded_pct).label("best"),
+                       func.max(Attempt.number).label("last_number"),
+                       func.max(Attempt.pending_grading).label("any_pending"))
+                .join(s, s.c.enrolment_id == Attempt.enrolment_id)
+                .where(Attempt.status == "submitted")
+                .group_by(Attempt.enrolment_id, Attempt.curriculum_version_id,
+                          Attempt.item_key, s.c.sex)
+                .subquery("per_item"))
+    a, last = per_item, Attempt.__table__.alias("last_attempt")
+    pass_mark, is_last = _item_rules(facts, a.c.version_id, a.c.item_key)
+    last_pct = case((last.c.pending_grading > 0, None), (last.c.max_score > 0,
+                    100.0 * last.c.score / last.c.max_score), else_=100.0)
+    score = case((is_last, last_pct), else_=a.c.best)
+    is_pending = case((is_last, last.c.pending_grading), else_=a.c.any_pending) > 0
+    passed = and_(score.is_not(None), score >= pass_mark - 1e-9)
+    query = (select(a.c.version_id, a.c.item_key, a.c.sex, func.count(),
                     func.sum(case((passed, 1), else_=0)),
                     func.sum(case((and_(~passed, is_pending), 1), else_=0)))
              .select_from(a)
-             .join(items, and_(items.c.version_id == a.c.version_id,
-                               items.c.item_key == a.c.item_key))
-             .join(s, s.c.enrolment_id == a.c.enrolment_id)
-             .where(a.c.rn == 1)
-             .group_by(a.c.version_id, a.c.item_key, s.c.sex))
+             .join(last, and_(last.c.enrolment_id == a.c.enrolment_id,
+                              last.c.item_key == a.c.item_key,
+                              last.c.number == a.c.last_number))
+             .group_by(a.c.version_id, a.c.item_key, a.c.sex))
     figures: dict[tuple, dict] = {}
     for vid, key, sex, sat, npassed, pending in db.session.execute(query):
         entry = figures.setdefault((vid, key), {"sat": {}, "passed": {}, "pending": {}})
@@ -382,19 +381,23 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
     return table
 
 
-def _items_cte(facts: dict[int, VersionFacts]):
-    """A small literal table of (version id, item key, pass mark, grading) for joins."""
-    rows = [select(literal(v.id, Integer).label("version_id"),
-                   literal(key, String).label("item_key"),
-                   literal(float(item["pass_mark"]), Float).label("pass_mark"),
-                   literal(item["grading"], String).label("grading"))
-            for v in facts.values() for key, item in v.assessments.items()]
-    if not rows:
-        rows = [select(literal(0, Integer).label("version_id"),
-                       literal("", String).label("item_key"),
-                       literal(0.0, Float).label("pass_mark"),
-                       literal("", String).label("grading")).where(false())]
-    return union_all(*rows).cte("items")
+def _item_rules(facts: dict[int, VersionFacts], version_id, item_key):
+    """SQL expressions for an assessment's pass mark and whether its last attempt counts.
+
+    Assessments are grouped by (version, pass mark, grading): a few IN-lists, not a join
+    against a literal table that SQLite would scan once per row.
+    """
+    groups: dict[tuple, list[str]] = {}
+    for v in facts.values():
+        for key, item in v.assessments.items():
+            groups.setdefault((v.id, float(item["pass_mark"]), item["grading"]), []).append(key)
+    if not groups:
+        return literal(None, Float), false()
+    conditions = {group: and_(version_id == group[0], item_key.in_(keys))
+                  for group, keys in groups.items()}
+    pass_mark = case(*[(c, group[1]) for group, c in conditions.items()], else_=None)
+    last = [c for group, c in conditions.items() if group[2] == "last"]
+    return pass_mark, or_(*last) if last else false()
 
 
 # Knowledge gain ------------------------------------------------------------------------------
