@@ -144,3 +144,12 @@ def curricula_list() -> None:
         for version in programme.versions:
             click.echo(f"{programme.code}\t{version.version}\t{version.content_hash[:12]}\t"
                        f"{version.published_at:%Y-%m-%d %H:%M}")
+
+
+def _register_feature_commands() -> None:
+    from lms.sync.cli import sync_group
+
+    lms_cli.add_command(sync_group)
+
+
+_register_feature_commands()

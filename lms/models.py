@@ -5,7 +5,15 @@ from lms.auth.models import Site, User, UserRole
 from lms.auth.throttle import LoginFailure
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
+from lms.sync.models import (
+    SyncBundle,
+    SyncConflict,
+    SyncIdentity,
+    SyncPeer,
+    SyncRecordState,
+)
 from lms.training.models import Cohort, CohortTrainer, Enrolment
 
 __all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
-           "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "User", "UserRole"]
+           "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "SyncBundle",
+           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User", "UserRole"]
