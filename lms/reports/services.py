@@ -5,7 +5,7 @@ Definitions (also shown on the pages):
 - a cohort is in a date range when its dates overlap the range.
 - completed: the trainee submitted every *required* assessment of their pinned curriculum
   version: the post-test where the version has one, otherwise every quiz.
-- knowledge gain: the last submitted, fully graded sitting of the pre-test and of the post-test,
+- knowledge gain: the first submitted, fully graded sitting of the pre-test and of the post-test,
   as percentages; g = (post - pre) / (100 - pre), low below 0.3, high above 0.7. Only trainees
   who sat both count; a pre-test at 100 % gives no g (counted as "already at the maximum").
 """
@@ -403,12 +403,16 @@ def _item_rules(facts: dict[int, VersionFacts], version_id, item_key):
 # Knowledge gain ------------------------------------------------------------------------------
 
 def _sitting(facts: dict[int, VersionFacts], which: str, s, name: str):
-    """Subquery: per enrolment, the percentage of its last fully graded pre- or post-test."""
+    """Subquery: per enrolment, the percentage of its first fully graded pre- or post-test.
+
+    The first sitting is the one taken before (or at the end of) the teaching; a later retake
+    would measure something else. lms.assessment.gain counts the same sitting.
+    """
     keys = {v.id: [getattr(v, which)] for v in facts.values() if getattr(v, which)}
     pct = case((Attempt.max_score > 0, 100.0 * Attempt.score / Attempt.max_score), else_=None)
     ranked = (select(Attempt.enrolment_id, pct.label("pct"),
                      func.row_number().over(partition_by=Attempt.enrolment_id,
-                                            order_by=Attempt.number.desc()).label("rn"))
+                                            order_by=Attempt.number).label("rn"))
               .join(s, s.c.enrolment_id == Attempt.enrolment_id)
               .where(Attempt.status == "submitted", Attempt.pending_grading == 0,
                      Attempt.score.is_not(None), _pairs(keys))
@@ -427,6 +431,7 @@ class GainFigures:
     pass_pre: float | None = None   # percent of trainees at or above the pass mark
     pass_post: float | None = None
     mean_gain: float | None = None  # mean normalized gain g
+    class_gain: float | None = None  # g of the mean scores (Hake's class gain)
     with_gain: int = 0
     low: int = 0
     medium: int = 0
@@ -436,6 +441,16 @@ class GainFigures:
 
 def knowledge_gain(f: ReportFilter) -> dict[str, GainFigures]:
     """Mean pre and post scores, share passing, mean and spread of g, for F, M and total."""
+    return _gain_groups(f, by_cohort=False).get(None) or {sex: GainFigures()
+                                                          for sex in SEX_COLUMNS}
+
+
+def knowledge_gain_by_cohort(f: ReportFilter) -> dict[int, dict[str, GainFigures]]:
+    """The knowledge-gain figures of each cohort in the filter (cohorts with none left out)."""
+    return _gain_groups(f, by_cohort=True)
+
+
+def _gain_groups(f: ReportFilter, by_cohort: bool) -> dict:
     facts = _versions_in(f)
     s = scope(f)
     pre, post = _sitting(facts, "pre_key", s, "pre"), _sitting(facts, "post_key", s, "post")
@@ -449,7 +464,8 @@ def knowledge_gain(f: ReportFilter) -> dict[str, GainFigures]:
     def count_if(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    query = (select(s.c.sex, func.count(), func.sum(pre.c.pct), func.sum(post.c.pct),
+    group = [s.c.cohort_id] if by_cohort else []
+    query = (select(*group, s.c.sex, func.count(), func.sum(pre.c.pct), func.sum(post.c.pct),
                     count_if(pre.c.pct >= pass_mark - 1e-9),
                     count_if(post.c.pct >= post_mark - 1e-9),
                     func.count(g), func.sum(g),
@@ -459,24 +475,55 @@ def knowledge_gain(f: ReportFilter) -> dict[str, GainFigures]:
              .select_from(s)
              .join(pre, pre.c.enrolment_id == s.c.enrolment_id)
              .join(post, post.c.enrolment_id == s.c.enrolment_id)
-             .group_by(s.c.sex))
-    sums: dict[str, list[float]] = {sex: [0.0] * 10 for sex in SEX_COLUMNS}
-    for sex, *values in db.session.execute(query):
+             .group_by(*group, s.c.sex))
+    sums: dict[object, dict[str, list[float]]] = {}
+    for row in db.session.execute(query):
+        key = row[0] if by_cohort else None
+        sex, values = row[len(group)], row[len(group) + 1:]
+        per_sex = sums.setdefault(key, {x: [0.0] * 10 for x in SEX_COLUMNS})
         for target in (sex, "T"):
-            sums.setdefault(target, [0.0] * 10)
-            sums[target] = [a + (b or 0) for a, b in zip(sums[target], values, strict=True)]
-    result = {}
-    for sex in SEX_COLUMNS:
-        n, pre_sum, post_sum, pass_pre, pass_post, n_g, g_sum, low, high, at_max = sums[sex]
-        n, n_g = int(n), int(n_g)
-        result[sex] = GainFigures(
-            both=n, mean_pre=round(pre_sum / n, 1) if n else None,
-            mean_post=round(post_sum / n, 1) if n else None,
-            pass_pre=percent(pass_pre, n), pass_post=percent(pass_post, n),
-            mean_gain=round(g_sum / n_g, 2) if n_g else None, with_gain=n_g,
-            low=int(low), high=int(high), medium=n_g - int(low) - int(high),
-            at_maximum=int(at_max))
-    return result
+            per_sex[target] = [a + (b or 0) for a, b in zip(per_sex[target], values,
+                                                             strict=True)]
+    return {key: {sex: _gain_figures(values) for sex, values in per_sex.items()}
+            for key, per_sex in sums.items()}
+
+
+def _gain_figures(sums: list[float]) -> GainFigures:
+    n, pre_sum, post_sum, pass_pre, pass_post, n_g, g_sum, low, high, at_max = sums
+    n, n_g = int(n), int(n_g)
+    mean_pre = pre_sum / n if n else None
+    mean_post = post_sum / n if n else None
+    return GainFigures(
+        both=n, mean_pre=round(mean_pre, 1) if n else None,
+        mean_post=round(mean_post, 1) if n else None,
+        pass_pre=percent(pass_pre, n), pass_post=percent(pass_post, n),
+        mean_gain=round(g_sum / n_g, 2) if n_g else None, with_gain=n_g,
+        class_gain=round((mean_post - mean_pre) / (100 - mean_pre), 2)
+        if n and mean_pre < 100 - 1e-9 else None,
+        low=int(low), high=int(high), medium=n_g - int(low) - int(high),
+        at_maximum=int(at_max))
+
+
+def gain_by_cohort_table(f: ReportFilter) -> Table:
+    """Knowledge gain per cohort: trainees who sat both tests, mean scores and mean g by sex."""
+    groups = knowledge_gain_by_cohort(f)
+    cohorts = db.session.execute(
+        select(Cohort.id, Cohort.name, Programme.code, Site.name).join(Programme).join(Site)
+        .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
+    table = Table("gain_by_cohort", _("Knowledge gain per cohort"),
+                  [_("Cohort"), _("Programme"), _("Site")]
+                  + sex_headers(_("Sat both tests"))
+                  + [_("Mean pre-test score (%)"), _("Mean post-test score (%)")]
+                  + sex_headers(_("Mean normalized gain g")),
+                  note=_("Cohorts where nobody has sat both tests yet are left out."))
+    for cohort_id, name, code, site in cohorts:
+        figures = groups.get(cohort_id)
+        if figures is None:
+            continue
+        table.rows.append([name, code, site] + [figures[x].both for x in SEX_COLUMNS]
+                          + [figures["T"].mean_pre, figures["T"].mean_post]
+                          + [figures[x].mean_gain for x in SEX_COLUMNS])
+    return table
 
 
 def gain_table(f: ReportFilter) -> Table:
@@ -489,6 +536,7 @@ def gain_table(f: ReportFilter) -> Table:
         (_("At or above the pass mark before (%)"), "pass_pre"),
         (_("At or above the pass mark after (%)"), "pass_post"),
         (_("Mean normalized gain g"), "mean_gain"),
+        (_("Gain of the mean scores"), "class_gain"),
         (_("Low gain (g below 0.3)"), "low"),
         (_("Medium gain (g 0.3 to 0.7)"), "medium"),
         (_("High gain (g above 0.7)"), "high"),
@@ -585,9 +633,10 @@ def build_table(key: str, f: ReportFilter, options: Mapping[str, str], lang: str
         "pass_rates": lambda: pass_rate_table(f, lang),
         "gain": lambda: gain_table(f),
         "missing_tests": lambda: missing_tests_table(f),
+        "gain_by_cohort": lambda: gain_by_cohort_table(f),
     }
     builder = builders.get(key)
     return builder() if builder else None
 
 
-TABLE_KEYS = ("enrolment", "pass_rates", "gain", "missing_tests")
+TABLE_KEYS = ("enrolment", "pass_rates", "gain", "gain_by_cohort", "missing_tests")

@@ -81,7 +81,7 @@ def gain():
     f = svc.ReportFilter.from_args(request.args)
     table = svc.gain_table(f)
     rows = {row[0]: row[1:] for row in table.rows}
-    bands = [table.rows[i][0] for i in (6, 7, 8)]
+    bands = [table.rows[i][0] for i in (7, 8, 9)]
     spread = charts.bar_chart(
         _("Spread of the normalized gain"),
         _("Number of trainees with a low, medium and high gain, for women, men and in total."),
@@ -89,6 +89,7 @@ def gain():
                             for i, s in enumerate(svc.SEX_COLUMNS)}))
     missing = svc.missing_tests_table(f, limit=MISSING_SHOWN)
     return _page("gain.html", f, table=table, chart=_gain_chart(table), spread=spread,
+                 by_cohort=svc.gain_by_cohort_table(f),
                  missing=missing, missing_count=svc.count_missing_tests(f),
                  missing_shown=MISSING_SHOWN)
 

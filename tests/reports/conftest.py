@@ -43,11 +43,11 @@ class Known:
 def known(app, ctx) -> Known:
     """Border policing in Lubumbashi, 2026: six trainees with hand-computed figures.
 
-    | who | sex | unit     | pre (last)     | post | g     |
+    | who | sex | unit     | pre (first)    | post | g     |
     | W1  | F   | Kampemba | 40             | 80   | 0.667 |
     | W2  | F   | Kampemba | 50             | 100  | 1.0   |
     | W3  | F   | -        | 60             | open | -     |  missed the post-test
-    | M1  | M   | Kampemba | 90 then 20     | 40   | 0.25  |
+    | M1  | M   | Kampemba | 20 then 90     | 40   | 0.25  |
     | M2  | M   | Katuba   | -              | 90   | -     |  missed the pre-test
     | M3  | M   | Katuba   | 100            | 100  | none  |  already at the maximum
     Plus an empty Lubumbashi cohort, a Mbuji-Mayi cohort (W4: 0 -> 100) and a 2025 Lubumbashi
@@ -83,8 +83,8 @@ def known(app, ctx) -> Known:
         make_attempt(enrolment, POST, post)
     make_attempt(w3, PRE, 12)
     make_attempt(w3, POST, None, status="open")
-    make_attempt(m1, PRE, 18, number=1)
-    make_attempt(m1, PRE, 4, number=2)
+    make_attempt(m1, PRE, 4, number=1)
+    make_attempt(m1, PRE, 18, number=2)
     make_attempt(m1, POST, 8)
     make_attempt(m2, POST, 18)
     # A quiz graded on the best attempt: W1 fails then passes, M1 fails, W2 awaits a grade.

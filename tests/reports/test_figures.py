@@ -49,14 +49,24 @@ def test_knowledge_gain_counts_only_trainees_who_sat_both(known):
     gain = svc.knowledge_gain(question_filter(known))
     assert (gain["F"].both, gain["M"].both, gain["T"].both) == (2, 2, 4)
     assert (gain["F"].mean_pre, gain["F"].mean_post) == (45.0, 90.0)
-    # M1's last pre-test sitting (20 %) counts, not the first (90 %).
+    # M1's first pre-test sitting (20 %) counts, not the retake (90 %).
     assert (gain["M"].mean_pre, gain["M"].mean_post) == (60.0, 70.0)
     assert (gain["T"].mean_pre, gain["T"].mean_post) == (52.5, 80.0)
     assert (gain["F"].pass_pre, gain["M"].pass_pre, gain["T"].pass_pre) == (50.0, 50.0, 50.0)
     assert (gain["F"].pass_post, gain["M"].pass_post, gain["T"].pass_post) == (100.0, 50.0, 75.0)
     assert (gain["F"].mean_gain, gain["M"].mean_gain, gain["T"].mean_gain) == (0.83, 0.25, 0.64)
+    assert (gain["F"].class_gain, gain["M"].class_gain, gain["T"].class_gain) == (
+        0.82, 0.25, 0.58)
     assert [(g.low, g.medium, g.high, g.at_maximum) for g in gain.values()] == [
         (0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 1, 1)]
+
+
+def test_knowledge_gain_per_cohort(known):
+    table = svc.gain_by_cohort_table(svc.ReportFilter(programme_id=known.border_id))
+    rows = {row[0]: row[3:] for row in table.rows}
+    assert rows == {"Frontières Kasapa 2025": [1, 0, 1, 10.0, 90.0, 0.89, None, 0.89],
+                    "Frontières Kasapa 2026": [2, 2, 4, 52.5, 80.0, 0.83, 0.25, 0.64],
+                    "Frontières Mbuji-Mayi 2026": [1, 0, 1, 0.0, 100.0, 1.0, None, 1.0]}
 
 
 def test_trainees_who_missed_a_test_are_listed(known):
