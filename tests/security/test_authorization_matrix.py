@@ -47,6 +47,11 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.sync.import_": ("POST", "/sync/import", {}, STAFF),
     "lms.sync.export": ("POST", "/sync/export/999", {}, set()),  # no such peer: 404 for all
     "lms.sync.reviewed": ("POST", "/sync/conflicts/999/reviewed", {}, set()),
+    "lms.reports.index": ("GET", "/reports/?by=unit", {}, STAFF),
+    "lms.reports.gain": ("GET", "/reports/gain", {}, STAFF),
+    "lms.reports.assessments": ("GET", "/reports/assessments", {}, STAFF),
+    "lms.reports.quarterly": ("GET", "/reports/quarterly", {}, STAFF),
+    "lms.reports.export": ("GET", "/reports/export/all.xlsx", {}, STAFF),
 }
 
 
