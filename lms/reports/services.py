@@ -3,8 +3,9 @@
 Definitions (also shown on the pages):
 - enrolled: enrolments in the filtered cohorts; an officer enrolled in two cohorts counts in each.
 - a cohort is in a date range when its dates overlap the range.
-- completed: the trainee submitted every *required* assessment of their pinned curriculum
-  version: the post-test where the version has one, otherwise every quiz.
+- completed: staff marked the enrolment completed, or the trainee submitted every *required*
+  assessment of their pinned curriculum version: the post-test where the version has one,
+  otherwise every quiz.
 - knowledge gain: the first submitted, fully graded sitting of the pre-test and of the post-test,
   as percentages; g = (post - pre) / (100 - pre), low below 0.3, high above 0.7. Only trainees
   who sat both count; a pre-test at 100 % gives no g (counted as "already at the maximum").
@@ -129,6 +130,7 @@ def scope(f: ReportFilter):
     """Subquery: one row per enrolment in the filter, with the officer's sex, unit and rank."""
     return (select(Enrolment.id.label("enrolment_id"), Enrolment.user_id,
                    Enrolment.curriculum_version_id.label("version_id"), Enrolment.cohort_id,
+                   Enrolment.status,
                    Cohort.programme_id, Cohort.site_id, User.sex, User.unit, User.rank)
             .join(Cohort, Cohort.id == Enrolment.cohort_id)
             .join(User, User.id == Enrolment.user_id)
@@ -279,8 +281,9 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
     s = scope(f)
     done = completed_subquery(facts)
     keys, joins = _dimension(by, s)
+    completed = or_(done.c.enrolment_id.is_not(None), s.c.status == "completed")
     query = select(*keys, s.c.sex, func.count(),
-                   func.count(done.c.enrolment_id)).select_from(s)
+                   func.sum(case((completed, 1), else_=0))).select_from(s)
     if by == "programme":
         query = query.join(Programme, *joins)
     elif by == "site":
@@ -288,10 +291,10 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
     query = query.outerjoin(done, done.c.enrolment_id == s.c.enrolment_id) \
         .group_by(*keys, s.c.sex)
     groups: dict[object, dict[str, dict]] = {}
-    for key, sex, enrolled, completed in db.session.execute(query):
+    for key, sex, enrolled, n_completed in db.session.execute(query):
         group = groups.setdefault(key, {"enrolled": {}, "completed": {}})
         group["enrolled"][sex] = enrolled
-        group["completed"][sex] = completed
+        group["completed"][sex] = n_completed or 0
     labels = {"cohort": _("Cohort"), "programme": _("Programme"), "site": _("Site"),
               "unit": _("Unit"), "rank": _("Rank")}
     columns = [labels[by]]
@@ -310,7 +313,8 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
     columns += sex_headers(_("Enrolled")) + sex_headers(_("Completed")) + [
         _("Completion rate (%)")]
     table = Table("enrolment", _("Officers enrolled and completed"), columns,
-                  note=_("Completed: submitted the post-test (or, without one, every quiz). "
+                  note=_("Completed: marked completed by staff, or submitted the post-test (or, "
+                         "without one, every quiz). "
                          "An officer enrolled in two cohorts counts in each."))
     totals = [0] * 6
     for key, label in order:

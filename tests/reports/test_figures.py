@@ -122,3 +122,14 @@ def test_filter_round_trips_through_query_arguments():
 def test_quarter_range():
     assert svc.quarter_range(2026, 1) == (date(2026, 1, 1), date(2026, 3, 31))
     assert svc.quarter_range(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
+
+
+def test_an_enrolment_marked_completed_by_staff_counts_as_completed(known):
+    from lms.extensions import db
+    from lms.training.models import Enrolment
+
+    w3 = db.session.query(Enrolment).join(Enrolment.user).filter_by(first_name="W3").one()
+    w3.status = "completed"
+    db.session.commit()
+    table = svc.enrolment_table(svc.ReportFilter(cohort_id=known.cohort_ids["a"]))
+    assert table.rows[0][5:11] == [3, 3, 6, 3, 3, 6]
