@@ -204,13 +204,15 @@ class VersionFacts:
 
 def version_facts(version_ids=None) -> dict[int, VersionFacts]:
     """Facts of the given curriculum versions (all if None), by id."""
-    query = select(CurriculumVersion.id, CurriculumVersion.version,
-                   CurriculumVersion.content_hash, CurriculumVersion.structure, Programme.code
-                   ).join(Programme, Programme.id == CurriculumVersion.programme_id)
+    query = select(CurriculumVersion, Programme.code).join(
+        Programme, Programme.id == CurriculumVersion.programme_id)
     if version_ids is not None:
         query = query.where(CurriculumVersion.id.in_(list(version_ids)))
     facts = {}
-    for vid, version, content_hash, structure, code in db.session.execute(query):
+    for row, code in db.session.execute(query):
+        # `structure` is decoded once per process (a published version never changes).
+        vid, version, content_hash, structure = row.id, row.version, row.content_hash, \
+            row.structure
         assessments = {}
         for key, variants in structure["assessments"].items():
             first = variants.get(structure["languages"][0]) or next(iter(variants.values()))
