@@ -164,6 +164,7 @@ class Table:
     rows: list[list] = field(default_factory=list)
     note: str = ""
     footer: list | None = None  # a totals row
+    total_rows: int | None = None  # rows before a display limit, when one was applied
 
     def column(self, name: str) -> list:
         """The values of one column, in row order (totals row excluded)."""
@@ -445,18 +446,26 @@ class GainFigures:
     at_maximum: int = 0             # pre-test at 100 %: no g
 
 
-def knowledge_gain(f: ReportFilter) -> dict[str, GainFigures]:
+def knowledge_gain(f: ReportFilter, sums: dict | None = None) -> dict[str, GainFigures]:
     """Mean pre and post scores, share passing, mean and spread of g, for F, M and total."""
-    return _gain_groups(f, by_cohort=False).get(None) or {sex: GainFigures()
-                                                          for sex in SEX_COLUMNS}
+    sums = gain_sums(f) if sums is None else sums
+    total = {sex: [0.0] * 10 for sex in SEX_COLUMNS}
+    for per_sex in sums.values():  # sums and counts add up across cohorts
+        for sex, values in per_sex.items():
+            total[sex] = [a + b for a, b in zip(total[sex], values, strict=True)]
+    return {sex: _gain_figures(values) for sex, values in total.items()}
 
 
-def knowledge_gain_by_cohort(f: ReportFilter) -> dict[int, dict[str, GainFigures]]:
+def knowledge_gain_by_cohort(f: ReportFilter, sums: dict | None = None
+                             ) -> dict[int, dict[str, GainFigures]]:
     """The knowledge-gain figures of each cohort in the filter (cohorts with none left out)."""
-    return _gain_groups(f, by_cohort=True)
+    sums = gain_sums(f) if sums is None else sums
+    return {cohort_id: {sex: _gain_figures(values) for sex, values in per_sex.items()}
+            for cohort_id, per_sex in sums.items()}
 
 
-def _gain_groups(f: ReportFilter, by_cohort: bool) -> dict:
+def gain_sums(f: ReportFilter) -> dict[int, dict[str, list[float]]]:
+    """Cohort id -> sex (F, M, T) -> the sums and counts behind the gain figures (one query)."""
     facts = _versions_in(f)
     s = scope(f)
     pre, post = _sitting(facts, "pre_key", s, "pre"), _sitting(facts, "post_key", s, "post")
@@ -470,8 +479,7 @@ def _gain_groups(f: ReportFilter, by_cohort: bool) -> dict:
     def count_if(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    group = [s.c.cohort_id] if by_cohort else []
-    query = (select(*group, s.c.sex, func.count(), func.sum(pre.c.pct), func.sum(post.c.pct),
+    query = (select(s.c.cohort_id, s.c.sex, func.count(), func.sum(pre.c.pct), func.sum(post.c.pct),
                     count_if(pre.c.pct >= pass_mark - 1e-9),
                     count_if(post.c.pct >= post_mark - 1e-9),
                     func.count(g), func.sum(g),
@@ -481,17 +489,14 @@ def _gain_groups(f: ReportFilter, by_cohort: bool) -> dict:
              .select_from(s)
              .join(pre, pre.c.enrolment_id == s.c.enrolment_id)
              .join(post, post.c.enrolment_id == s.c.enrolment_id)
-             .group_by(*group, s.c.sex))
-    sums: dict[object, dict[str, list[float]]] = {}
-    for row in db.session.execute(query):
-        key = row[0] if by_cohort else None
-        sex, values = row[len(group)], row[len(group) + 1:]
-        per_sex = sums.setdefault(key, {x: [0.0] * 10 for x in SEX_COLUMNS})
+             .group_by(s.c.cohort_id, s.c.sex))
+    sums: dict[int, dict[str, list[float]]] = {}
+    for cohort_id, sex, *values in db.session.execute(query):
+        per_sex = sums.setdefault(cohort_id, {x: [0.0] * 10 for x in SEX_COLUMNS})
         for target in (sex, "T"):
             per_sex[target] = [a + (b or 0) for a, b in zip(per_sex[target], values,
                                                              strict=True)]
-    return {key: {sex: _gain_figures(values) for sex, values in per_sex.items()}
-            for key, per_sex in sums.items()}
+    return sums
 
 
 def _gain_figures(sums: list[float]) -> GainFigures:
@@ -510,9 +515,9 @@ def _gain_figures(sums: list[float]) -> GainFigures:
         at_maximum=int(at_max))
 
 
-def gain_by_cohort_table(f: ReportFilter) -> Table:
+def gain_by_cohort_table(f: ReportFilter, sums: dict | None = None) -> Table:
     """Knowledge gain per cohort: trainees who sat both tests, mean scores and mean g by sex."""
-    groups = knowledge_gain_by_cohort(f)
+    groups = knowledge_gain_by_cohort(f, sums)
     cohorts = db.session.execute(
         select(Cohort.id, Cohort.name, Programme.code, Site.name).join(Programme).join(Site)
         .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
@@ -532,9 +537,9 @@ def gain_by_cohort_table(f: ReportFilter) -> Table:
     return table
 
 
-def gain_table(f: ReportFilter) -> Table:
+def gain_table(f: ReportFilter, sums: dict | None = None) -> Table:
     """The knowledge-gain figures as a table: one row per measure, women/men/total columns."""
-    figures = knowledge_gain(f)
+    figures = knowledge_gain(f, sums)
     measures = [
         (_("Trainees who sat both tests"), "both"),
         (_("Mean pre-test score (%)"), "mean_pre"),
@@ -564,7 +569,8 @@ def missing_tests_table(f: ReportFilter, limit: int | None = None) -> Table:
     pre, post = _sitting(facts, "pre_key", s, "pre"), _sitting(facts, "post_key", s, "post")
     query = (select(User.last_name, User.first_name, User.academy_number, User.service_number,
                     User.sex, User.unit, User.rank, Cohort.name,
-                    pre.c.enrolment_id.is_not(None), post.c.enrolment_id.is_not(None))
+                    pre.c.enrolment_id.is_not(None), post.c.enrolment_id.is_not(None),
+                    func.count().over())
              .select_from(s)
              .join(User, User.id == s.c.user_id).join(Cohort, Cohort.id == s.c.cohort_id)
              .outerjoin(pre, pre.c.enrolment_id == s.c.enrolment_id)
@@ -579,8 +585,9 @@ def missing_tests_table(f: ReportFilter, limit: int | None = None) -> Table:
                   note=_("Not counted in the knowledge gain. A test awaiting grading counts as "
                          "not yet sat."))
     yes, no = _("sat"), _("missing")
-    for last, first, academy, service, sex, unit, rank, cohort, has_pre, has_post in \
+    for last, first, academy, service, sex, unit, rank, cohort, has_pre, has_post, total in \
             db.session.execute(query):
+        table.total_rows = total
         table.rows.append([f"{first} {last.upper()}", academy, service or "", sex, unit or "",
                            rank or "", cohort, yes if has_pre else no, yes if has_post else no])
     return table

@@ -79,7 +79,8 @@ def assessments():
 def gain():
     """Show the pre-test to post-test knowledge gain, its spread, and who missed a test."""
     f = svc.ReportFilter.from_args(request.args)
-    table = svc.gain_table(f)
+    sums = svc.gain_sums(f)
+    table = svc.gain_table(f, sums)
     rows = {row[0]: row[1:] for row in table.rows}
     bands = [table.rows[i][0] for i in (7, 8, 9)]
     spread = charts.bar_chart(
@@ -89,8 +90,8 @@ def gain():
                             for i, s in enumerate(svc.SEX_COLUMNS)}))
     missing = svc.missing_tests_table(f, limit=MISSING_SHOWN)
     return _page("gain.html", f, table=table, chart=_gain_chart(table), spread=spread,
-                 by_cohort=svc.gain_by_cohort_table(f),
-                 missing=missing, missing_count=svc.count_missing_tests(f),
+                 by_cohort=svc.gain_by_cohort_table(f, sums),
+                 missing=missing, missing_count=missing.total_rows or 0,
                  missing_shown=MISSING_SHOWN)
 
 

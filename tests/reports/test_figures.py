@@ -74,6 +74,8 @@ def test_trainees_who_missed_a_test_are_listed(known):
     assert [(row[0], row[7], row[8]) for row in table.rows] == [
         ("M2 TESTM2", "missing", "sat"), ("W3 TESTW3", "sat", "missing")]
     assert svc.count_missing_tests(question_filter(known)) == 2
+    limited = svc.missing_tests_table(question_filter(known), limit=1)
+    assert len(limited.rows) == 1 and limited.total_rows == 2
 
 
 def test_pass_rates_use_the_counted_attempt_and_leave_pending_grades_out(known):
