@@ -204,9 +204,12 @@ def restore_command(src: Path, yes: bool) -> None:
 
 
 def _register_feature_commands() -> None:
+    from lms.assessment.cli import gift_group, quiz_group
     from lms.sync.cli import sync_group
 
     lms_cli.add_command(sync_group)
+    lms_cli.add_command(quiz_group)
+    lms_cli.add_command(gift_group)
 
 
 _register_feature_commands()

@@ -1,5 +1,6 @@
 """Import every model so that metadata (and Alembic) sees all tables."""
 
+from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.auth.throttle import LoginFailure
@@ -16,4 +17,5 @@ from lms.training.models import Cohort, CohortTrainer, Enrolment
 
 __all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
            "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "SyncBundle",
-           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User", "UserRole"]
+           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User", "UserRole",
+           "Grade", "GradeHistory", "QuizSchedule"]

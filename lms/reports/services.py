@@ -364,7 +364,8 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
                               last.c.number == a.c.last_number))
              .group_by(a.c.version_id, a.c.item_key, a.c.sex))
     figures: dict[tuple, dict] = {}
-    for vid, key, sex, sat, npassed, pending in db.session.execute(query):
+    rows = list(db.session.execute(query)) + _practical_rows(facts, s)
+    for vid, key, sex, sat, npassed, pending in rows:
         entry = figures.setdefault((vid, key), {"sat": {}, "passed": {}, "pending": {}})
         entry["sat"][sex], entry["passed"][sex] = sat, npassed or 0
         entry["pending"][sex] = pending or 0
@@ -373,7 +374,8 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
                + [_("Awaiting grading")])
     table = Table("pass_rates", _("Pass rates per assessment"), columns,
                   note=_("The attempt that counts is the best or the last, as the assessment "
-                         "says; answers awaiting a trainer's grade are not counted as passed."))
+                         "says; answers awaiting a trainer's grade are not counted as passed. "
+                         "Practical assessments count once a trainer has graded them."))
     for vid, version in sorted(facts.items(), key=lambda v: (v[1].programme_code, v[0])):
         for key, item in version.assessments.items():
             entry = figures.get((vid, key))
@@ -386,6 +388,21 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
                               + [percent(p, t) for p, t in zip(ok, sat, strict=True)]
                               + [sum(entry["pending"].values())])
     return table
+
+
+def _practical_rows(facts: dict[int, VersionFacts], s) -> list[tuple]:
+    """(version, item, sex, graded, passed, 0) for practical assessments graded by trainers."""
+    from lms.assessment.models import Grade
+
+    pass_mark, _is_last = _item_rules(facts, s.c.version_id, Grade.item_key)
+    pct = case((Grade.max_score > 0, 100.0 * Grade.score / Grade.max_score), else_=100.0)
+    passed = and_(pass_mark.is_not(None), pct >= pass_mark - 1e-9)
+    return [tuple(row) for row in db.session.execute(
+        select(s.c.version_id, Grade.item_key, s.c.sex, func.count(),
+               func.sum(case((passed, 1), else_=0)), literal(0))
+        .select_from(s).join(Grade, Grade.enrolment_id == s.c.enrolment_id)
+        .where(Grade.kind == "practical")
+        .group_by(s.c.version_id, Grade.item_key, s.c.sex))]
 
 
 def _item_rules(facts: dict[int, VersionFacts], version_id, item_key):

@@ -135,3 +135,42 @@ def test_an_enrolment_marked_completed_by_staff_counts_as_completed(known):
     db.session.commit()
     table = svc.enrolment_table(svc.ReportFilter(cohort_id=known.cohort_ids["a"]))
     assert table.rows[0][5:11] == [3, 3, 6, 3, 3, 6]
+
+
+def test_practical_assessments_count_once_graded(known):
+    """W1 scores 6/9 (67 %) and M1 3/9 (33 %) on the vehicle search; pass mark 50 %."""
+    from lms.assessment.models import Grade
+    from lms.extensions import db
+    from lms.training.models import Enrolment
+    from tests.conftest import make_user
+
+    trainer = make_user(roles=("trainer",))
+    key = "droits-humains-frontiere/fouille-vehicule"
+    for name, score in (("W1", 6), ("M1", 3)):
+        enrolment = db.session.query(Enrolment).join(Enrolment.user).filter_by(
+            first_name=name).one()
+        db.session.add(Grade(subject=f"practical:{enrolment.uuid}:{key}", kind="practical",
+                             enrolment_id=enrolment.id, item_key=key, content_hash="x",
+                             score=score, max_score=9, graded_by_id=trainer.id, version=1))
+    db.session.commit()
+    table = svc.pass_rate_table(question_filter(known), "en")
+    row = next(r for r in table.rows if r[3] == "practical")
+    assert row[5:] == [1, 1, 2, 1, 0, 1, 100.0, 0.0, 50.0, 0]
+
+
+def test_gain_agrees_with_the_assessment_pages(known):
+    """The cohort's figures here and on the assessment feature's gain page are the same."""
+    from lms.assessment.gain import cohort_gain
+    from lms.extensions import db
+    from lms.training.models import Cohort
+
+    cohort = db.session.get(Cohort, known.cohort_ids["a"])
+    theirs = cohort_gain(cohort)
+    ours = svc.knowledge_gain(svc.ReportFilter(cohort_id=cohort.id))["T"]
+    assert ours.both == len(theirs.both)
+    assert ours.mean_pre == round(theirs.mean_pre, 1)
+    assert ours.mean_post == round(theirs.mean_post, 1)
+    assert ours.mean_gain == round(theirs.mean_gain, 2)
+    assert ours.class_gain == round(theirs.class_gain, 2)
+    assert (ours.pass_pre, ours.pass_post) == (round(theirs.passed_pre, 1),
+                                               round(theirs.passed_post, 1))
