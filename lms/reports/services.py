@@ -22,10 +22,12 @@ from sqlalchemy import (
     Float,
     and_,
     case,
+    cast,
     distinct,
     false,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -416,7 +418,7 @@ def _item_rules(facts: dict[int, VersionFacts], version_id, item_key):
         for key, item in v.assessments.items():
             groups.setdefault((v.id, float(item["pass_mark"]), item["grading"]), []).append(key)
     if not groups:
-        return literal(None, Float), false()
+        return cast(null(), Float), false()
     conditions = {group: and_(version_id == group[0], item_key.in_(keys))
                   for group, keys in groups.items()}
     pass_mark = case(*[(c, group[1]) for group, c in conditions.items()], else_=None)
