@@ -13,9 +13,23 @@ from lms.sync.models import (
     SyncPeer,
     SyncRecordState,
 )
-from lms.training.models import Cohort, CohortTrainer, Enrolment
+from lms.training.models import (
+    AttendanceChange,
+    AttendanceRecord,
+    ClassMeeting,
+    Cohort,
+    CohortClass,
+    CohortTrainer,
+    Enrolment,
+    PendingImport,
+    Qualification,
+    TotProgramme,
+    Vetting,
+)
 
 __all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
            "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "SyncBundle",
            "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User", "UserRole",
-           "Grade", "GradeHistory", "QuizSchedule"]
+           "Grade", "GradeHistory", "QuizSchedule",
+           "AttendanceChange", "AttendanceRecord", "ClassMeeting", "CohortClass",
+           "PendingImport", "Qualification", "TotProgramme", "Vetting"]

@@ -667,8 +667,14 @@ def build_table(key: str, f: ReportFilter, options: Mapping[str, str], lang: str
         "missing_tests": lambda: missing_tests_table(f),
         "gain_by_cohort": lambda: gain_by_cohort_table(f),
     }
+    from lms.reports import delivery
+
+    builders.update({"attendance": lambda: delivery.attendance_table(f),
+                     "cascade": lambda: delivery.cascade_table(f),
+                     "unvetted": lambda: delivery.unvetted_table(f)})
     builder = builders.get(key)
     return builder() if builder else None
 
 
-TABLE_KEYS = ("enrolment", "pass_rates", "gain", "gain_by_cohort", "missing_tests")
+TABLE_KEYS = ("enrolment", "pass_rates", "gain", "gain_by_cohort", "missing_tests",
+              "attendance", "cascade", "unvetted")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from lms.auth.access import staff_required
 from lms.i18n import current_locale
-from lms.reports import bp, charts, exports
+from lms.reports import bp, charts, delivery, exports
 from lms.reports import services as svc
 
 MISSING_SHOWN = 200
@@ -95,6 +95,46 @@ def gain():
                  missing_shown=MISSING_SHOWN)
 
 
+@bp.route("/attendance")
+@staff_required
+def attendance():
+    """Show attendance rates per cohort, by sex."""
+    f = svc.ReportFilter.from_args(request.args)
+    table = delivery.attendance_table(f)
+    chart = charts.bar_chart(
+        _("Attendance rate"),
+        _("Share of counted class meetings attended, in percent, for women, men and in total."),
+        [_("All cohorts")], _sex_series({s: [table.footer[-3 + i]]
+                                         for i, s in enumerate(svc.SEX_COLUMNS)}),
+        maximum=100, unit=" %")
+    return _page("attendance.html", f, table=table, chart=chart)
+
+
+@bp.route("/trainers")
+@staff_required
+def trainers():
+    """Show trainers trained in train-the-trainer sessions and the trainees they reached."""
+    f = svc.ReportFilter.from_args(request.args)
+    table = delivery.cascade_table(f)
+    chart = charts.bar_chart(
+        _("Train-the-trainer cascade"),
+        _("Trainers qualified by each session and the trainees they went on to train."),
+        [row[0] for row in table.rows],
+        [charts.Series(_("Trainers qualified"), charts.SEX_FILLS["F"], table.column(
+            table.columns[5])),
+         charts.Series(_("Trainees reached"), charts.SEX_FILLS["M"], table.column(
+             table.columns[9]))])
+    return _page("trainers.html", f, table=table, chart=chart)
+
+
+@bp.route("/vetting")
+@staff_required
+def vetting():
+    """List trainees trained without cleared human-rights (Leahy) vetting."""
+    f = svc.ReportFilter.from_args(request.args)
+    return _page("vetting.html", f, table=delivery.unvetted_table(f))
+
+
 @bp.route("/quarterly")
 @staff_required
 def quarterly():
@@ -111,6 +151,8 @@ def quarterly():
     enrolment = svc.enrolment_table(f, "programme")
     gain = svc.gain_table(f)
     return _page("quarterly.html", f, year=year, quarter=quarter, start=start, end=end,
+                 attendance=delivery.attendance_table(f), cascade=delivery.cascade_table(f),
+                 unvetted=len(delivery.unvetted_table(f).rows),
                  enrolment=enrolment, gain=gain, gain_chart=_gain_chart(gain),
                  pass_rates=svc.pass_rate_table(f, current_locale()))
 

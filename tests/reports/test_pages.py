@@ -72,7 +72,8 @@ def test_every_report_page_renders_with_accessible_svg_charts_and_no_inline_styl
     db.session.commit()
     login(client, staff)
     for url in ("/reports/", "/reports/?by=unit", "/reports/gain", "/reports/assessments",
-                "/reports/quarterly?year=2026&quarter=2", "/reports/?cohort=999999"):
+                "/reports/quarterly?year=2026&quarter=2", "/reports/?cohort=999999",
+                "/reports/attendance", "/reports/trainers"):
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.text
@@ -141,6 +142,7 @@ def test_a_cohort_named_like_a_formula_is_exported_harmlessly(app, client, known
 
 @pytest.mark.parametrize("roles", [("trainee",), ("trainer",)])
 @pytest.mark.parametrize("url", ["/reports/", "/reports/gain", "/reports/assessments",
+                                 "/reports/attendance", "/reports/trainers", "/reports/vetting",
                                  "/reports/quarterly", "/reports/export/gain.csv"])
 def test_reports_are_for_staff_only(app, client, roles, url):
     user = make_user(roles=roles)
@@ -149,3 +151,19 @@ def test_reports_are_for_staff_only(app, client, roles, url):
     login(client, user)
     assert client.get(url).status_code == 403
     assert "Reports</a>" not in client.get("/").text
+
+
+def test_vetting_page_warns_while_someone_is_not_cleared(app, client, known):
+    from lms.training.models import Enrolment, Vetting
+
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    url = f"/reports/vetting?cohort={known.cohort_ids['a']}"
+    assert "6 trainees were trained without cleared vetting" in client.get(url).text
+    for enrolment in db.session.query(Enrolment).filter_by(cohort_id=known.cohort_ids["a"]):
+        db.session.add(Vetting(user_id=enrolment.user_id, status="cleared"))
+    db.session.commit()
+    html = client.get(url).text
+    assert "Nobody in this selection was trained without cleared vetting." in html
+    assert client.get("/reports/quarterly?year=2026&quarter=2").status_code == 200

@@ -96,6 +96,9 @@ def network(app, tmp_path):
         cohort = create_cohort(name="PdP Mbuji-Mayi", programme=version.programme, site=site,
                                start=date(2026, 3, 29), end=date(2026, 8, 28), version=version)
         trainer = make_user(roles=("trainer",), service_number="FORM-9")
+        from lms.training.tot import record_qualification
+
+        record_qualification(trainer, version.programme, date(2016, 3, 26))
         assign_trainer(cohort, trainer)
         for number in ("PNC-1", "PNC-2", "PNC-3"):
             enrol(make_user(service_number=number, site=site), cohort)
