@@ -124,12 +124,66 @@ def seed(trainees: int, responses: int) -> dict:
             batch = []
     if batch:
         db.session.execute(insert(Response), batch)
+    seed_delivery(rng, now, cohorts, enrolments, user_ids)
     staff = create_user(first_name="Bench", last_name="Staff", sex="F", password="bench-pass-1",
                         roles=("staff",), commit=False)
     db.session.commit()
     border = next(v for v in versions if v.programme.code == "police-des-frontieres")
     return {"attempts": len(attempt_rows), "responses": written, "staff": staff.login_id,
             "border": border.programme_id, "lubumbashi": sites[0].id}
+
+
+def seed_delivery(rng, now, cohorts, enrolments, user_ids) -> None:
+    """Classes, 10 registers per cohort, vetting for everyone, and a train-the-trainer cascade."""
+    from datetime import time as clock
+
+    from lms.curricula.models import Programme
+    from lms.training.models import (
+        AttendanceRecord,
+        ClassMeeting,
+        Cohort,
+        CohortClass,
+        CohortTrainer,
+        Enrolment,
+        Qualification,
+        Vetting,
+    )
+
+    db.session.execute(insert(CohortClass), [
+        {**_common(now), "cohort_id": cohort_id, "name": "Classe 1"} for cohort_id, _v in cohorts])
+    classes = dict(db.session.execute(db.select(CohortClass.cohort_id, CohortClass.id)).all())
+    db.session.execute(insert(ClassMeeting), [
+        {**_common(now), "class_id": class_id, "day": date(2026, 3, 1 + n),
+         "start_time": clock(8), "register_taken_at": now}
+        for class_id in classes.values() for n in range(10)])
+    meetings: dict[int, list[int]] = {}
+    for meeting_id, class_id in db.session.execute(db.select(ClassMeeting.id,
+                                                             ClassMeeting.class_id)):
+        meetings.setdefault(class_id, []).append(meeting_id)
+    cohort_of = dict(db.session.execute(db.select(Enrolment.id, Enrolment.cohort_id)).all())
+    statuses = ["present"] * 8 + ["late", "absent", "excused"]
+    records = [{**_common(now), "meeting_id": m, "enrolment_id": eid,
+                "status": rng.choice(statuses)}
+               for eid, _v in enrolments for m in meetings[classes[cohort_of[eid]]]]
+    for start in range(0, len(records), 50_000):
+        db.session.execute(insert(AttendanceRecord), records[start:start + 50_000])
+    db.session.execute(insert(Vetting), [
+        {**_common(now), "user_id": uid,
+         "status": "cleared" if rng.random() < 0.97 else rng.choice(("pending", "unknown"))}
+        for uid in user_ids])
+    tot = db.session.execute(db.select(Cohort.id).join(Programme).where(
+        Programme.code == "formation-des-formateurs")).scalars().all()
+    others = db.session.execute(db.select(Cohort.id, Cohort.programme_id).join(Programme).where(
+        Programme.code != "formation-des-formateurs")).all()
+    trainers = [uid for (eid, _v), uid in zip(enrolments, user_ids, strict=False)
+                if cohort_of[eid] in tot][:60]
+    db.session.execute(insert(Qualification), [
+        {**_common(now), "user_id": uid, "programme_id": others[n % len(others)][1],
+         "granted_on": date(2025, 6, 30), "source_cohort_id": cohort_of[enrolments[
+             user_ids.index(uid)][0]]} for n, uid in enumerate(trainers)])
+    db.session.execute(insert(CohortTrainer), [
+        {"cohort_id": others[n % len(others)][0], "user_id": uid}
+        for n, uid in enumerate(trainers)])
 
 
 def main() -> None:
@@ -174,6 +228,7 @@ def existing() -> dict:
 
 def run_timings(app, info: dict) -> None:
     """Time each report service, then each page through the test client."""
+    from lms.reports import delivery
     from lms.reports import services as svc
 
     everyone = svc.ReportFilter()
@@ -190,6 +245,9 @@ def run_timings(app, info: dict) -> None:
         "enrolment_table (women, border, Lubumbashi, 2026)":
             lambda: svc.enrolment_table(question),
         "knowledge_gain (women, border, Lubumbashi, 2026)": lambda: svc.knowledge_gain(question),
+        "attendance_table (all)": lambda: delivery.attendance_table(everyone),
+        "cascade_table (all)": lambda: delivery.cascade_table(everyone),
+        "unvetted_table (all)": lambda: delivery.unvetted_table(everyone),
     }
     print(f"{'report':58} {'seconds':>8}")
     with app.test_request_context():
@@ -199,6 +257,7 @@ def run_timings(app, info: dict) -> None:
     client.post("/login", data={"login": info["staff"], "password": "bench-pass-1"})
     q = f"programme={info['border']}&site={info['lubumbashi']}&from=2026-01-01&to=2026-12-31"
     for url in ("/reports/", "/reports/?by=unit", "/reports/gain", "/reports/assessments",
+                "/reports/attendance", "/reports/trainers", "/reports/vetting",
                 "/reports/quarterly?year=2026&quarter=2", f"/reports/?{q}&sex=F",
                 "/reports/export/all.xlsx", "/reports/export/missing_tests.csv"):
         def get(url=url):
