@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:35:10.465923
+Create Date: 2026-11-26 13:35:47.844554
 
 """
 from alembic import op
@@ -299,10 +299,14 @@ def upgrade():
     sa.Column('closes_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('set_by_id', sa.Integer(), nullable=True),
     sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_quiz_schedules_cohort_id_lms_cohorts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['set_by_id'], ['lms_users.id'], name=op.f('fk_lms_quiz_schedules_set_by_id_lms_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_quiz_schedules')),
-    sa.UniqueConstraint('cohort_id', 'item_key', name=op.f('uq_lms_quiz_schedules_cohort_id'))
+    sa.UniqueConstraint('cohort_id', 'item_key', name=op.f('uq_lms_quiz_schedules_cohort_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_quiz_schedules_uuid'))
     )
     with op.batch_alter_table('lms_quiz_schedules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_quiz_schedules_cohort_id'), ['cohort_id'], unique=False)
@@ -505,9 +509,13 @@ def upgrade():
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['changed_by_id'], ['lms_users.id'], name=op.f('fk_lms_grade_history_changed_by_id_lms_users')),
     sa.ForeignKeyConstraint(['grade_id'], ['lms_grades.id'], name=op.f('fk_lms_grade_history_grade_id_lms_grades'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_grade_history'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_grade_history')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_grade_history_uuid'))
     )
     with op.batch_alter_table('lms_grade_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_grade_history_grade_id'), ['grade_id'], unique=False)
