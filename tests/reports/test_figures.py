@@ -31,7 +31,7 @@ def test_enrolled_and_completed_by_cohort_and_sex_including_an_empty_cohort(know
 def test_enrolled_by_unit_shows_officers_with_no_unit_recorded(known):
     table = svc.enrolment_table(question_filter(known), by="unit")
     assert {row[0]: row[1:4] for row in table.rows} == {
-        "(not recorded)": [1, 0, 1], "Kampemba": [2, 1, 3], "Katuba": [0, 2, 2]}
+        "(non renseigné)": [1, 0, 1], "Kampemba": [2, 1, 3], "Katuba": [0, 2, 2]}
 
 
 def test_filters_by_unit_rank_and_sex(known):
@@ -72,7 +72,7 @@ def test_knowledge_gain_per_cohort(known):
 def test_trainees_who_missed_a_test_are_listed(known):
     table = svc.missing_tests_table(question_filter(known))
     assert [(row[0], row[7], row[8]) for row in table.rows] == [
-        ("M2 TESTM2", "missing", "sat"), ("W3 TESTW3", "sat", "missing")]
+        ("M2 TESTM2", "manquant", "passé"), ("W3 TESTW3", "passé", "manquant")]
     assert svc.count_missing_tests(question_filter(known)) == 2
     limited = svc.missing_tests_table(question_filter(known), limit=1)
     assert len(limited.rows) == 1 and limited.total_rows == 2

@@ -38,7 +38,7 @@ def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_g
     db.session.commit()
     login(client, staff)
     home = client.get("/").text
-    reports_url = re.search(r'<a href="([^"]+)">Reports</a>', home).group(1)
+    reports_url = re.search(r'<a href="([^"]+)">Rapports</a>', home).group(1)
     page = client.get(reports_url).text
     border = option_value(page, "programme", "frontières")
     site = option_value(page, "site", "Lubumbashi")
@@ -47,12 +47,12 @@ def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_g
         "sex": "F"})
     assert answer.status_code == 200
     html = answer.text
-    assert "women only" in html
+    assert "femmes seulement" in html
     # Total row: enrolled F/M/T, completed F/M/T, rate.
     footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S).group(1)
     assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "0", "3", "2", "0", "2", "66.7"]
-    assert cell_after(html, "Mean normalized gain g") == ["0.83", "–", "0.83"]
-    assert cell_after(html, "Trainees who sat both tests") == ["2", "0", "2"]
+    assert cell_after(html, "Gain normalisé moyen g") == ["0.83", "–", "0.83"]
+    assert cell_after(html, "Stagiaires qui ont passé les deux tests") == ["2", "0", "2"]
 
     export = re.search(r'href="([^"]*/export/enrolment\.csv[^"]*)"', html).group(1)
     rows = list(csv.reader(io.StringIO(client.get(unescape(export)).data.decode("utf-8-sig"))))
@@ -62,8 +62,9 @@ def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_g
     assert response.headers["Content-Disposition"].startswith("attachment")
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row}
-    assert values["Mean normalized gain g"] == (0.83, None, 0.83)
-    assert any("women only" in str(row[0]) for row in sheet.iter_rows(values_only=True) if row)
+    assert values["Gain normalisé moyen g"] == (0.83, None, 0.83)
+    assert any("femmes seulement" in str(row[0])
+               for row in sheet.iter_rows(values_only=True) if row)
 
 
 def test_every_report_page_renders_with_accessible_svg_charts_and_no_inline_style(
@@ -99,7 +100,7 @@ def test_quarterly_summary_covers_the_quarter_and_prints(app, client, known):
     q4 = client.get("/reports/quarterly", query_string={
         "programme": known.border_id, "site": known.lubumbashi_id, "year": 2026,
         "quarter": 4}).text
-    assert "No cohort ran in this quarter." in q4
+    assert "Aucune cohorte pendant ce trimestre." in q4
     assert client.get("/reports/quarterly?quarter=9").status_code == 404
 
 
@@ -160,10 +161,10 @@ def test_vetting_page_warns_while_someone_is_not_cleared(app, client, known):
     db.session.commit()
     login(client, staff)
     url = f"/reports/vetting?cohort={known.cohort_ids['a']}"
-    assert "6 trainees were trained without cleared vetting" in client.get(url).text
+    assert "Stagiaires formés sans vérification validée\u00a0: 6." in client.get(url).text
     for enrolment in db.session.query(Enrolment).filter_by(cohort_id=known.cohort_ids["a"]):
         db.session.add(Vetting(user_id=enrolment.user_id, status="cleared"))
     db.session.commit()
     html = client.get(url).text
-    assert "Nobody in this selection was trained without cleared vetting." in html
+    assert "Personne dans cette sélection n'a été formé sans vérification validée." in html
     assert client.get("/reports/quarterly?year=2026&quarter=2").status_code == 200
