@@ -144,3 +144,13 @@ def curricula_list() -> None:
         for version in programme.versions:
             click.echo(f"{programme.code}\t{version.version}\t{version.content_hash[:12]}\t"
                        f"{version.published_at:%Y-%m-%d %H:%M}")
+
+
+def _register_feature_groups() -> None:
+    from lms.certificates.cli import certificate_group, keys_group
+
+    lms_cli.add_command(keys_group)
+    lms_cli.add_command(certificate_group)
+
+
+_register_feature_groups()

@@ -77,12 +77,13 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
 def build_blueprint() -> Blueprint:
     """The `lms` blueprint: templates, static files and every feature blueprint nested in it."""
     from lms.auth import bp as auth_bp
+    from lms.certificates import bp as certificates_bp
     from lms.curricula import bp as curricula_bp
     from lms.learning import bp as learning_bp
 
     bp = Blueprint("lms", __name__, template_folder=str(resources.templates_dir()),
                    static_folder=str(resources.static_dir()), static_url_path="/static")
-    for child in (auth_bp, learning_bp, curricula_bp):
+    for child in (auth_bp, learning_bp, curricula_bp, certificates_bp):
         bp.register_blueprint(child)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
