@@ -18,7 +18,7 @@ class LMS:
             self.init_app(app, url_prefix=url_prefix)
 
     def init_app(self, app: Flask, url_prefix: str = "") -> None:
-        """Configure `app`, bind the extensions and register the LMS blueprints under `url_prefix`."""
+        """Configure `app`, bind extensions, register the LMS blueprints under `url_prefix`."""
         from lms.setup import configure_app
 
         configure_app(app, url_prefix=url_prefix.rstrip("/"))

@@ -16,6 +16,10 @@ DEFAULTS = {
     "LMS_ACADEMY_NAME": "Académie de police",  # printed on certificates and transcripts
     "LMS_PUBLIC_URL": None,  # e.g. "https://academie.example.cd": base of printed verify links
     "LMS_CERTIFICATE_KEY_DIR": None,  # None: <instance>/certificate-keys
+    "LMS_LOGIN_MAX_FAILURES_ACCOUNT": 5,
+    "LMS_LOGIN_MAX_FAILURES_ADDRESS": 50,
+    "LMS_LOGIN_WINDOW_MINUTES": 15,
+    "LMS_RESET_CODE_HOURS": 72,
 }
 
 # Environment variable -> config key, with a converter.
@@ -34,7 +38,8 @@ ENVIRONMENT = {
 
 def from_environment(environ=os.environ) -> dict:
     """Return the config keys set by `LMS_*` environment variables."""
-    return {key: conv(environ[name]) for name, (key, conv) in ENVIRONMENT.items() if name in environ}
+    return {key: conv(environ[name])
+            for name, (key, conv) in ENVIRONMENT.items() if name in environ}
 
 
 def instance_secret_key(instance_path: str) -> str:

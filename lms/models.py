@@ -2,10 +2,12 @@
 
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
+from lms.auth.throttle import LoginFailure
 from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.training.models import Cohort, CohortTrainer, Enrolment
 
-__all__ = ["Attempt", "AuditRecord", "Certificate", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
-           "LessonProgress", "Programme", "Response", "Site", "User", "UserRole"]
+__all__ = ["Attempt", "AuditRecord", "Certificate", "Cohort", "CohortTrainer", "CurriculumVersion",
+           "Enrolment", "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "User",
+           "UserRole"]

@@ -80,10 +80,11 @@ def build_blueprint() -> Blueprint:
     from lms.certificates import bp as certificates_bp
     from lms.curricula import bp as curricula_bp
     from lms.learning import bp as learning_bp
+    from lms.people import bp as people_bp
 
     bp = Blueprint("lms", __name__, template_folder=str(resources.templates_dir()),
                    static_folder=str(resources.static_dir()), static_url_path="/static")
-    for child in (auth_bp, learning_bp, curricula_bp, certificates_bp):
+    for child in (auth_bp, learning_bp, curricula_bp, people_bp, certificates_bp):
         bp.register_blueprint(child)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
@@ -94,22 +95,31 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
-def _before_request() -> None:
+_ALLOWED_BEFORE_PASSWORD_CHANGE = {"lms.auth.password", "lms.auth.logout", "lms.auth.language",
+                                   "lms.static"}
+
+
+def _before_request():
     if not _is_lms_request():
         return
     from lms.auth.services import session_expired
 
     session.permanent = True
     if current_user.is_authenticated and session_expired(session):
-        from lms.auth.services import end_session
-
         from flask import flash
         from flask_babel import gettext as _
+
+        from lms.auth.services import end_session
 
         end_session()
         g.lms_session_expired = True
         flash(_("Your session ended after a period of inactivity. Please sign in again; "
                 "your saved answers are kept."), "info")
+    elif (current_user.is_authenticated and current_user.must_change_password
+          and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE):
+        from flask import redirect, url_for
+
+        return redirect(url_for("lms.auth.password"))
 
 
 def _after_request(response):

@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from lms import create_app
@@ -28,6 +30,23 @@ def _postgres_database(url: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.rsplit("/", 1)[0] + "/" + name
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, database session and `g`,
+    as in production, even though the test itself runs inside an app context."""
+
+    def open(self, *args, **kwargs):
+        # End the test's own read transaction first: its next read then sees what the request
+        # wrote, and its next write never has to upgrade a stale SQLite snapshot. (Test code
+        # commits what it makes before calling the client.)
+        if _cv_app.get(None) is not None:
+            db.session.rollback()
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
 
 
 @pytest.fixture
@@ -56,12 +75,11 @@ def app(tmp_path, database_url):
         "WTF_CSRF_ENABLED": False,
     })
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = IsolatedClient
     with app.app_context():
         # Tables straight from the models (fast); tests/test_migrations.py proves the
         # migrations build the same schema.
         db.create_all()
-        # Objects a test makes stay usable between requests; reread with db.session.get after
-        # a request when the value matters (each request has its own session).
         yield app
         db.session.remove()
         db.engine.dispose()

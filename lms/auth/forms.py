@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
 class PasswordForm(FlaskForm):
     """Change one's own password."""
 
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current = PasswordField(_l("Current password or one-time code"), validators=[DataRequired()])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(), EqualTo("new")])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.base import GlobalIdMixin
@@ -53,6 +55,9 @@ class User(GlobalIdMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout and password change: a copied session cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A one-time code given by staff (or an initial password): must be replaced at first use.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     site: Mapped[Site | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, session
 from flask_babel import gettext as _
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from lms import audit
 from lms.auth.models import ROLES, SEXES, Site, User, UserRole
 from lms.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from lms.base import LMSError
+from lms.base import LMSError, utcnow
 from lms.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
@@ -42,7 +43,8 @@ def next_academy_number(year: int) -> str:
 
 
 def create_user(*, first_name: str, last_name: str, sex: str, password: str,
-                roles: tuple[str, ...] | list[str] = ("trainee",), service_number: str | None = None,
+                roles: tuple[str, ...] | list[str] = ("trainee",),
+                service_number: str | None = None,
                 academy_number: str | None = None, rank: str = "", unit: str = "",
                 site: Site | None = None, phone: str = "", locale: str | None = None,
                 actor=None, commit: bool = True) -> User:
@@ -57,7 +59,8 @@ def create_user(*, first_name: str, last_name: str, sex: str, password: str,
     if not first_name.strip() or not last_name.strip():
         raise AccountError(_("First and last name are required."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        raise AccountError(_("The password needs at least %(n)d characters.",
+                             n=MIN_PASSWORD_LENGTH))
     service_number = normalise_number(service_number)
     if service_number and User.by_login(service_number):
         raise AccountError(_("Service number %(n)s is already used.", n=service_number))
@@ -78,7 +81,7 @@ def create_user(*, first_name: str, last_name: str, sex: str, password: str,
     return user
 
 
-def authenticate(login: str, password: str) -> User | None:
+def authenticate(login: str, password: str, now: datetime | None = None) -> User | None:
     """Return the active user matching login and password, or None."""
     user = User.by_login(login or "")
     if user is None:
@@ -86,6 +89,10 @@ def authenticate(login: str, password: str) -> User | None:
         return None
     if not user.active or not verify_password(user.password_hash, password or ""):
         return None
+    expires = user.password_expires_at
+    if expires is not None and (now or utcnow()) > _as_utc(expires):
+        raise AccountError(_("This one-time code has expired. Ask the academy staff for a "
+                             "new one."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.commit()
@@ -135,11 +142,49 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError(_("The current password is wrong."))
     if len(new) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("The new password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        raise AccountError(_("The new password needs at least %(n)d characters.",
+                             n=MIN_PASSWORD_LENGTH))
+    if new == current:
+        raise AccountError(_("Choose a new password different from the current one."))
     user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_expires_at = None
     user.session_version += 1
     audit.record(user, "auth.password_change", user)
     db.session.commit()
+
+
+# Letters and digits that cannot be mistaken for each other when read aloud or written by hand.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_one_time_code(length: int = 10) -> str:
+    """A random code to read out or print, e.g. "K7MQ-X2P9-RT"."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    return "-".join(raw[i:i + 4] for i in range(0, length, 4))
+
+
+def issue_one_time_code(actor: User, user: User, now: datetime | None = None,
+                        commit: bool = True) -> str:
+    """Replace a user's password with a one-time code (shown once) that must be changed."""
+    if actor is not None and not actor.has_role("staff"):
+        raise AccountError(_("Only academy staff can give a new code."))
+    if user.has_role("admin") and actor is not None and not actor.has_role("admin"):
+        raise AccountError(_("Only an administrator can reset an administrator's password."))
+    code = new_one_time_code()
+    hours = current_app.config["LMS_RESET_CODE_HOURS"]
+    user.password_hash = hash_password(code)
+    user.must_change_password = True
+    user.password_expires_at = (now or utcnow()) + timedelta(hours=hours)
+    user.session_version += 1
+    audit.record(actor, "auth.reset_code", user, after={"login": user.login_id})
+    if commit:
+        db.session.commit()
+    return code
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def load_user(user_id: str) -> User | None:

@@ -2,13 +2,25 @@
 
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth import bp
 from lms.auth.forms import LoginForm, PasswordForm
-from lms.auth.services import AccountError, authenticate, change_password, end_session, start_session
+from lms.auth.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    end_session,
+    start_session,
+)
+from lms.auth.throttle import (
+    LoginThrottled,
+    check_login_allowed,
+    clear_login_failures,
+    record_login_failure,
+)
 from lms.extensions import db, login_manager
 
 
@@ -29,19 +41,33 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with service or academy number and password."""
+    """Sign in with service or academy number and password (or a one-time code)."""
     if current_user.is_authenticated:
         return redirect(url_for("lms.learning.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
+        address = request.remote_addr or "unknown"
+        try:
+            check_login_allowed(form.login.data, address)
+            user = authenticate(form.login.data, form.password.data)
+        except LoginThrottled as exc:
+            flash(str(exc), "error")
+            return render_template("lms/auth/login.html", form=form), 429
+        except AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("lms/auth/login.html", form=form)
         if user is not None:
+            clear_login_failures(form.login.data)
             start_session(user)
+            if user.must_change_password:
+                flash(_("Welcome. Choose your own password now; the code you used works "
+                        "only once."), "info")
+                return redirect(url_for("lms.auth.password"))
             return redirect(safe_next(request.args.get("next"))
                             or url_for("lms.learning.dashboard"))
+        record_login_failure(form.login.data, address)
         flash(_("Wrong number or password. Check both and try again."), "error")
-    expired = g.get("lms_session_expired") or request.args.get("expired")
-    return render_template("lms/auth/login.html", form=form, expired=expired)
+    return render_template("lms/auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -70,12 +96,13 @@ def password():
     """Let a user change their own password."""
     form = PasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            change_password(current_user, form.current.data, form.new.data)
+            change_password(user, form.current.data, form.new.data)
         except AccountError as exc:
             flash(str(exc), "error")
         else:
-            start_session(current_user)
+            start_session(user)
             flash(_("Your password is changed."), "info")
             return redirect(url_for("lms.learning.dashboard"))
     return render_template("lms/auth/password.html", form=form)

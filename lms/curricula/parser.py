@@ -290,9 +290,7 @@ class _Loader:
                 self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
                                     f"'{langs[0]}': questions must have the same ids, types, "
                                     "points and correct choices in the same order")
-            ca = [(c["id"], [lv["points"] for lv in c["levels"]]) for c in first.get("criteria", [])]
-            cb = [(c["id"], [lv["points"] for lv in c["levels"]]) for c in other.get("criteria", [])]
-            if ca != cb:
+            if _rubric(first) != _rubric(other):
                 self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
                                     f"'{langs[0]}': criteria and levels must be the same")
 
@@ -362,6 +360,11 @@ class _Loader:
             if rel not in used and rel.endswith(".md") and "/" in rel \
                     and rel.split("/")[0] in ("modules", EVALUATIONS):
                 self.problems.warning(f"{self.name}/{rel}", 1, "file not listed in the manifest")
+
+
+def _rubric(assessment: dict) -> list:
+    return [(c["id"], [lv["points"] for lv in c["levels"]])
+            for c in assessment.get("criteria", [])]
 
 
 def _signature(question: dict) -> tuple:

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,10 @@ class AttemptClosed(LMSError):
 
 class NoAttemptsLeft(LMSError):
     """The quiz allows no further attempt."""
+
+
+class AnswerTooLong(LMSError):
+    """The answer is longer than the server accepts."""
 
 
 class UnknownItem(LMSError):
@@ -117,7 +122,8 @@ def outline(enrolment: Enrolment, lang: str) -> tuple[list[dict], int]:
         done += status.done
         group = item["kind"] if item["module"] == "evaluations" else item["module"]
         if group not in groups:
-            groups[group] = {"id": group, "items": [], "title": _group_title(structure, group, lang)}
+            groups[group] = {"id": group, "items": [],
+                             "title": _group_title(structure, group, lang)}
         groups[group]["items"].append(status)
     percent = round(100 * done / total) if total else 0
     return list(groups.values()), percent
@@ -260,6 +266,10 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
     if not attempt.is_open:
         raise AttemptClosed(_("This attempt is already submitted; its answers cannot change."))
     question = question_of(attempt, question_id)
+    limit = current_app.config["LMS_MAX_ANSWER_CHARS"]
+    if any(len(v) > limit for v in values):
+        raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
+                              "and save again.", n=limit))
     answer = QUESTION_TYPES[question["type"]].read(question, values)
     existing = db.session.scalar(select(Response).where(
         Response.attempt_id == attempt.id, Response.question_id == question_id))

@@ -1,7 +1,6 @@
 """Trainee pages: dashboard, programme outline, lessons, quiz attempts and results."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -101,6 +100,10 @@ def question(attempt_id, number):
         except svc.AttemptClosed as exc:
             flash(str(exc), "error")
             return redirect(url_for(".result", attempt_id=attempt.id))
+        except svc.AnswerTooLong as exc:
+            flash(str(exc), "error")
+            return render_question(attempt, number, posted=request.form.getlist("answer"),
+                                   status=413)
         return redirect(_after_save(attempt, number, request.form.get("go", "next")))
     return render_question(attempt, number)
 
@@ -147,6 +150,8 @@ def autosave(attempt_id):
         svc.save_response(attempt, question_id, request.form.getlist("answer"))
     except svc.AttemptClosed as exc:
         return jsonify(saved=False, message=str(exc)), 409
+    except svc.AnswerTooLong as exc:
+        return jsonify(saved=False, message=str(exc)), 413
     return jsonify(saved=True)
 
 

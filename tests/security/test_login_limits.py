@@ -1,0 +1,58 @@
+"""Failed sign-ins are limited per account and per address, and the limit releases itself."""
+
+from datetime import timedelta
+
+from lms.auth.throttle import LoginFailure, check_login_allowed, record_login_failure
+from lms.base import utcnow
+from lms.extensions import db
+from tests.conftest import PASSWORD, login, make_user
+
+
+def test_an_account_is_locked_after_five_failures_even_with_the_right_password(client):
+    user = make_user()
+    for _ in range(5):
+        response = login(client, user, "wrong-password")
+        assert response.status_code == 200
+    locked = login(client, user, PASSWORD)
+    assert locked.status_code == 429
+    assert "Wait 15 minutes" in locked.text
+    assert client.get("/").status_code == 302  # not signed in
+
+
+def test_the_lock_releases_itself_when_the_failures_age_out(app):
+    for _ in range(5):
+        record_login_failure("PNC-1", "10.0.0.9", now=utcnow() - timedelta(minutes=16))
+    check_login_allowed("PNC-1", "10.0.0.9")  # nothing raised: old failures do not count
+
+
+def test_a_success_clears_the_account_failures(client):
+    user = make_user()
+    for _ in range(4):
+        login(client, user, "wrong-password")
+    assert login(client, user, PASSWORD).status_code == 302
+    db.session.rollback()
+    assert db.session.query(LoginFailure).filter_by(login=user.login_id).count() == 0
+
+
+def test_one_address_trying_many_accounts_is_limited(app, client):
+    app.config["LMS_LOGIN_MAX_FAILURES_ADDRESS"] = 3
+    for number in range(3):
+        login(client, f"NOBODY-{number}", "x")
+    user = make_user()
+    response = login(client, user, PASSWORD)
+    assert response.status_code == 429
+
+
+def test_failures_are_counted_in_the_database_not_in_a_worker(app):
+    """Two app instances (two workers) share the count."""
+    from lms import create_app
+
+    for _ in range(5):
+        record_login_failure("PNC-2", "10.0.0.1")
+    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+    with other.app_context():
+        client = other.test_client()
+        response = client.post("/login", data={"login": "PNC-2", "password": "whatever1"})
+        assert response.status_code == 429
+        db.session.remove()
