@@ -146,11 +146,13 @@ def curricula_list() -> None:
                        f"{version.published_at:%Y-%m-%d %H:%M}")
 
 
-def _register_feature_groups() -> None:
+def _register_feature_commands() -> None:
     from lms.certificates.cli import certificate_group, keys_group
+    from lms.sync.cli import sync_group
 
+    lms_cli.add_command(sync_group)
     lms_cli.add_command(keys_group)
     lms_cli.add_command(certificate_group)
 
 
-_register_feature_groups()
+_register_feature_commands()

@@ -8,7 +8,7 @@ from flask_login import current_user
 def select_locale() -> str:
     """Pick the interface language for this request."""
     locales = current_app.config["LMS_LOCALES"]
-    if not has_request_context():  # CLI and services called outside a request
+    if not has_request_context():  # command line, background work
         return current_app.config["LMS_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in locales:
         return current_user.locale

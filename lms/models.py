@@ -6,8 +6,16 @@ from lms.auth.throttle import LoginFailure
 from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
+from lms.sync.models import (
+    SyncBundle,
+    SyncConflict,
+    SyncIdentity,
+    SyncPeer,
+    SyncRecordState,
+)
 from lms.training.models import Cohort, CohortTrainer, Enrolment
 
 __all__ = ["Attempt", "AuditRecord", "Certificate", "Cohort", "CohortTrainer", "CurriculumVersion",
-           "Enrolment", "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "User",
+           "Enrolment", "LessonProgress", "LoginFailure", "Programme", "Response", "Site",
+           "SyncBundle", "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User",
            "UserRole"]

@@ -56,3 +56,4 @@ def test_failures_are_counted_in_the_database_not_in_a_worker(app):
         response = client.post("/login", data={"login": "PNC-2", "password": "whatever1"})
         assert response.status_code == 429
         db.session.remove()
+        db.engine.dispose()

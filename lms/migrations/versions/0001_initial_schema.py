@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:36:51.970829
+Create Date: 2026-11-26 12:57:13.616754
 
 """
 from alembic import op
@@ -52,6 +52,53 @@ def upgrade():
     sa.UniqueConstraint('code', name=op.f('uq_lms_sites_code')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_sites_uuid'))
     )
+    op.create_table('lms_sync_identity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('site_code', sa.String(length=40), nullable=True),
+    sa.Column('public_key', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_identity')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_sync_identity_uuid'))
+    )
+    op.create_table('lms_sync_peers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('site_code', sa.String(length=40), nullable=True),
+    sa.Column('public_key', sa.Text(), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_import_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_export_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_peers')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_sync_peers_uuid'))
+    )
+    op.create_table('lms_sync_record_states',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=60), nullable=False),
+    sa.Column('record_uuid', sa.String(length=36), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_record_states')),
+    sa.UniqueConstraint('table_name', 'record_uuid', name=op.f('uq_lms_sync_record_states_table_name'))
+    )
+    op.create_table('lms_sync_bundles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bundle_uuid', sa.String(length=36), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('direction', sa.String(length=3), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['peer_id'], ['lms_sync_peers.id'], name=op.f('fk_lms_sync_bundles_peer_id_lms_sync_peers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_bundles')),
+    sa.UniqueConstraint('bundle_uuid', 'direction', name=op.f('uq_lms_sync_bundles_bundle_uuid'))
+    )
+    with op.batch_alter_table('lms_sync_bundles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_sync_bundles_bundle_uuid'), ['bundle_uuid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_sync_bundles_peer_id'), ['peer_id'], unique=False)
+
     op.create_table('lms_users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_number', sa.String(length=40), nullable=True),
@@ -116,6 +163,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_curriculum_versions_content_hash'), ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_curriculum_versions_programme_id'), ['programme_id'], unique=False)
 
+    op.create_table('lms_sync_conflicts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('detected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=60), nullable=False),
+    sa.Column('record_uuid', sa.String(length=36), nullable=False),
+    sa.Column('rule', sa.String(length=200), nullable=False),
+    sa.Column('kept', sa.JSON(), nullable=False),
+    sa.Column('other', sa.JSON(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['peer_id'], ['lms_sync_peers.id'], name=op.f('fk_lms_sync_conflicts_peer_id_lms_sync_peers')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['lms_users.id'], name=op.f('fk_lms_sync_conflicts_resolved_by_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_conflicts'))
+    )
     op.create_table('lms_user_roles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -334,6 +396,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_user_roles_user_id'))
 
     op.drop_table('lms_user_roles')
+    op.drop_table('lms_sync_conflicts')
     with op.batch_alter_table('lms_curriculum_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_curriculum_versions_programme_id'))
         batch_op.drop_index(batch_op.f('ix_lms_curriculum_versions_content_hash'))
@@ -345,6 +408,14 @@ def downgrade():
 
     op.drop_table('lms_audit')
     op.drop_table('lms_users')
+    with op.batch_alter_table('lms_sync_bundles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_sync_bundles_peer_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_sync_bundles_bundle_uuid'))
+
+    op.drop_table('lms_sync_bundles')
+    op.drop_table('lms_sync_record_states')
+    op.drop_table('lms_sync_peers')
+    op.drop_table('lms_sync_identity')
     op.drop_table('lms_sites')
     op.drop_table('lms_programmes')
     with op.batch_alter_table('lms_login_failures', schema=None) as batch_op:

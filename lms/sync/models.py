@@ -1,0 +1,83 @@
+"""Sync bookkeeping: this server's identity, known peers, bundles seen, record states, conflicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.base import new_uuid, utcnow
+from lms.extensions import db
+
+
+class SyncIdentity(db.Model):
+    """This server: its global id and name (one row). Its private key lives in the instance."""
+
+    __tablename__ = "lms_sync_identity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10))  # central | lab
+    site_code: Mapped[str | None] = mapped_column(String(40))  # a lab's site
+    public_key: Mapped[str] = mapped_column(Text)
+
+
+class SyncPeer(db.Model):
+    """Another server whose bundles we accept (its public key was exchanged at set-up)."""
+
+    __tablename__ = "lms_sync_peers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10))
+    site_code: Mapped[str | None] = mapped_column(String(40))
+    public_key: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_import_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_export_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bundles: Mapped[list[SyncBundle]] = relationship(back_populates="peer",
+                                                     order_by="SyncBundle.id.desc()")
+
+
+class SyncBundle(db.Model):
+    """A bundle exported to, or imported from, a peer, with its counts."""
+
+    __tablename__ = "lms_sync_bundles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("lms_sync_peers.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # {table: {"new": n, ...}}
+    peer: Mapped[SyncPeer] = relationship(back_populates="bundles")
+    __table_args__ = (UniqueConstraint("bundle_uuid", "direction"),)
+
+
+class SyncRecordState(db.Model):
+    """The content hash of a record as last exchanged: the base for spotting two-sided edits."""
+
+    __tablename__ = "lms_sync_record_states"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    record_uuid: Mapped[str] = mapped_column(String(36))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("table_name", "record_uuid"),)
+
+
+class SyncConflict(db.Model):
+    """A record changed in two places: what was kept, what was not, for staff to review."""
+
+    __tablename__ = "lms_sync_conflicts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("lms_sync_peers.id"))
+    table_name: Mapped[str] = mapped_column(String(60))
+    record_uuid: Mapped[str] = mapped_column(String(36))
+    rule: Mapped[str] = mapped_column(String(200))
+    kept: Mapped[dict] = mapped_column(JSON)
+    other: Mapped[dict] = mapped_column(JSON)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    peer: Mapped[SyncPeer] = relationship()

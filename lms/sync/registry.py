@@ -1,0 +1,130 @@
+"""Which records travel between servers, in which direction, and how they merge.
+
+A record is matched by its global id (uuid), never by local keys. Foreign keys travel as the
+referenced record's uuid (`<column>__uuid`). Modes:
+- `mutable`: the newer change wins when only one side changed since the last exchange; when both
+  sides changed, the newer one is kept and a SyncConflict lists both for staff to review;
+- `append`: written once, never changed afterwards (history, audit): inserted if new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, select
+
+from lms.auth.models import Site, User, UserRole
+from lms.curricula.models import CurriculumVersion, Programme
+from lms.learning.models import Attempt, LessonProgress, Response
+from lms.training.models import Cohort, CohortTrainer, Enrolment
+
+
+@dataclass
+class Scope:
+    """What one bundle covers: a site's data (lab bundles) or everything."""
+
+    site_id: int | None
+
+    def cohort_ids(self) -> Select:
+        query = select(Cohort.id)
+        return query.where(Cohort.site_id == self.site_id) if self.site_id else query
+
+    def enrolment_ids(self) -> Select:
+        return select(Enrolment.id).where(Enrolment.cohort_id.in_(self.cohort_ids()))
+
+    def attempt_ids(self) -> Select:
+        return select(Attempt.id).where(Attempt.enrolment_id.in_(self.enrolment_ids()))
+
+    def user_ids(self) -> Select:
+        enrolled = select(Enrolment.user_id).where(Enrolment.cohort_id.in_(self.cohort_ids()))
+        trainers = select(CohortTrainer.user_id).where(
+            CohortTrainer.cohort_id.in_(self.cohort_ids()))
+        if self.site_id is None:
+            return select(User.id)
+        return select(User.id).where(User.id.in_(enrolled) | User.id.in_(trainers)
+                                     | (User.site_id == self.site_id))
+
+
+@dataclass
+class Spec:
+    """How one model travels."""
+
+    model: type
+    scope: Callable[[Scope], Select]  # rows to export
+    mode: str = "mutable"
+    local_only: frozenset[str] = frozenset()  # exported, but not compared (renumbered on clash)
+    natural_key: tuple[str, ...] = ()  # another unique key: on clash, `on_clash` applies
+    on_clash: str = "refuse"  # refuse | skip | renumber
+    extra_out: Callable[[object], dict] | None = None
+    extra_in: Callable[[object, dict, object], None] | None = None
+    immutable: bool = False  # published content: never updated once present
+    skip_columns: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def table(self) -> str:
+        return self.model.__tablename__
+
+
+def _user_roles_out(user: User) -> dict:
+    return {"roles": sorted(user.roles)}
+
+
+def _user_roles_in(user: User, data: dict, _index) -> None:
+    wanted = set(data.get("roles") or ["trainee"])
+    for row in list(user.role_rows):
+        if row.role not in wanted:
+            user.role_rows.remove(row)
+    have = {r.role for r in user.role_rows}
+    user.role_rows.extend(UserRole(role=r) for r in sorted(wanted - have))
+
+
+def _cohort_trainers_out(cohort: Cohort) -> dict:
+    return {"trainers": sorted(row.user.uuid for row in cohort.trainer_rows)}
+
+
+def _cohort_trainers_in(cohort: Cohort, data: dict, index) -> None:
+    wanted = {index.id_of("lms_users", u) for u in data.get("trainers", [])} - {None}
+    for row in list(cohort.trainer_rows):
+        if row.user_id not in wanted:
+            cohort.trainer_rows.remove(row)
+    have = {row.user_id for row in cohort.trainer_rows}
+    cohort.trainer_rows.extend(CohortTrainer(user_id=u) for u in sorted(wanted - have))
+
+
+def _all(model):
+    return lambda scope: select(model)
+
+
+SPECS: list[Spec] = [
+    Spec(Site, lambda s: select(Site).where(Site.id == s.site_id) if s.site_id
+         else select(Site), natural_key=("code",), on_clash="refuse"),
+    Spec(User, lambda s: select(User).where(User.id.in_(s.user_ids())),
+         natural_key=("service_number",), extra_out=_user_roles_out, extra_in=_user_roles_in,
+         skip_columns=frozenset({"session_version"})),
+    Spec(Programme, _all(Programme), natural_key=("code",)),
+    Spec(CurriculumVersion, _all(CurriculumVersion), immutable=True),
+    Spec(Cohort, lambda s: select(Cohort).where(Cohort.id.in_(s.cohort_ids())),
+         extra_out=_cohort_trainers_out, extra_in=_cohort_trainers_in),
+    Spec(Enrolment, lambda s: select(Enrolment).where(Enrolment.id.in_(s.enrolment_ids())),
+         natural_key=("user_id", "cohort_id"), on_clash="refuse"),
+    Spec(LessonProgress, lambda s: select(LessonProgress).where(
+        LessonProgress.enrolment_id.in_(s.enrolment_ids())),
+        natural_key=("enrolment_id", "item_key"), on_clash="skip"),
+    Spec(Attempt, lambda s: select(Attempt).where(Attempt.id.in_(s.attempt_ids())),
+         local_only=frozenset({"number"}), natural_key=("enrolment_id", "item_key", "number"),
+         on_clash="renumber"),
+    Spec(Response, lambda s: select(Response).where(Response.attempt_id.in_(s.attempt_ids())),
+         natural_key=("attempt_id", "question_id"), on_clash="refuse"),
+]
+
+
+def register(spec: Spec, after: str | None = None) -> None:
+    """Add a model to sync (features call this); `after` names the table it must follow."""
+    if any(s.model is spec.model for s in SPECS):
+        return
+    if after is None:
+        SPECS.append(spec)
+    else:
+        index = next(i for i, s in enumerate(SPECS) if s.table == after)
+        SPECS.insert(index + 1, spec)

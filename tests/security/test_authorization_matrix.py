@@ -1,0 +1,108 @@
+"""Every route, every kind of visitor: only the right people get in (403/404 or sign-in for
+the others), and no one reaches another person's work by changing an id."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.learning import services as learning
+from tests.conftest import PASSWORD, login, make_cohort, make_enrolment, make_user, publish
+
+VISITORS = ("anonymous", "owner", "other_trainee", "trainer", "other_trainer", "staff", "admin")
+SIGNED_IN = set(VISITORS) - {"anonymous"}
+STAFF = {"staff", "admin"}
+OWNER = {"owner"}  # the trainee whose enrolment or attempt the URL names
+ANYONE = set(VISITORS)
+
+# endpoint: (method, url template, form data, visitors allowed)
+MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
+    "lms.auth.login": ("GET", "/login", {}, ANYONE),
+    "lms.auth.logout": ("POST", "/logout", {}, ANYONE),
+    "lms.auth.language": ("POST", "/language", {"lang": "en"}, ANYONE),
+    "lms.auth.password": ("GET", "/account/password", {}, SIGNED_IN),
+    "lms.learning.dashboard": ("GET", "/", {}, SIGNED_IN),
+    "lms.learning.programme": ("GET", "/learn/{enrolment}", {}, OWNER),
+    "lms.learning.item": ("GET", "/learn/{enrolment}/principes/six-principes", {}, OWNER),
+    "lms.learning.mark_read": ("POST", "/learn/{enrolment}/principes/six-principes/read", {},
+                               OWNER),
+    "lms.learning.start": ("POST", "/learn/{enrolment}/principes/quiz-principes/start", {},
+                           OWNER),
+    "lms.learning.question": ("GET", "/attempt/{attempt}/1", {}, OWNER),
+    "lms.learning.autosave": ("POST", "/attempt/{attempt}/autosave",
+                              {"question": "{question}", "answer": "0"}, OWNER),
+    "lms.learning.review": ("GET", "/attempt/{attempt}/review", {}, OWNER),
+    "lms.learning.submit": ("POST", "/attempt/{attempt}/submit", {}, OWNER),
+    "lms.learning.result": ("GET", "/attempt/{attempt}/result", {}, OWNER),
+    "lms.curricula.index": ("GET", "/curricula/", {}, STAFF),
+    "lms.curricula.version": ("GET", "/curricula/versions/{version}", {}, STAFF),
+    "lms.curricula.diff": ("GET", "/curricula/police-de-proximite/diff?old={version}"
+                           "&new={version}", {}, STAFF),
+    "lms.people.index": ("GET", "/people/", {}, STAFF),
+    "lms.people.person": ("GET", "/people/{target}", {}, STAFF),
+    "lms.people.one_time_code": ("POST", "/people/{target}/code", {}, STAFF),
+    "lms.people.roles": ("POST", "/people/{target}/roles", {"role": "trainee"}, {"admin"}),
+    "lms.people.active": ("POST", "/people/{target}/active", {"active": "1"}, {"admin"}),
+    "lms.people.audit_log": ("GET", "/people/audit", {}, {"admin"}),
+    "lms.sync.index": ("GET", "/sync/", {}, STAFF),
+    "lms.sync.import_": ("POST", "/sync/import", {}, STAFF),
+    "lms.sync.export": ("POST", "/sync/export/999", {}, set()),  # no such peer: 404 for all
+    "lms.sync.reviewed": ("POST", "/sync/conflicts/999/reviewed", {}, set()),
+}
+
+
+@pytest.fixture
+def world(app):
+    """Two cohorts, each with a trainee and a trainer; staff; admin; an open attempt."""
+    version = publish()
+    cohort_a, cohort_b = make_cohort(version, "A"), make_cohort(version, "B")
+    from lms.training.services import assign_trainer
+
+    people = {
+        "owner": make_user(), "other_trainee": make_user(),
+        "trainer": make_user(roles=("trainer",)), "other_trainer": make_user(roles=("trainer",)),
+        "staff": make_user(roles=("staff",)), "admin": make_user(roles=("admin",)),
+    }
+    assign_trainer(cohort_a, people["trainer"])
+    assign_trainer(cohort_b, people["other_trainer"])
+    enrolment = make_enrolment(people["owner"], cohort_a)
+    make_enrolment(people["other_trainee"], cohort_b)
+    attempt = learning.start_attempt(enrolment, "principes/quiz-principes", "fr")
+    ids = {"enrolment": enrolment.id, "attempt": attempt.id, "version": version.id,
+           "question": attempt.question_order[0], "target": make_user().id}
+    return {"people": {k: v.login_id for k, v in people.items()}, "ids": ids}
+
+
+def _request(app, world, visitor, method, url, data):
+    client = app.test_client()
+    if visitor != "anonymous":
+        assert login(client, world["people"][visitor], PASSWORD).status_code == 302
+    url = url.format(**world["ids"])
+    data = {k: v.format(**world["ids"]) for k, v in data.items()}
+    return client.open(url, method=method, data=data)
+
+
+def _denied(response) -> bool:
+    location = response.headers.get("Location", "")
+    return response.status_code in (403, 404) or (
+        response.status_code == 302 and "/login" in location)
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_each_route_lets_in_exactly_the_right_visitors(app, world, endpoint):
+    method, url, data, allowed = MATRIX[endpoint]
+    # Refusals first: an allowed request may change state (submit, disable...).
+    for visitor in sorted(VISITORS, key=lambda v: v in allowed):
+        response = _request(app, world, visitor, method, url, data)
+        assert response.status_code != 500, (endpoint, visitor)
+        if visitor in allowed and endpoint == "lms.auth.logout":
+            assert response.status_code == 302  # back to the sign-in page, for everyone
+        elif visitor in allowed:
+            assert not _denied(response), (endpoint, visitor, response.status_code)
+        else:
+            assert _denied(response), (endpoint, visitor, response.status_code)
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("lms.") and rule.endpoint != "lms.static"}
+    assert endpoints - set(MATRIX) == set(), "add the new routes to MATRIX"

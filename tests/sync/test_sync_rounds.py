@@ -1,0 +1,282 @@
+"""A central server and two classroom labs exchange bundles over several rounds; nothing is lost
+or counted twice, and damaged, altered or foreign bundles change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms import create_app
+from lms.auth.models import User
+from lms.base import utcnow
+from lms.extensions import db
+from lms.learning import services as learning
+from lms.learning.models import Attempt, LessonProgress, Response
+from lms.sync import services as sync
+from lms.sync.bundle import BundleRefused
+from lms.sync.models import SyncConflict
+from lms.training.models import Enrolment
+from tests.conftest import CURRICULA, PASSWORD, IsolatedClient, make_user, publish
+
+QUIZ = "principes/quiz-principes"
+
+
+def _lab(tmp_path, name):
+    app = create_app({"TESTING": True, "SECRET_KEY": "k-" + name, "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}.sqlite",
+                      "LMS_CURRICULA_DIR": str(CURRICULA)})
+    app.instance_path = str(tmp_path / f"{name}-instance")
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@contextmanager
+def on(app):
+    """Run code on one server (its own app context and database session)."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+def _carry(source, target, peer_name):
+    """Export on `source` for `peer_name`, import on `target` (the USB stick)."""
+    with on(source):
+        _name, data = sync.export_bundle(sync.get_peer(peer_name))
+    with on(target):
+        entry, new = sync.import_bundle(data)
+        assert new
+    return data
+
+
+def _take_quiz(app, login_id, right=True, submit=True):
+    with on(app):
+        user = User.by_login(login_id)
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))
+        attempt = learning.start_attempt(enrolment, QUIZ, "fr")
+        quiz = learning.quiz_of(attempt)
+        for question in quiz["questions"]:
+            values = ["0"] if not right else (
+                [str(i) for i, c in enumerate(question.get("choices", [])) if c["correct"]]
+                or [str(question.get("answer", question.get("accepted", ["x"])[0]))])
+            learning.save_response(attempt, question["id"], values)
+        if submit:
+            learning.submit_attempt(attempt)
+        return attempt.uuid
+
+
+def _counts(app):
+    with on(app):
+        return {
+            "attempts": db.session.scalar(select(func.count()).select_from(Attempt)),
+            "submitted": db.session.scalar(select(func.count()).select_from(Attempt)
+                                           .where(Attempt.status == "submitted")),
+            "responses": db.session.scalar(select(func.count()).select_from(Response)),
+            "progress": db.session.scalar(select(func.count()).select_from(LessonProgress)),
+            "attempt_uuids": set(db.session.scalars(select(Attempt.uuid))),
+        }
+
+
+@pytest.fixture
+def network(app, tmp_path):
+    """Central (the test database: PostgreSQL when LMS_TEST_DATABASE_URL is set) + two labs."""
+    central = app
+    lab_a, lab_b = _lab(tmp_path, "lab-a"), _lab(tmp_path, "lab-b")
+    from lms.training.services import assign_trainer, create_cohort, enrol, get_or_create_site
+
+    with on(central):
+        version = publish()
+        site = get_or_create_site("mbuji-mayi", "École de police de Mbuji-Mayi")
+        get_or_create_site("kasapa", "Académie de Kasapa")
+        cohort = create_cohort(name="PdP Mbuji-Mayi", programme=version.programme, site=site,
+                               start=date(2026, 3, 29), end=date(2026, 8, 28), version=version)
+        trainer = make_user(roles=("trainer",), service_number="FORM-9")
+        assign_trainer(cohort, trainer)
+        for number in ("PNC-1", "PNC-2", "PNC-3"):
+            enrol(make_user(service_number=number, site=site), cohort)
+        db.session.commit()
+        sync.set_up("Academy", "central")
+        central_card = sync.identity_card()
+    cards = {}
+    for lab, name in ((lab_a, "Lab A"), (lab_b, "Lab B")):
+        with on(lab):
+            sync.set_up(name, "lab", "mbuji-mayi")
+            cards[name] = sync.identity_card()
+            sync.add_peer(central_card)
+    with on(central):
+        sync.add_peer(cards["Lab A"])
+        sync.add_peer(cards["Lab B"])
+    return central, lab_a, lab_b
+
+
+def test_labs_work_offline_and_the_centre_gets_every_attempt_exactly_once(network):
+    central, lab_a, lab_b = network
+    _carry(central, lab_a, "Lab A")
+    _carry(central, lab_b, "Lab B")
+
+    # Trainees sign in at the labs with the credentials the centre gave them.
+    client = lab_a.test_client()
+    assert client.post("/login", data={"login": "PNC-1", "password": PASSWORD}).status_code == 302
+    with on(lab_a):
+        assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 3
+
+    made = set()
+    made.add(_take_quiz(lab_a, "PNC-1"))
+    made.add(_take_quiz(lab_b, "PNC-2", right=False))
+    made.add(_take_quiz(lab_a, "PNC-3", submit=False))  # left open when the power went off
+    made.add(_take_quiz(lab_b, "PNC-3"))  # the same trainee, the same quiz, in the other lab
+    with on(lab_a):
+        enrolment = db.session.scalar(select(Enrolment).join(User).where(
+            User.service_number == "PNC-3"))
+        learning.mark_lesson_read(enrolment, "principes/six-principes")
+    with on(lab_b):
+        enrolment = db.session.scalar(select(Enrolment).join(User).where(
+            User.service_number == "PNC-3"))
+        learning.mark_lesson_read(enrolment, "principes/six-principes")  # read in both labs
+
+    a_bundle = _carry(lab_a, central, "Academy")
+    _carry(lab_b, central, "Academy")
+    totals = _counts(central)
+    assert totals["attempt_uuids"] == made
+    assert totals["attempts"] == 4
+    lab_a_counts, lab_b_counts = _counts(lab_a), _counts(lab_b)
+    assert totals["responses"] == lab_a_counts["responses"] + lab_b_counts["responses"]
+    assert totals["progress"] == 1  # one trainee read one lesson: one fact, not two
+
+    # The same bundle again changes nothing.
+    with on(central):
+        _entry, new = sync.import_bundle(a_bundle)
+        assert not new
+    assert _counts(central) == totals
+
+    # Round two: the labs learn what happened in the other lab, and work on.
+    _carry(central, lab_a, "Lab A")
+    _carry(central, lab_b, "Lab B")
+    assert _counts(lab_a)["attempt_uuids"] == made
+    made.add(_take_quiz(lab_b, "PNC-1"))  # second attempt, numbered after the first
+    with on(lab_b):
+        numbers = sorted(db.session.scalars(select(Attempt.number).join(Enrolment).join(User)
+                                            .where(User.service_number == "PNC-1")))
+        assert numbers == [1, 2]
+    old_a = None
+    with on(lab_a):
+        _name, old_a = sync.export_bundle(sync.get_peer("Academy"))
+    with on(lab_a):  # the open attempt of PNC-3 is finished later in lab A
+        attempt = db.session.scalar(select(Attempt).where(Attempt.status == "open"))
+        learning.submit_attempt(attempt)
+    _carry(lab_a, central, "Academy")
+    _carry(lab_b, central, "Academy")
+    with on(central):  # an older bundle of lab A arrives late: it must not reopen the attempt
+        sync.import_bundle(old_a)
+        assert db.session.scalar(select(func.count()).select_from(Attempt)
+                                 .where(Attempt.status == "open")) == 0
+    final = _counts(central)
+    assert final["attempt_uuids"] == made
+    assert final["attempts"] == 5 and final["submitted"] == 5
+
+
+def test_a_change_made_in_two_places_is_kept_once_and_listed_for_review(network):
+    central, lab_a, _lab_b = network
+    _carry(central, lab_a, "Lab A")
+    with on(lab_a):
+        user = User.by_login("PNC-2")
+        user.rank = "Brigadier"
+        user.updated_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+    with on(central):
+        user = User.by_login("PNC-2")
+        user.rank = "Sous-brigadier"
+        db.session.commit()
+    _carry(lab_a, central, "Academy")
+    with on(central):
+        assert User.by_login("PNC-2").rank == "Sous-brigadier"  # the newer change
+        conflict = db.session.scalar(select(SyncConflict))
+        assert conflict.kept["rank"] == "Sous-brigadier"
+        assert conflict.other["rank"] == "Brigadier"
+        assert [c.id for c in sync.open_conflicts()] == [conflict.id]
+
+
+def test_damaged_altered_foreign_or_misaddressed_bundles_change_nothing(network, tmp_path):
+    central, lab_a, lab_b = network
+    _carry(central, lab_a, "Lab A")
+    _take_quiz(lab_a, "PNC-1")
+    with on(lab_a):
+        _name, data = sync.export_bundle(sync.get_peer("Academy"))
+    before = _counts(central)
+
+    import io
+    import zipfile
+
+    def rewrite(member, change):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for item in src.infolist():
+                content = src.read(item.filename)
+                dst.writestr(item, change(content) if item.filename == member else content)
+        return out.getvalue()
+
+    altered = rewrite("data/lms_attempts.jsonl", lambda c: c.replace(b'"score": 0', b'"score": 9'))
+    if altered == data:
+        altered = rewrite("data/lms_responses.jsonl", lambda c: c[:-40] + c[-39:])
+    cases = {
+        "truncated": data[: len(data) // 2],
+        "altered": altered,
+        "resigned": rewrite("manifest.json", lambda c: c.replace(b'"Lab A"', b'"Lab Z"')),
+        "not a bundle": b"PK\x03\x04 garbage",
+    }
+    foreign = _lab(tmp_path, "intruder")
+    with on(foreign):
+        from lms.training.services import get_or_create_site
+
+        get_or_create_site("mbuji-mayi", "Fake")
+        sync.set_up("Lab A", "lab", "mbuji-mayi")
+        with on(central):
+            card = sync.identity_card()
+        sync.add_peer(card)
+        _name, cases["foreign"] = sync.export_bundle(sync.get_peer("Academy"))
+    _carry(central, lab_b, "Lab B")
+    with on(lab_b):  # a real bundle, but made for lab A, not for the centre
+        with on(lab_a):
+            card_a = sync.identity_card()
+        sync.add_peer(card_a)
+        _name, cases["misaddressed"] = sync.export_bundle(sync.get_peer("Lab A"))
+    with on(central):
+        sync.add_peer(card_a)  # already known; misaddressed bundle comes from lab B
+    for label, bundle in cases.items():
+        with on(central):
+            with pytest.raises(BundleRefused):
+                sync.import_bundle(bundle)
+        assert _counts(central) == before, label
+    with on(central):
+        _entry, new = sync.import_bundle(data)
+        assert new
+    assert _counts(central)["attempts"] == before["attempts"] + 1
+
+
+def test_staff_see_each_lab_and_import_a_bundle_from_the_page(network):
+    central, lab_a, _lab_b = network
+    _carry(central, lab_a, "Lab A")
+    _take_quiz(lab_a, "PNC-1")
+    with on(lab_a):
+        _name, data = sync.export_bundle(sync.get_peer("Academy"))
+    with on(central):
+        make_user(roles=("staff",), service_number="STAFF-" + uuid.uuid4().hex[:4])
+        staff_login = db.session.scalar(select(User).join(User.role_rows).where(
+            User.service_number.like("STAFF-%"))).login_id
+    client = central.test_client()
+    client.post("/login", data={"login": staff_login, "password": PASSWORD})
+    import io
+
+    response = client.post("/sync/import", data={"bundle": (io.BytesIO(data), "a.lmsbundle")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "imported" in response.text
+    page = client.get("/sync/")
+    assert "Lab A" in page.text and "attempts" in page.text
+    trainee = central.test_client()
+    trainee.post("/login", data={"login": "PNC-1", "password": PASSWORD})
+    assert trainee.get("/sync/").status_code == 403
