@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("LMS_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 static_folder=None)
+    app.config["SESSION_COOKIE_NAME"] = "lms_session"
     app.config.from_pyfile("lms.cfg", silent=True)
     from lms.config import from_environment
 

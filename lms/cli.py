@@ -146,6 +146,63 @@ def curricula_list() -> None:
                        f"{version.published_at:%Y-%m-%d %H:%M}")
 
 
+@lms_cli.command("backup")
+@click.argument("dest", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(dest: Path | None) -> None:
+    """Copy the database to DEST (default: instance/backups/lms-<time>.sqlite) while it runs."""
+    from lms.backup import (
+        BackupError,
+        backup_sqlite,
+        default_backup_path,
+        postgres_commands,
+        sqlite_path,
+    )
+
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    source = sqlite_path(uri)
+    if source is None:
+        dump, _restore = postgres_commands(uri, str(dest or "lms.dump"))
+        click.echo("This database is PostgreSQL: back it up with pg_dump (the server keeps "
+                   "running):\n  " + dump)
+        return
+    dest = dest or default_backup_path(Path(current_app.instance_path))
+    try:
+        counts = backup_sqlite(source, dest)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {dest}: {counts.get('lms_users', 0)} users, "
+               f"{counts.get('lms_attempts', 0)} attempts, "
+               f"{counts.get('lms_responses', 0)} answers.")
+
+
+@lms_cli.command("restore")
+@click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(src: Path, yes: bool) -> None:
+    """Replace the database with the backup SRC (the replaced one is kept beside it)."""
+    from lms.backup import BackupError, postgres_commands, restore_sqlite, sqlite_path
+    from lms.extensions import db
+
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    target = sqlite_path(uri)
+    if target is None:
+        _dump, restore = postgres_commands(uri, str(src))
+        click.echo("This database is PostgreSQL: stop the app, then restore with pg_restore:"
+                   "\n  " + restore)
+        return
+    if not yes:
+        click.confirm(f"Replace {target} with {src}? Stop the server first.", abort=True)
+    db.engine.dispose()
+    try:
+        kept = restore_sqlite(src, target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {src} into {target}."
+               + (f" The replaced database is kept as {kept}." if kept else ""))
+
+
 def _register_feature_commands() -> None:
     from lms.certificates.cli import certificate_group, keys_group
     from lms.sync.cli import sync_group

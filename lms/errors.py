@@ -1,9 +1,20 @@
 """Error pages in the user's language, for the LMS blueprint."""
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+
+# SQLite (and disk) states that pass: the page says so instead of showing a 500.
+UNAVAILABLE = ("database is locked", "readonly", "read-only", "disk i/o error",
+               "database or disk is full", "unable to open database file")
+
+
+def storage_unavailable(error: Exception) -> bool:
+    """True if a database error means "cannot write now", not a bug."""
+    text = str(getattr(error, "orig", error)).lower()
+    return any(marker in text for marker in UNAVAILABLE)
 
 
 def register(bp: Blueprint) -> None:
@@ -26,6 +37,26 @@ def register(bp: Blueprint) -> None:
                     "go back, reload the page and send it again.")
         return render_template("lms/error.html", title=_("Please try again"),
                                message=message), 400
+
+    @bp.errorhandler(OperationalError)
+    def database_unavailable(error):
+        if not storage_unavailable(error):
+            raise error
+        from lms.extensions import db
+
+        db.session.rollback()
+        current_app.logger.error("Database unavailable: %s", error)
+        title = _("The server could not save right now")
+        message = _("The server could not save right now; your previous answers are safe. "
+                    "Try again in a moment.")
+        try:
+            # The page itself only reads (the signed-in user): never ask for the write lock.
+            g.lms_reads_only = True
+            page = render_template("lms/error.html", title=title, message=message)
+        except OperationalError:
+            db.session.rollback()
+            page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>"
+        return page, 503, {"Retry-After": "5"}
 
     @bp.errorhandler(403)
     def forbidden(error):

@@ -84,10 +84,11 @@ def create_user(*, first_name: str, last_name: str, sex: str, password: str,
 def authenticate(login: str, password: str, now: datetime | None = None) -> User | None:
     """Return the active user matching login and password, or None."""
     user = User.by_login(login or "")
-    if user is None:
-        verify_password(DUMMY_HASH, password or "")
-        return None
-    if not user.active or not verify_password(user.password_hash, password or ""):
+    stored = user.password_hash if user is not None else DUMMY_HASH
+    # End the transaction before the 20 ms hash: a sign-in (a POST) holds SQLite's write lock
+    # from its first query, and every other trainee's save would wait behind the hash.
+    db.session.commit()
+    if not verify_password(stored, password or "") or user is None or not user.active:
         return None
     expires = user.password_expires_at
     if expires is not None and (now or utcnow()) > _as_utc(expires):

@@ -6,6 +6,10 @@ import yaml
 
 from lms.curricula.problems import Problems
 
+# libyaml's safe loader when installed: the same safe subset, ten times faster (a 1,000-lesson
+# programme has 1,000 front matters to read at publication).
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, str, int]:
     """Return (front matter, body, line number of the body's first line)."""
@@ -21,7 +25,7 @@ def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, 
         return {}, "", len(lines)
     raw = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = yaml.load(raw, Loader=SafeLoader) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -33,9 +37,9 @@ def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, 
     return data, "\n".join(lines[end + 1:]), end + 2
 
 
-def line_of(text: str, needle: str, default: int = 1) -> int:
-    """Line number (1-based) of the first line containing `needle`."""
+def line_of(text: str, needle: str, default: int = 1, start: int = 1) -> int:
+    """Line number (1-based) of the first line from `start` on containing `needle`."""
     for number, line in enumerate(text.split("\n"), start=1):
-        if needle in line:
+        if number >= start and needle in line:
             return number
     return default

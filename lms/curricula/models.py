@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.base import GlobalIdMixin, utcnow
 from lms.extensions import db
 
+# Decoded structures by (uuid, hash): a big programme's JSON is decoded once, not per request.
+_STRUCTURES: dict[tuple, dict] = {}
+_STRUCTURES_KEPT = 32
+
 
 class Programme(GlobalIdMixin, db.Model):
     """A course of study, e.g. community policing; its content lives in its versions."""
@@ -37,9 +41,30 @@ class CurriculumVersion(GlobalIdMixin, db.Model):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
     sources: Mapped[dict] = mapped_column(JSON)    # {relative path: text}
-    structure: Mapped[dict] = mapped_column(JSON)  # parsed programme, HTML rendered
+    # The parsed programme with its HTML rendered; read through `structure` (cached).
+    structure_json: Mapped[dict] = mapped_column("structure", JSON, deferred=True)
 
     programme: Mapped[Programme] = relationship(back_populates="versions")
+
+    @property
+    def structure(self) -> dict:
+        """The parsed programme; decoded once per process, since a version never changes.
+
+        Shared between requests: read it, never modify it.
+        """
+        key = (self.uuid, self.content_hash)
+        cached = _STRUCTURES.get(key)
+        if cached is None:
+            cached = self.structure_json
+            if self.id is not None and self.uuid is not None:
+                if len(_STRUCTURES) >= _STRUCTURES_KEPT:
+                    _STRUCTURES.pop(next(iter(_STRUCTURES)), None)
+                _STRUCTURES[key] = cached
+        return cached
+
+    @structure.setter
+    def structure(self, value: dict) -> None:
+        self.structure_json = value
 
     @property
     def label(self) -> str:

@@ -89,8 +89,10 @@ class _Loader:
             "modules": [], "lessons": {}, "assessments": {},
         }
         self._register_items(manifest)
-        for module in manifest["modules"]:
-            self._module(module, languages, structure)
+        lines = _sequence_lines(self.texts["manifest.yaml"], "modules")
+        for index, module in enumerate(manifest["modules"]):
+            self._module(module, languages, structure,
+                         lines[index] if index < len(lines) else None)
         for key in ("pre_test", "post_test"):
             if structure[key]:
                 self._evaluation(structure[key], key, languages, structure)
@@ -169,13 +171,13 @@ class _Loader:
                 self.items[f"{EVALUATIONS}/{manifest[key]}"] = "assessment"
 
     # modules and items -----------------------------------------------------------------------
-    def _module(self, module, languages, structure) -> None:
+    def _module(self, module, languages, structure, line: int | None) -> None:
         text, p = self.texts["manifest.yaml"], self.problems
+        line = line or line_of(text, "modules:")
         if not isinstance(module, dict) or "id" not in module:
-            p.error(self.manifest_path, line_of(text, "modules:"), "each module needs an 'id'")
+            p.error(self.manifest_path, line, "each module needs an 'id'")
             return
         mid = str(module["id"])
-        line = line_of(text, f"id: {mid}", line_of(text, "modules:"))
         if any(m["id"] == mid for m in structure["modules"]) or mid == EVALUATIONS:
             p.error(self.manifest_path, line, f"duplicate module id '{mid}'")
             return
@@ -195,7 +197,7 @@ class _Loader:
                 continue
             for item in map(str, ids):
                 if item in seen:
-                    p.error(self.manifest_path, line_of(text, item, line),
+                    p.error(self.manifest_path, line_of(text, item, line, start=line),
                             f"duplicate id '{item}' in module '{mid}'")
                     continue
                 seen.add(item)
@@ -287,7 +289,10 @@ class _Loader:
             a = [_signature(q) for q in first.get("questions", [])]
             b = [_signature(q) for q in other.get("questions", [])]
             if a != b:
-                self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
+                differ = [q["line"] for q, sig in zip(other.get("questions", []), b, strict=False)
+                          if sig not in a]
+                self.problems.error(path, differ[0] if differ else 1,
+                                    f"'{item}' in '{lang}' does not match "
                                     f"'{langs[0]}': questions must have the same ids, types, "
                                     "points and correct choices in the same order")
             if _rubric(first) != _rubric(other):
@@ -302,9 +307,12 @@ class _Loader:
         b = structure["assessments"].get(f"{EVALUATIONS}/{post}")
         if a and b:
             ids_a = [q["id"] for q in next(iter(a.values())).get("questions", [])]
-            ids_b = [q["id"] for q in next(iter(b.values())).get("questions", [])]
+            questions_b = next(iter(b.values())).get("questions", [])
+            ids_b = [q["id"] for q in questions_b]
             if sorted(ids_a) != sorted(ids_b):
-                self.problems.error(f"{self.name}/{EVALUATIONS}/{post}.{next(iter(b))}.md", 1,
+                extra = [q["line"] for q in questions_b if q["id"] not in ids_a]
+                self.problems.error(f"{self.name}/{EVALUATIONS}/{post}.{next(iter(b))}.md",
+                                    extra[0] if extra else 1,
                                     "the post-test must have the same question ids as the "
                                     "pre-test")
 
@@ -360,6 +368,20 @@ class _Loader:
             if rel not in used and rel.endswith(".md") and "/" in rel \
                     and rel.split("/")[0] in ("modules", EVALUATIONS):
                 self.problems.warning(f"{self.name}/{rel}", 1, "file not listed in the manifest")
+
+
+def _sequence_lines(text: str, key: str) -> list[int]:
+    """Line number (1-based) of each entry of the top-level YAML list `key`."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for name, value in root.value:
+        if getattr(name, "value", None) == key and isinstance(value, yaml.SequenceNode):
+            return [entry.start_mark.line + 1 for entry in value.value]
+    return []
 
 
 def _rubric(assessment: dict) -> list:

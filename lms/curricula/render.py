@@ -36,10 +36,13 @@ def render_markdown(text: str, resolve_link: Callable[[str, int], str | None] | 
         for token in tokens:
             if token.map:
                 line = token.map[0]
+            offset = 0  # line breaks seen so far inside this paragraph
             for child in token.children or ():
+                if child.type in ("softbreak", "hardbreak"):
+                    offset += 1
                 href = child.attrGet("href") if child.type == "link_open" else None
                 if href and is_internal_link(href):
-                    new = resolve_link(href, line)
+                    new = resolve_link(href, line + offset)
                     if new is not None:
                         child.attrSet("href", new)
     html = _md.renderer.render(tokens, _md.options, env)

@@ -95,16 +95,20 @@ def question(attempt_id, number):
     if not 1 <= number <= len(order):
         abort(404)
     if request.method == "POST":
+        # Worked out before saving: after the commit, reading the attempt again would start a
+        # second write transaction for nothing.
+        following = _after_save(attempt, number, request.form.get("go", "next"))
+        result = url_for(".result", attempt_id=attempt.id)
         try:
             svc.save_response(attempt, order[number - 1], request.form.getlist("answer"))
         except svc.AttemptClosed as exc:
             flash(str(exc), "error")
-            return redirect(url_for(".result", attempt_id=attempt.id))
+            return redirect(result)
         except svc.AnswerTooLong as exc:
             flash(str(exc), "error")
             return render_question(attempt, number, posted=request.form.getlist("answer"),
                                    status=413)
-        return redirect(_after_save(attempt, number, request.form.get("go", "next")))
+        return redirect(following)
     return render_question(attempt, number)
 
 
@@ -173,8 +177,9 @@ def review(attempt_id):
 def submit(attempt_id):
     """Submit the attempt (once, even if sent twice) and show the result."""
     attempt = get_attempt_for(current_user, attempt_id)
+    result = url_for(".result", attempt_id=attempt.id)
     svc.submit_attempt(attempt)
-    return redirect(url_for(".result", attempt_id=attempt.id))
+    return redirect(result)
 
 
 @bp.route("/attempt/<int:attempt_id>/result")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:57:13.616754
+Create Date: 2026-11-26 13:14:13.011250
 
 """
 from alembic import op

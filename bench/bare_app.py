@@ -1,0 +1,44 @@
+"""The bare stack: a minimal Flask app doing one SQLite insert per request, same durability.
+
+Served by the same gunicorn settings as the LMS (`gunicorn -c gunicorn.conf.py
+bench.bare_app:app`, database file in BARE_DB), so that the LMS's answer-save throughput can be
+read as a ratio of what Flask + SQLite + gunicorn give at best on the same machine.
+"""
+
+import os
+import sqlite3
+import threading
+
+from flask import Flask, redirect, request
+
+app = Flask(__name__)
+_local = threading.local()
+
+
+def connection() -> sqlite3.Connection:
+    """One connection per thread, with the pragmas the LMS uses."""
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(os.environ["BARE_DB"], timeout=15, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                       "busy_timeout=15000"):
+            conn.execute(f"PRAGMA {pragma}")
+        conn.execute("CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, "
+                     "question TEXT, answer TEXT)")
+        _local.conn = conn
+    return conn
+
+
+@app.get("/login")
+def ready():
+    return "ok"
+
+
+@app.post("/save")
+def save():
+    conn = connection()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO answers (question, answer) VALUES (?, ?)",
+                 (request.form.get("question", ""), request.form.get("answer", "")))
+    conn.execute("COMMIT")
+    return redirect("/login")

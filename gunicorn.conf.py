@@ -1,0 +1,48 @@
+"""gunicorn settings for a classroom lab server (a two-core laptop).
+
+    gunicorn -c gunicorn.conf.py wsgi:app
+
+
+Measured in bench/ (see bench/README.md). Override any of them on the command line, e.g.
+`--bind 0.0.0.0:8000` to serve the lab's network, or with GUNICORN_CMD_ARGS.
+"""
+
+import ctypes
+import os
+
+bind = os.environ.get("LMS_BIND", "127.0.0.1:8000")
+# One process per core; threads overlap the waits (SQLite commit, password hashing, network).
+workers = int(os.environ.get("LMS_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("LMS_THREADS", "4"))
+# Keep-alive saves a TCP handshake per page on a slow lab network.
+keepalive = 5
+# Import the app once in the master: faster start, workers share its memory pages.
+preload_app = True
+timeout = 60
+graceful_timeout = 20
+backlog = 2048
+accesslog = os.environ.get("LMS_ACCESS_LOG")  # None: no access log (a file path to keep one)
+
+
+def _return_big_blocks_to_the_system() -> None:
+    """Make glibc give Argon2's 19 MiB blocks back at once instead of keeping one per thread."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return
+    # M_MMAP_THRESHOLD: blocks over 1 MiB are mmap'd, and unmapped when freed.
+    libc.mallopt(-3, 1024 * 1024)
+    libc.mallopt(-8, 2)            # M_ARENA_MAX: two malloc arenas per process, not 8 per core
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connections (never share them across fork)."""
+    _return_big_blocks_to_the_system()
+    from lms.extensions import db
+
+    app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return
+    with app.app_context():
+        db.engine.dispose(close=False)
