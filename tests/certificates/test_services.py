@@ -3,6 +3,7 @@
 import random
 
 import pytest
+import yaml
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +14,7 @@ from lms.certificates.models import Certificate
 from lms.extensions import db
 from lms.learning.services import ordered_items
 from tests.certificates.conftest import eligible_enrolment, pass_everything, take
-from tests.conftest import make_cohort, make_enrolment, make_user, publish
+from tests.conftest import make_cohort, make_enrolment, make_programme_folder, make_user, publish
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -162,10 +163,12 @@ def test_reissue_supersedes_the_old_certificate_and_keeps_history(app, key_id,
     assert signing.verify_token(old.token, svc.public_keys()).name == "Grace ILUNGA"
 
 
-def test_a_programme_without_rules_needs_its_quizzes_passed(app, key_id):
-    version = publish()
-    version.structure = {**version.structure, "certificate": {}}
-    db.session.commit()
-    enrolment = make_enrolment(cohort=make_cohort(version))
+def test_a_programme_without_rules_needs_its_quizzes_passed(app, tmp_path):
+    folder = make_programme_folder(tmp_path)
+    manifest = folder / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text("utf-8"))
+    del data["certificate"]
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    enrolment = make_enrolment(cohort=make_cohort(publish(folder)))
     assert [r.rule for r in svc.eligibility(enrolment).rules] == ["modules_passed",
                                                                  "post_test_passed"]
