@@ -20,6 +20,7 @@ DEFAULTS = {
     "LMS_LOGIN_MAX_FAILURES_ADDRESS": 50,
     "LMS_LOGIN_WINDOW_MINUTES": 15,
     "LMS_RESET_CODE_HOURS": 72,
+    "LMS_COMPRESS": True,  # gzip text responses; turn off behind a proxy that compresses
 }
 
 # Environment variable -> config key, with a converter.

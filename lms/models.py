@@ -1,5 +1,6 @@
 """Import every model so that metadata (and Alembic) sees all tables."""
 
+from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.auth.throttle import LoginFailure
@@ -16,6 +17,6 @@ from lms.sync.models import (
 from lms.training.models import Cohort, CohortTrainer, Enrolment
 
 __all__ = ["Attempt", "AuditRecord", "Certificate", "Cohort", "CohortTrainer", "CurriculumVersion",
-           "Enrolment", "LessonProgress", "LoginFailure", "Programme", "Response", "Site",
-           "SyncBundle", "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User",
-           "UserRole"]
+           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "Programme",
+           "QuizSchedule", "Response", "Site", "SyncBundle", "SyncConflict", "SyncIdentity",
+           "SyncPeer", "SyncRecordState", "User", "UserRole"]

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 
-from lms import resources
+from lms import assets, resources
 from lms.config import DEFAULTS, default_database_uri, instance_secret_key
 from lms.extensions import babel, csrf, db, login_manager, migrate
 
@@ -86,15 +86,6 @@ class _LMSBlueprint(Blueprint):
         return STATIC_MAX_AGE
 
 
-def _static_version(endpoint: str, values: dict) -> None:
-    """Add ?v=<file time> to static URLs so a changed file is fetched again despite caching."""
-    if endpoint == "lms.static" and "filename" in values and "v" not in values:
-        try:
-            values["v"] = int((resources.static_dir() / values["filename"]).stat().st_mtime)
-        except OSError:
-            pass
-
-
 def _default(app: Flask, key: str, value) -> None:
     """Set `key` unless the app (or its host) already chose a value other than Flask's own."""
     if key not in app.config or app.config[key] == Flask.default_config.get(key):
@@ -103,6 +94,7 @@ def _default(app: Flask, key: str, value) -> None:
 
 def build_blueprint() -> Blueprint:
     """The `lms` blueprint: templates, static files and every feature blueprint nested in it."""
+    from lms.assessment import bp as assessment_bp
     from lms.auth import bp as auth_bp
     from lms.certificates import bp as certificates_bp
     from lms.curricula import bp as curricula_bp
@@ -112,11 +104,12 @@ def build_blueprint() -> Blueprint:
 
     bp = _LMSBlueprint("lms", __name__, template_folder=str(resources.templates_dir()),
                        static_folder=str(resources.static_dir()), static_url_path="/static")
-    for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp, certificates_bp):
+    for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp, assessment_bp,
+                  certificates_bp):
         bp.register_blueprint(child)
-    bp.url_defaults(_static_version)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
+    bp.app_url_defaults(assets.add_static_version)
     bp.app_context_processor(_template_context)
     from lms import errors
 
@@ -162,7 +155,7 @@ def _after_request(response):
     if request.endpoint != "lms.static":
         # Shared lab computers: Back must not show the previous person's pages.
         response.headers["Cache-Control"] = "no-store"
-    return response
+    return assets.compress(response)
 
 
 def _is_lms_request() -> bool:

@@ -10,7 +10,12 @@ import yaml
 
 from lms.curricula.frontmatter import line_of, split_front_matter
 from lms.curricula.problems import CurriculumInvalid, Problems
-from lms.curricula.quizfile import parse_practical_body, parse_quiz_body, parse_settings
+from lms.curricula.quizfile import (
+    check_draw,
+    parse_practical_body,
+    parse_quiz_body,
+    parse_settings,
+)
 from lms.curricula.render import render_markdown
 
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -261,6 +266,7 @@ class _Loader:
                           "max_points": sum(c["max_points"] for c in criteria)}
             else:
                 intro, questions = parse_quiz_body(body, first, path, self.problems, resolve)
+                check_draw(settings, questions, self.texts[rel], path, self.problems)
                 parsed = {"questions": questions,
                           "max_points": sum(q["points"] for q in questions)}
             result[lang] = {"title": str(meta.get("title", item)), "settings": settings,

@@ -72,6 +72,8 @@ def parse_settings(meta: dict, path: str, problems: Problems) -> dict:
                 problems.error(path, 2, f"{key} must be true or false")
             else:
                 settings[key] = meta[key]
+    if meta.get("draw") is not None:
+        settings["draw"] = _parse_draw(meta["draw"], path, problems)
     for key, allowed in (("feedback", FEEDBACK), ("grading", GRADING)):
         if key in meta:
             if meta[key] not in allowed:
@@ -79,6 +81,48 @@ def parse_settings(meta: dict, path: str, problems: Problems) -> dict:
             else:
                 settings[key] = meta[key]
     return settings
+
+
+def _parse_draw(value, path: str, problems: Problems) -> dict[str, int]:
+    """Validate `draw: {tag: N, ...}`: how many questions to draw from each tag."""
+    if not isinstance(value, dict) or not value:
+        problems.error(path, 2, "draw must list tags and counts, e.g. 'draw: {sara: 2, loi: 1}'")
+        return {}
+    draw = {}
+    for tag, count in value.items():
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            problems.error(path, 2, f"draw: the count for tag '{tag}' must be a whole number of "
+                                    "at least 1")
+        else:
+            draw[str(tag)] = count
+    return draw
+
+
+def check_draw(settings: dict, questions: list[dict], text: str, path: str,
+               problems: Problems) -> None:
+    """Each drawn tag must have at least as many tagged questions as it draws."""
+    line = next((n for n, raw in enumerate(text.split("\n"), start=1)
+                 if raw.startswith("draw:")), 2)
+    for tag, count in settings.get("draw", {}).items():
+        tagged = [q["id"] for q in questions if tag in q["tags"]]
+        if len(tagged) < count:
+            problems.error(path, line, f"draw asks for {count} question(s) tagged '{tag}' but "
+                                       f"only {len(tagged)} have that tag "
+                                       f"({', '.join(tagged) or 'none'}); add 'tags: {tag}' "
+                                       "to more questions or draw fewer")
+
+
+def draw_questions(questions: list[dict], draw: dict[str, int], rng) -> list[dict]:
+    """The questions of one attempt: N at random per drawn tag, plus every undrawn question."""
+    if not draw:
+        return list(questions)
+    chosen: set[str] = set()
+    for tag, count in draw.items():
+        pool = [q["id"] for q in questions if tag in q["tags"] and q["id"] not in chosen]
+        chosen.update(rng.sample(pool, min(count, len(pool))))
+    drawn_tags = set(draw)
+    return [q for q in questions
+            if q["id"] in chosen or not drawn_tags.intersection(q["tags"])]
 
 
 def parse_quiz_body(body: str, first_line: int, path: str, problems: Problems,

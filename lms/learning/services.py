@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.base import LMSError, utcnow
+from lms.curricula.quizfile import draw_questions
 from lms.extensions import db
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.learning.scoring import QUESTION_TYPES
@@ -32,6 +33,21 @@ class AnswerTooLong(LMSError):
 
 class UnknownItem(LMSError):
     """No such lesson or assessment in the enrolment's curriculum version."""
+
+
+class QuizNotOpen(LMSError):
+    """The quiz is outside its opening window for the trainee's cohort."""
+
+
+# An answer sent just before the deadline may arrive a few seconds late over a slow network.
+TIME_GRACE = timedelta(seconds=30)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A timezone-aware UTC datetime (SQLite gives back naive ones)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 # Reading the pinned curriculum ----------------------------------------------------------------
@@ -193,11 +209,66 @@ def mark_lesson_read(enrolment: Enrolment, item_key: str) -> None:
 
 # Attempts ---------------------------------------------------------------------------------------
 
-def list_attempts(enrolment: Enrolment, item_key: str) -> list[Attempt]:
-    """A trainee's attempts at one assessment, first first."""
-    return list(db.session.scalars(select(Attempt).where(
+def list_attempts(enrolment: Enrolment, item_key: str,
+                  now: datetime | None = None) -> list[Attempt]:
+    """A trainee's attempts at one assessment, first first; overdue ones are closed first."""
+    attempts = list(db.session.scalars(select(Attempt).where(
         Attempt.enrolment_id == enrolment.id, Attempt.item_key == item_key)
         .order_by(Attempt.number)))
+    for attempt in attempts:
+        close_if_expired(attempt, now)
+    return attempts
+
+
+def schedule_for(cohort_id: int, item_key: str):
+    """The cohort's opening window for a quiz, or None when it has none."""
+    from lms.assessment.models import QuizSchedule
+
+    return db.session.scalar(select(QuizSchedule).where(
+        QuizSchedule.cohort_id == cohort_id, QuizSchedule.item_key == item_key))
+
+
+def window_message(schedule, now: datetime) -> str | None:
+    """Why the quiz cannot be started now, or None when it is open."""
+    if schedule is None:
+        return None
+    opens, closes = as_utc(schedule.opens_at), as_utc(schedule.closes_at)
+    if opens is not None and now < opens:
+        return _("This quiz opens on %(when)s (UTC). Come back then.",
+                 when=opens.strftime("%Y-%m-%d %H:%M"))
+    if closes is not None and now >= closes:
+        return _("This quiz closed on %(when)s (UTC). Ask your trainer if you need to sit it.",
+                 when=closes.strftime("%Y-%m-%d %H:%M"))
+    return None
+
+
+def deadline(attempt: Attempt) -> datetime | None:
+    """When the attempt's time runs out: its time limit or the quiz closing, if any."""
+    limit = quiz_of(attempt)["settings"]["time_limit"]
+    ends = []
+    if limit:
+        ends.append(as_utc(attempt.started_at) + timedelta(minutes=limit))
+    schedule = schedule_for(attempt.enrolment.cohort_id, attempt.item_key)
+    if schedule is not None and schedule.closes_at is not None:
+        ends.append(as_utc(schedule.closes_at))
+    return min(ends) if ends else None
+
+
+def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Whether an open attempt is past its deadline plus the grace period."""
+    ends = deadline(attempt) if attempt.is_open else None
+    return ends is not None and (now or utcnow()) > ends + TIME_GRACE
+
+
+def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Submit an open attempt whose time ran out; True if it was closed now."""
+    if not is_overdue(attempt, now):
+        return False
+    ends = deadline(attempt)
+    # End the read transaction first so the write below takes the lock cleanly (SQLite).
+    db.session.commit()
+    submit_attempt(attempt, now=ends)
+    return True
 
 
 def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
@@ -207,21 +278,26 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
     quiz = assessment_for(version.structure, item_key, lang)
     if quiz["settings"]["kind"] == "practical":
         raise UnknownItem(item_key)
-    attempts = list_attempts(enrolment, item_key)
+    now = now or utcnow()
+    attempts = list_attempts(enrolment, item_key, now)
     for attempt in attempts:
         if attempt.is_open:
             return attempt
+    closed = window_message(schedule_for(enrolment.cohort_id, item_key), now)
+    if closed:
+        raise QuizNotOpen(closed)
     limit = quiz["settings"]["max_attempts"]
     if limit is not None and len(attempts) >= limit:
         raise NoAttemptsLeft(_("You have used all %(n)d attempts allowed for this quiz.",
                                n=limit))
     number = len(attempts) + 1
     seed = random.Random(f"{enrolment.uuid}:{item_key}:{number}")
-    questions = [q["id"] for q in quiz["questions"]]
+    drawn = draw_questions(quiz["questions"], quiz["settings"].get("draw") or {}, seed)
+    questions = [q["id"] for q in drawn]
     if quiz["settings"]["shuffle_questions"]:
         seed.shuffle(questions)
     choice_order = {}
-    for question in quiz["questions"]:
+    for question in drawn:
         order = list(range(len(question.get("choices", []))))
         if quiz["settings"]["shuffle_choices"] and question["type"] != "truefalse":
             seed.shuffle(order)
@@ -229,8 +305,8 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
     attempt = Attempt(enrolment_id=enrolment.id, item_key=item_key, number=number,
                       curriculum_version_id=version.id, content_hash=version.content_hash,
                       language=quiz["language"], question_order=questions,
-                      choice_order=choice_order, max_score=quiz["max_points"],
-                      started_at=now or utcnow())
+                      choice_order=choice_order,
+                      max_score=sum(q["points"] for q in drawn), started_at=now)
     db.session.add(attempt)
     try:
         db.session.commit()
@@ -265,6 +341,11 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
     """Store the answer to one question at once; an empty answer clears it."""
     if not attempt.is_open:
         raise AttemptClosed(_("This attempt is already submitted; its answers cannot change."))
+    if close_if_expired(attempt, now):
+        raise AttemptClosed(_("Time is up: this answer arrived after the time limit and was not "
+                              "saved. Your earlier answers were submitted."))
+    if question_id not in attempt.question_order:
+        raise UnknownItem(question_id)
     question = question_of(attempt, question_id)
     limit = current_app.config["LMS_MAX_ANSWER_CHARS"]
     if any(len(v) > limit for v in values):
@@ -295,8 +376,9 @@ def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     quiz = quiz_of(attempt)
     responses = responses_by_question(attempt)
     total, pending = 0.0, 0
+    asked = set(attempt.question_order)
     for question in quiz["questions"]:
-        response = responses.get(question["id"])
+        response = responses.get(question["id"]) if question["id"] in asked else None
         qtype = QUESTION_TYPES[question["type"]]
         if response is None:
             continue
@@ -317,6 +399,13 @@ def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     return attempt
 
 
-def feedback_visible(attempt: Attempt, quiz: dict) -> bool:
+def feedback_visible(attempt: Attempt, quiz: dict, now: datetime | None = None) -> bool:
     """Whether the trainee may see right answers and feedback now."""
-    return not attempt.is_open and quiz["settings"]["feedback"] == "immediate"
+    policy = quiz["settings"]["feedback"]
+    if attempt.is_open or policy == "never":
+        return False
+    if policy == "immediate":
+        return True
+    schedule = schedule_for(attempt.enrolment.cohort_id, attempt.item_key)
+    closes = as_utc(schedule.closes_at) if schedule is not None else None
+    return closes is not None and (now or utcnow()) >= closes

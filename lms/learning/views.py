@@ -1,9 +1,11 @@
 """Trainee pages: dashboard, programme outline, lessons, quiz attempts and results."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.assessment import services as grading
 from lms.extensions import db
 from lms.i18n import current_locale
 from lms.learning import bp
@@ -51,8 +53,11 @@ def item(enrolment_id, module, item):
     except svc.UnknownItem:
         abort(404)
     attempts = svc.list_attempts(enrolment, key)
+    schedule = svc.schedule_for(enrolment.cohort_id, key)
     return render_template("lms/learning/assessment.html", enrolment=enrolment, quiz=quiz,
-                           attempts=attempts, previous=previous, following=following)
+                           attempts=attempts, previous=previous, following=following,
+                           schedule=schedule, closed=svc.window_message(schedule, svc.utcnow()),
+                           grade=grading.released_grade(enrolment, key))
 
 
 @bp.route("/learn/<int:enrolment_id>/<module>/<item>/read", methods=["POST"])
@@ -78,7 +83,7 @@ def start(enrolment_id, module, item):
         attempt = svc.start_attempt(enrolment, f"{module}/{item}", current_locale())
     except svc.UnknownItem:
         abort(404)
-    except svc.NoAttemptsLeft as exc:
+    except (svc.NoAttemptsLeft, svc.QuizNotOpen) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".item", enrolment_id=enrolment.id, module=module, item=item))
     return redirect(url_for(".question", attempt_id=attempt.id, number=1))
@@ -89,6 +94,8 @@ def start(enrolment_id, module, item):
 def question(attempt_id, number):
     """Show one question of an open attempt; saving stores the answer at once."""
     attempt = get_attempt_for(current_user, attempt_id)
+    if request.method == "GET" and svc.close_if_expired(attempt):
+        flash(_("Time is up: your answers were submitted."), "info")
     if not attempt.is_open:
         return redirect(url_for(".result", attempt_id=attempt.id))
     order = attempt.question_order
@@ -164,6 +171,7 @@ def autosave(attempt_id):
 def review(attempt_id):
     """List answered and unanswered questions before the trainee submits."""
     attempt = get_attempt_for(current_user, attempt_id)
+    svc.close_if_expired(attempt)
     if not attempt.is_open:
         return redirect(url_for(".result", attempt_id=attempt.id))
     quiz = svc.quiz_of(attempt)
@@ -178,7 +186,8 @@ def submit(attempt_id):
     """Submit the attempt (once, even if sent twice) and show the result."""
     attempt = get_attempt_for(current_user, attempt_id)
     result = url_for(".result", attempt_id=attempt.id)
-    svc.submit_attempt(attempt)
+    if not svc.close_if_expired(attempt):
+        svc.submit_attempt(attempt)
     return redirect(result)
 
 
@@ -187,6 +196,7 @@ def submit(attempt_id):
 def result(attempt_id):
     """Show the score and, when the rules allow, the feedback for each question."""
     attempt = get_attempt_for(current_user, attempt_id)
+    svc.close_if_expired(attempt)
     if attempt.is_open:
         return redirect(url_for(".review", attempt_id=attempt.id))
     quiz = svc.quiz_of(attempt)
@@ -197,7 +207,8 @@ def result(attempt_id):
     return render_template("lms/learning/result.html", attempt=attempt, quiz=quiz,
                            questions=questions, responses=responses, passed=passed,
                            show_feedback=svc.feedback_visible(attempt, quiz),
-                           module=module, item_id=item_id)
+                           module=module, item_id=item_id, grades=grading.released_grades(attempt),
+                           withheld=grading.grades_withheld(attempt))
 
 
 def _item_url(enrolment, key):

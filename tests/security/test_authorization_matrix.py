@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from lms.assessment import services as grading
 from lms.learning import services as learning
 from tests.conftest import PASSWORD, login, make_cohort, make_enrolment, make_user, publish
 
@@ -13,6 +14,9 @@ SIGNED_IN = set(VISITORS) - {"anonymous"}
 STAFF = {"staff", "admin"}
 OWNER = {"owner"}  # the trainee whose enrolment or attempt the URL names
 ANYONE = set(VISITORS)
+TRAINERS = {"trainer", "staff", "admin"}  # the cohort's own trainer, and staff
+ANY_TRAINER = TRAINERS | {"other_trainer"}
+COHORT = "/assessment/cohorts/{cohort}"
 
 # endpoint: (method, url template, form data, visitors allowed)
 MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
@@ -47,6 +51,29 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.sync.import_": ("POST", "/sync/import", {}, STAFF),
     "lms.sync.export": ("POST", "/sync/export/999", {}, set()),  # no such peer: 404 for all
     "lms.sync.reviewed": ("POST", "/sync/conflicts/999/reviewed", {}, set()),
+    "lms.assessment.index": ("GET", "/assessment/", {}, ANY_TRAINER),
+    "lms.assessment.queue": ("GET", "/assessment/queue", {}, ANY_TRAINER),
+    "lms.assessment.grade": ("GET", "/assessment/responses/{response}", {}, TRAINERS),
+    "lms.assessment.release_grade": ("POST", "/assessment/grades/{grade}/release", {}, TRAINERS),
+    "lms.assessment.release_assessment": ("POST", COHORT + "/release/principes/accueil-plainte",
+                                          {}, TRAINERS),
+    "lms.assessment.cohort": ("GET", COHORT, {}, TRAINERS),
+    "lms.assessment.practical": ("GET", COHORT + "/practicals/principes/accueil-plainte", {},
+                                 TRAINERS),
+    "lms.assessment.record_practical": (
+        "GET", COHORT + "/practicals/principes/accueil-plainte/{enrolment}", {}, TRAINERS),
+    "lms.assessment.schedule": ("GET", COHORT + "/schedule", {}, TRAINERS),
+    "lms.assessment.gradebook": ("GET", COHORT + "/gradebook", {}, TRAINERS),
+    "lms.assessment.gradebook_export": ("GET", COHORT + "/gradebook.csv", {}, TRAINERS),
+    "lms.assessment.gain": ("GET", COHORT + "/gain", {}, TRAINERS),
+    "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, STAFF),
+    "lms.assessment.statistics": (
+        "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {}, STAFF),
+    "lms.assessment.gift_import": ("GET", "/assessment/gift", {}, STAFF),
+    "lms.assessment.gift_download": ("POST", "/assessment/gift/download",
+                                     {"markdown": "x", "filename": "q.fr.md"}, STAFF),
+    "lms.assessment.gift_export": (
+        "GET", "/assessment/gift/export/{version}/principes/quiz-principes.gift", {}, STAFF),
     "lms.certificates.verify_form": ("GET", "/v", {}, ANYONE),
     "lms.certificates.verify": ("GET", "/v/{serial}", {}, ANYONE),
     "lms.certificates.mine": ("GET", "/my/certificates", {}, SIGNED_IN),
@@ -89,8 +116,18 @@ def world(app):
     enrolment = make_enrolment(people["owner"], cohort_a)
     make_enrolment(people["other_trainee"], cohort_b)
     attempt = learning.start_attempt(enrolment, "principes/quiz-principes", "fr")
+    essay_attempt = learning.start_attempt(
+        enrolment, "resolution-problemes/quiz-resolution-problemes", "fr")
+    essay = next(q for q in learning.quiz_of(essay_attempt)["questions"] if q["type"] == "essay")
+    response = learning.save_response(essay_attempt, essay["id"], ["Mon plan SARA."])
+    learning.submit_attempt(essay_attempt)
+    practical = grading.practical_of(enrolment, "principes/accueil-plainte", "fr")
+    grade = grading.record_practical(
+        people["trainer"], enrolment, "principes/accueil-plainte",
+        {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}, "", 0)
     ids = {"enrolment": enrolment.id, "attempt": attempt.id, "version": version.id,
-           "question": attempt.question_order[0], "target": make_user().id}
+           "question": attempt.question_order[0], "target": make_user().id,
+           "cohort": cohort_a.id, "response": response.id, "grade": grade.id}
     ids.update(_certificate_ids(enrolment))
     return {"people": {k: v.login_id for k, v in people.items()}, "ids": ids}
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:14:13.011250
+Create Date: 2026-11-26 13:22:27.763556
 
 """
 from alembic import op
@@ -243,6 +243,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_enrolments_cohort_id'), ['cohort_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_enrolments_user_id'), ['user_id'], unique=False)
 
+    op.create_table('lms_quiz_schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('item_key', sa.String(length=200), nullable=False),
+    sa.Column('opens_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closes_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('set_by_id', sa.Integer(), nullable=True),
+    sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_quiz_schedules_cohort_id_lms_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['set_by_id'], ['lms_users.id'], name=op.f('fk_lms_quiz_schedules_set_by_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_quiz_schedules')),
+    sa.UniqueConstraint('cohort_id', 'item_key', name=op.f('uq_lms_quiz_schedules_cohort_id'))
+    )
+    with op.batch_alter_table('lms_quiz_schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_quiz_schedules_cohort_id'), ['cohort_id'], unique=False)
+
     op.create_table('lms_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrolment_id', sa.Integer(), nullable=False),
@@ -354,11 +370,66 @@ def upgrade():
     with op.batch_alter_table('lms_responses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_responses_attempt_id'), ['attempt_id'], unique=False)
 
+    op.create_table('lms_grades',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('item_key', sa.String(length=200), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=True),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('max_score', sa.Float(), nullable=False),
+    sa.Column('criteria', sa.JSON(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('graded_by_id', sa.Integer(), nullable=False),
+    sa.Column('graded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('released', sa.Boolean(), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['lms_enrolments.id'], name=op.f('fk_lms_grades_enrolment_id_lms_enrolments')),
+    sa.ForeignKeyConstraint(['graded_by_id'], ['lms_users.id'], name=op.f('fk_lms_grades_graded_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['response_id'], ['lms_responses.id'], name=op.f('fk_lms_grades_response_id_lms_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_grades')),
+    sa.UniqueConstraint('subject', name=op.f('uq_lms_grades_subject')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_grades_uuid'))
+    )
+    with op.batch_alter_table('lms_grades', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_grades_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_grades_response_id'), ['response_id'], unique=False)
+
+    op.create_table('lms_grade_history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('grade_id', sa.Integer(), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=True),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['lms_users.id'], name=op.f('fk_lms_grade_history_changed_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['grade_id'], ['lms_grades.id'], name=op.f('fk_lms_grade_history_grade_id_lms_grades'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_grade_history'))
+    )
+    with op.batch_alter_table('lms_grade_history', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_grade_history_grade_id'), ['grade_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('lms_grade_history', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_grade_history_grade_id'))
+
+    op.drop_table('lms_grade_history')
+    with op.batch_alter_table('lms_grades', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_grades_response_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_grades_enrolment_id'))
+
+    op.drop_table('lms_grades')
     with op.batch_alter_table('lms_responses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_responses_attempt_id'))
 
@@ -378,6 +449,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_attempts_enrolment_id'))
 
     op.drop_table('lms_attempts')
+    with op.batch_alter_table('lms_quiz_schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_quiz_schedules_cohort_id'))
+
+    op.drop_table('lms_quiz_schedules')
     with op.batch_alter_table('lms_enrolments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_enrolments_user_id'))
         batch_op.drop_index(batch_op.f('ix_lms_enrolments_cohort_id'))

@@ -1,0 +1,53 @@
+"""Forms of the grading pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+
+class GradeForm(FlaskForm):
+    """A trainer's score and comment for one written answer."""
+
+    score = StringField(_l("Score"), validators=[DataRequired(), Length(max=10)])
+    comment = TextAreaField(_l("Comment for the trainee"), validators=[Length(max=5000)])
+    version = IntegerField(default=0, validators=[Optional()])
+    submit = SubmitField(_l("Save grade"))
+
+
+class PracticalForm(FlaskForm):
+    """A trainer's comment on a practical assessment (levels come from the rubric radios)."""
+
+    comment = TextAreaField(_l("Comment for the trainee"), validators=[Length(max=5000)])
+    version = IntegerField(default=0, validators=[Optional()])
+    submit = SubmitField(_l("Save result"))
+
+
+class ScheduleForm(FlaskForm):
+    """When a cohort may sit one quiz."""
+
+    item = HiddenField(validators=[DataRequired()])
+    opens_at = DateTimeLocalField(_l("Opens (UTC)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes (UTC)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[Optional()])
+    submit = SubmitField(_l("Save dates"))
+
+
+class GiftImportForm(FlaskForm):
+    """Upload a Moodle GIFT export to convert it to a Markdown quiz."""
+
+    file = FileField(_l("GIFT file (.txt or .gift)"), validators=[FileRequired()])
+    title = StringField(_l("Quiz title (optional)"), validators=[Length(max=200)])
+    # A plain <select> in the template (WTForms changes how SelectField takes choices).
+    lang = StringField(_l("Language of the quiz"), default="fr",
+                       validators=[AnyOf(["fr", "en"])])
+    submit = SubmitField(_l("Convert"))

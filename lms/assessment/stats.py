@@ -1,0 +1,104 @@
+"""Item analysis of a quiz, like Moodle's quiz statistics, over first attempts.
+
+Attempts taken on different curriculum versions (content hashes) are never mixed: each
+version gets its own table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from sqlalchemy import select
+
+from lms.curricula.models import CurriculumVersion
+from lms.extensions import db
+from lms.learning.models import Attempt, Response
+from lms.learning.services import assessment_for
+
+
+def correlation(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson correlation; None when it is undefined (fewer than 2 or no spread)."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx <= 1e-12 or syy <= 1e-12:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def question_statistics(question: dict, rows: list[tuple[float, float, dict | None]]) -> dict:
+    """Facility, discrimination index and efficiency, and how often each choice was picked.
+
+    `rows`: (item score, total test score, stored answer) for each attempt that was asked it.
+    """
+    points = question["points"]
+    scores = [score for score, _total, _answer in rows]
+    rests = [total - score for score, total, _answer in rows]
+    n = len(rows)
+    facility = 100 * sum(scores) / (n * points) if n and points else None
+    r = correlation(scores, rests)
+    best = correlation(sorted(scores), sorted(rests))
+    stats = {
+        "id": question["id"], "type": question["type"], "stem_html": question["stem_html"],
+        "points": points, "count": n, "facility": facility,
+        "sd": (100 * math.sqrt(sum((s / points - facility / 100) ** 2 for s in scores)
+                               / (n - 1)) if n > 1 and points else None),
+        "discrimination": 100 * r if r is not None else None,
+        "efficiency": 100 * r / best if r is not None and best else None,
+        "choices": [], "answers": [],
+    }
+    if question.get("choices"):
+        picked = Counter(i for _s, _t, answer in rows for i in (answer or {}).get("choices", []))
+        stats["choices"] = [{"html": c["html"], "correct": c["correct"], "count": picked[i],
+                             "percent": 100 * picked[i] / n if n else 0}
+                            for i, c in enumerate(question["choices"])]
+    elif question["type"] in ("short", "numeric"):
+        texts = Counter((answer or {}).get("text", "").strip() for _s, _t, answer in rows
+                        if answer)
+        stats["answers"] = [{"text": t, "count": c} for t, c in texts.most_common(8)]
+    stats["unanswered"] = sum(1 for _s, _t, answer in rows if not answer)
+    return stats
+
+
+def quiz_statistics(programme_id: int, item_key: str, lang: str) -> list[dict]:
+    """Item analysis per curriculum version (content hash), over fully graded first attempts."""
+    attempts = list(db.session.scalars(
+        select(Attempt).join(CurriculumVersion,
+                             Attempt.curriculum_version_id == CurriculumVersion.id)
+        .where(CurriculumVersion.programme_id == programme_id, Attempt.item_key == item_key,
+               Attempt.number == 1, Attempt.status == "submitted")
+        .order_by(Attempt.id)))
+    groups: dict[str, list[Attempt]] = {}
+    for attempt in attempts:
+        groups.setdefault(attempt.content_hash, []).append(attempt)
+    results = []
+    for content_hash, group in groups.items():
+        version = group[0].curriculum_version
+        quiz = assessment_for(version.structure, item_key, lang)
+        graded = [a for a in group if not a.pending_grading]
+        responses = {(r.attempt_id, r.question_id): r for r in db.session.scalars(
+            select(Response).where(Response.attempt_id.in_([a.id for a in graded] or [-1])))}
+        questions = []
+        for question in quiz["questions"]:
+            rows = []
+            for attempt in graded:
+                if question["id"] not in attempt.question_order:
+                    continue
+                response = responses.get((attempt.id, question["id"]))
+                rows.append(((response.score or 0) if response else 0.0,
+                             attempt.score or 0, response.answer if response else None))
+            questions.append(question_statistics(question, rows))
+        totals = [100 * (a.score or 0) / a.max_score for a in graded if a.max_score]
+        results.append({
+            "content_hash": content_hash, "versions": sorted({a.curriculum_version.version
+                                                              for a in group}),
+            "title": quiz["title"], "attempts": len(graded),
+            "pending": len(group) - len(graded),
+            "mean": sum(totals) / len(totals) if totals else None,
+            "questions": questions})
+    return results

@@ -1,0 +1,80 @@
+"""Item analysis against a small hand-computed data set; versions are never mixed."""
+
+import math
+
+import pytest
+
+from lms.assessment import stats
+from tests.assessment.helpers import make_attempt
+from tests.conftest import (
+    login,
+    make_cohort,
+    make_enrolment,
+    make_programme_folder,
+    make_user,
+    publish,
+)
+
+QUESTION = {"id": "q", "type": "single", "points": 1, "stem_html": "<p>?</p>",
+            "choices": [{"html": "A", "correct": True}, {"html": "B", "correct": False},
+                        {"html": "C", "correct": False}]}
+
+
+def test_facility_discrimination_and_efficiency_by_hand():
+    # item scores x = 1 0 1 0; test totals 5 3 2 1, so rest-of-test = 4 3 1 1.
+    rows = [(1, 5, {"choices": [0]}), (0, 3, {"choices": [1]}), (1, 2, {"choices": [0]}),
+            (0, 1, {"choices": [2]})]
+    result = stats.question_statistics(QUESTION, rows)
+    assert result["facility"] == pytest.approx(50)
+    # r = 0.5 / sqrt(1 * 6.75); best possible with sorted values = 2.5 / sqrt(6.75).
+    assert result["discrimination"] == pytest.approx(100 * 0.5 / math.sqrt(6.75))
+    assert result["efficiency"] == pytest.approx(20)
+    assert result["sd"] == pytest.approx(100 * math.sqrt(1 / 3))
+    assert [c["count"] for c in result["choices"]] == [2, 1, 1]
+    assert [c["percent"] for c in result["choices"]] == [50, 25, 25]
+
+
+def test_no_spread_gives_no_discrimination_rather_than_a_number():
+    rows = [(1, 3, None), (1, 2, None)]
+    result = stats.question_statistics(QUESTION, rows)
+    assert result["facility"] == 100 and result["discrimination"] is None
+    assert result["unanswered"] == 2
+
+
+def test_statistics_use_first_attempts_and_keep_versions_apart(app, client, tmp_path):
+    v1 = publish()
+    folder = make_programme_folder(tmp_path)
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace('version: "1.0.0"', 'version: "1.1.0"'))
+    v2 = publish(folder)
+    assert v1.content_hash != v2.content_hash
+    key = "principes/quiz-principes"
+    first = make_cohort(v1, "Old intake")
+    second = make_cohort(v2, "New intake")
+    ids = [q["id"] for q in v1.structure["assessments"][key]["fr"]["questions"]]
+    for index in range(3):
+        e = make_enrolment(make_user(), first)
+        make_attempt(e, key, {qid: 0 for qid in ids}, answers={ids[0]: {"choices": [index]}})
+        make_attempt(e, key, {qid: 1 for qid in ids}, number=2)  # retakes are left out
+    e = make_enrolment(make_user(), second)
+    make_attempt(e, key, {ids[0]: 2})
+    results = stats.quiz_statistics(v1.programme_id, key, "fr")
+    by_hash = {r["content_hash"]: r for r in results}
+    assert by_hash[v1.content_hash]["attempts"] == 3
+    assert by_hash[v2.content_hash]["attempts"] == 1
+    old = by_hash[v1.content_hash]["questions"][0]
+    assert old["facility"] == 0 and [c["count"] for c in old["choices"]][:3] == [1, 1, 1]
+    staff = make_user(roles=("staff",))
+    login(client, staff)
+    page = client.get(f"/assessment/statistics/{v1.programme.code}/{key}")
+    assert page.status_code == 200
+    assert "2 different curriculum versions" in page.text
+    assert v1.content_hash[:12] in page.text and v2.content_hash[:12] in page.text
+
+
+def test_only_staff_read_the_statistics(app, client):
+    version = publish()
+    trainer = make_user(roles=("trainer",))
+    login(client, trainer)
+    url = f"/assessment/statistics/{version.programme.code}/principes/quiz-principes"
+    assert client.get(url).status_code == 403
