@@ -34,7 +34,7 @@ _READ_AS = {"I": "1", "L": "1", "O": "0"}
 
 
 def check_char(body: str) -> str:
-    """Luhn mod 32 check character: catches any single typo and most swapped neighbours."""
+    """Luhn mod 32 check character: catches any single typo and swapped neighbours but 0/Z."""
     factor, total = 2, 0
     for char in reversed(body):
         addend = factor * ALPHABET.index(char)
@@ -146,9 +146,38 @@ def attendance_rate(enrolment: Enrolment) -> float | None:
     return None  # wired to lms.training once attendance lands there
 
 
+def practical_grade(enrolment: Enrolment, item_key: str):
+    """The trainer's recorded grade for a practical assessment (lms.assessment), if any."""
+    from lms.assessment.services import grade_for, practical_subject
+
+    return grade_for(practical_subject(enrolment, item_key))
+
+
+def practical_passed(grade, pass_mark: float) -> bool:
+    """Whether a practical grade reaches the assessment's pass mark (percent)."""
+    return not grade.max_score or 100 * grade.score / grade.max_score >= pass_mark - 1e-9
+
+
 def practicals_status(enrolment: Enrolment, lang: str) -> list[str] | None:
     """Why practical assessments are not passed ([] when all are), or None if unknown."""
-    return None  # wired to lms.assessment once practical grades land there
+    structure = enrolment.curriculum_version.structure
+    problems = []
+    for module in structure["modules"]:
+        for item in module["items"]:
+            if item["kind"] != "practical":
+                continue
+            practical = assessment_for(structure, item["key"], lang)
+            mark = practical["settings"]["pass_mark"]
+            grade = practical_grade(enrolment, item["key"])
+            if grade is None:
+                problems.append(_("%(item)s: not assessed by a trainer yet.",
+                                  item=practical["title"]))
+            elif not practical_passed(grade, mark):
+                percent = 100 * grade.score / grade.max_score
+                problems.append(_("%(item)s: %(score)s %% obtained, %(mark)s %% needed.",
+                                  item=practical["title"], score=f"{percent:.0f}",
+                                  mark=f"{mark:g}"))
+    return problems
 
 
 def eligibility(enrolment: Enrolment, lang: str = "fr") -> Eligibility:

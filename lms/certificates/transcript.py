@@ -46,7 +46,10 @@ def _rows(enrolment: Enrolment) -> list[dict]:
         row = {"module": titles[item["module"]], "title": quiz["title"], "mark": "—",
                "result": "Non passé / Not taken"}
         if item["kind"] == "practical":
-            row["result"] = "Pratique / Practical"
+            grade = svc.practical_grade(enrolment, item["key"])
+            if grade is not None and grade.max_score:
+                row["mark"] = f"{20 * grade.score / grade.max_score:.1f}/20"
+                row["result"] = RESULT[svc.practical_passed(grade, quiz["settings"]["pass_mark"])]
         submitted = attempts.get(item["key"])
         if submitted:
             counted = counted_attempt(submitted, quiz["settings"]["grading"])
