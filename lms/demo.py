@@ -12,7 +12,13 @@ from lms.curricula.models import Programme
 from lms.curricula.services import publish_all
 from lms.extensions import db
 from lms.training.models import Cohort
-from lms.training.services import assign_trainer, create_cohort, enrol, get_or_create_site
+from lms.training.services import (
+    assign_trainer,
+    create_cohort,
+    enrol,
+    get_or_create_site,
+)
+from lms.training.tot import record_qualification
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -50,7 +56,9 @@ def load_demo(curricula_root) -> list[tuple[str, str, str]]:
         cohort = create_cohort(name="Police de proximité — Mbuji-Mayi 2026",
                                programme=programme, site=sites["mbuji-mayi"],
                                start=date(2026, 3, 29), end=date(2026, 8, 28))
-        assign_trainer(cohort, User.by_login("FORM-001"))
+        trainer = User.by_login("FORM-001")
+        record_qualification(trainer, programme, date(2016, 3, 26))
+        assign_trainer(cohort, trainer)
         for number in ("PNC-1001", "PNC-1002", "PNC-1003"):
             enrol(User.by_login(number), cohort)
     db.session.commit()

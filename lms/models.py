@@ -14,9 +14,23 @@ from lms.sync.models import (
     SyncPeer,
     SyncRecordState,
 )
-from lms.training.models import Cohort, CohortTrainer, Enrolment
+from lms.training.models import (
+    AttendanceChange,
+    AttendanceRecord,
+    ClassMeeting,
+    Cohort,
+    CohortClass,
+    CohortTrainer,
+    Enrolment,
+    PendingImport,
+    Qualification,
+    TotProgramme,
+    Vetting,
+)
 
-__all__ = ["Attempt", "AuditRecord", "Certificate", "Cohort", "CohortTrainer", "CurriculumVersion",
-           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "Programme",
-           "QuizSchedule", "Response", "Site", "SyncBundle", "SyncConflict", "SyncIdentity",
-           "SyncPeer", "SyncRecordState", "User", "UserRole"]
+__all__ = ["Attempt", "AttendanceChange", "AttendanceRecord", "AuditRecord", "Certificate",
+           "ClassMeeting", "Cohort", "CohortClass", "CohortTrainer", "CurriculumVersion",
+           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "PendingImport",
+           "Programme", "QuizSchedule", "Qualification", "Response", "Site", "SyncBundle",
+           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "TotProgramme", "User",
+           "UserRole", "Vetting"]

@@ -24,7 +24,7 @@ from lms.learning.models import Response
 from lms.training.models import Cohort, Enrolment
 
 
-class QuizSchedule(db.Model):
+class QuizSchedule(GlobalIdMixin, db.Model):
     """When a cohort may sit one quiz: opening and closing times (UTC)."""
 
     __tablename__ = "lms_quiz_schedules"
@@ -79,7 +79,7 @@ class Grade(GlobalIdMixin, db.Model):
                 "graded_by": self.graded_by_id}
 
 
-class GradeHistory(db.Model):
+class GradeHistory(GlobalIdMixin, db.Model):
     """One change to a grade: before and after, who and when."""
 
     __tablename__ = "lms_grade_history"

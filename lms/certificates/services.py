@@ -142,8 +142,11 @@ def _module_quizzes(structure: dict, module_ids) -> list[str]:
 
 
 def attendance_rate(enrolment: Enrolment) -> float | None:
-    """The trainee's attendance rate in percent, or None while attendance is not recorded."""
-    return None  # wired to lms.training once attendance lands there
+    """The trainee's attendance rate in percent (lms.training), or None while no register
+    counting them was taken."""
+    from lms.training.attendance import enrolment_rate
+
+    return enrolment_rate(enrolment).percent
 
 
 def practical_grade(enrolment: Enrolment, item_key: str):
@@ -208,8 +211,8 @@ def eligibility(enrolment: Enrolment, lang: str = "fr") -> Eligibility:
         rate = attendance_rate(enrolment)
         if rate is None:
             results.append(RuleResult("attendance_min", label, "unknown",
-                                      [_("Cannot be checked yet: attendance is not recorded "
-                                         "in the LMS.")]))
+                                      [_("Cannot be checked yet: no class register counting "
+                                         "this trainee has been taken.")]))
         else:
             ok = rate >= minimum - 1e-9
             results.append(RuleResult("attendance_min", label, "met" if ok else "not_met",

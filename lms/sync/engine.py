@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Date, DateTime, func, select
+from sqlalchemy import Date, DateTime, Time, func, select
 
 from lms.extensions import db
 from lms.sync.models import SyncConflict, SyncPeer, SyncRecordState
@@ -43,7 +43,7 @@ def _encode(value):
     if isinstance(value, datetime):
         # SQLite hands back naive datetimes: they are UTC, say so, so that times compare.
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date | time):
         return value.isoformat()
     return value
 
@@ -55,6 +55,8 @@ def _decode(column, value):
         return datetime.fromisoformat(value)
     if isinstance(column.type, Date):
         return date.fromisoformat(value)
+    if isinstance(column.type, Time):
+        return time.fromisoformat(value)
     return value
 
 
@@ -179,7 +181,7 @@ def import_tables(tables: dict[str, list[dict]], peer: SyncPeer) -> dict[str, di
 def _merge_one(spec, row, local, state, index, peer) -> str:
     incoming_hash = content_hash(spec, row)
     if local is None:
-        obj = _insert(spec, row, index)
+        obj = _insert(spec, row, index, peer)
         if obj is None:
             return "skipped"
         _set_state(spec, row["uuid"], incoming_hash, state)
@@ -234,13 +236,20 @@ def _values(spec: Spec, row: dict, index: UuidIndex) -> dict:
     return values
 
 
-def _insert(spec: Spec, row: dict, index: UuidIndex):
+def _insert(spec: Spec, row: dict, index: UuidIndex, peer: SyncPeer):
     values = _values(spec, row, index)
     if spec.natural_key and all(values.get(k) is not None for k in spec.natural_key):
         clash = db.session.scalar(select(spec.model).where(
             *[getattr(spec.model, k) == values[k] for k in spec.natural_key]))
         if clash is not None:
             if spec.on_clash == "skip":
+                return None
+            if spec.on_clash == "conflict":  # the same fact recorded in two places
+                ours = to_record(spec, clash, index)
+                db.session.add(SyncConflict(
+                    peer=peer, table_name=spec.table, record_uuid=row["uuid"],
+                    rule="recorded in two places: the record already here was kept",
+                    kept=ours, other=row))
                 return None
             if spec.on_clash == "renumber":
                 values["number"] = 1 + (db.session.scalar(select(func.max(spec.model.number)).where(

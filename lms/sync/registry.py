@@ -14,10 +14,23 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, select
 
+from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.auth.models import Site, User, UserRole
 from lms.curricula.models import CurriculumVersion, Programme
+from lms.extensions import db
 from lms.learning.models import Attempt, LessonProgress, Response
-from lms.training.models import Cohort, CohortTrainer, Enrolment
+from lms.training.models import (
+    AttendanceChange,
+    AttendanceRecord,
+    ClassMeeting,
+    Cohort,
+    CohortClass,
+    CohortTrainer,
+    Enrolment,
+    Qualification,
+    TotProgramme,
+    Vetting,
+)
 
 
 @dataclass
@@ -55,7 +68,7 @@ class Spec:
     mode: str = "mutable"
     local_only: frozenset[str] = frozenset()  # exported, but not compared (renumbered on clash)
     natural_key: tuple[str, ...] = ()  # another unique key: on clash, `on_clash` applies
-    on_clash: str = "refuse"  # refuse | skip | renumber
+    on_clash: str = "refuse"  # refuse | skip | renumber | conflict (keep ours, list both)
     extra_out: Callable[[object], dict] | None = None
     extra_in: Callable[[object, dict, object], None] | None = None
     immutable: bool = False  # published content: never updated once present
@@ -80,7 +93,10 @@ def _user_roles_in(user: User, data: dict, _index) -> None:
 
 
 def _cohort_trainers_out(cohort: Cohort) -> dict:
-    return {"trainers": sorted(row.user.uuid for row in cohort.trainer_rows)}
+    return {"trainers": sorted(row.user.uuid for row in cohort.trainer_rows),
+            "tot_programmes": sorted(p.uuid for p in db.session.scalars(
+                select(Programme).join(TotProgramme, TotProgramme.programme_id == Programme.id)
+                .where(TotProgramme.cohort_id == cohort.id)))}
 
 
 def _cohort_trainers_in(cohort: Cohort, data: dict, index) -> None:
@@ -90,6 +106,13 @@ def _cohort_trainers_in(cohort: Cohort, data: dict, index) -> None:
             cohort.trainer_rows.remove(row)
     have = {row.user_id for row in cohort.trainer_rows}
     cohort.trainer_rows.extend(CohortTrainer(user_id=u) for u in sorted(wanted - have))
+    if cohort.id is None:
+        db.session.flush()
+    programmes = {index.id_of("lms_programmes", u) for u in data.get("tot_programmes", [])}
+    existing = set(db.session.scalars(select(TotProgramme.programme_id).where(
+        TotProgramme.cohort_id == cohort.id)))
+    for programme_id in sorted(programmes - existing - {None}):
+        db.session.add(TotProgramme(cohort_id=cohort.id, programme_id=programme_id))
 
 
 def _all(model):
@@ -106,8 +129,27 @@ SPECS: list[Spec] = [
     Spec(CurriculumVersion, _all(CurriculumVersion), immutable=True),
     Spec(Cohort, lambda s: select(Cohort).where(Cohort.id.in_(s.cohort_ids())),
          extra_out=_cohort_trainers_out, extra_in=_cohort_trainers_in),
+    Spec(CohortClass, lambda s: select(CohortClass).where(
+        CohortClass.cohort_id.in_(s.cohort_ids())), natural_key=("cohort_id", "name"),
+        on_clash="conflict"),
     Spec(Enrolment, lambda s: select(Enrolment).where(Enrolment.id.in_(s.enrolment_ids())),
          natural_key=("user_id", "cohort_id"), on_clash="refuse"),
+    Spec(ClassMeeting, lambda s: select(ClassMeeting).where(ClassMeeting.class_id.in_(
+        select(CohortClass.id).where(CohortClass.cohort_id.in_(s.cohort_ids()))))),
+    Spec(AttendanceRecord, lambda s: select(AttendanceRecord).where(
+        AttendanceRecord.enrolment_id.in_(s.enrolment_ids())),
+        natural_key=("meeting_id", "enrolment_id"), on_clash="conflict"),
+    Spec(AttendanceChange, lambda s: select(AttendanceChange).where(
+        AttendanceChange.record_id.in_(select(AttendanceRecord.id).where(
+            AttendanceRecord.enrolment_id.in_(s.enrolment_ids())))), mode="append"),
+    Spec(Qualification, lambda s: select(Qualification).where(
+        Qualification.user_id.in_(s.user_ids())), natural_key=("user_id", "programme_id"),
+        on_clash="conflict"),
+    Spec(Vetting, lambda s: select(Vetting).where(Vetting.user_id.in_(s.user_ids())),
+         natural_key=("user_id",), on_clash="conflict"),
+    Spec(QuizSchedule, lambda s: select(QuizSchedule).where(
+        QuizSchedule.cohort_id.in_(s.cohort_ids())), natural_key=("cohort_id", "item_key"),
+        on_clash="conflict"),
     Spec(LessonProgress, lambda s: select(LessonProgress).where(
         LessonProgress.enrolment_id.in_(s.enrolment_ids())),
         natural_key=("enrolment_id", "item_key"), on_clash="skip"),
@@ -116,6 +158,10 @@ SPECS: list[Spec] = [
          on_clash="renumber"),
     Spec(Response, lambda s: select(Response).where(Response.attempt_id.in_(s.attempt_ids())),
          natural_key=("attempt_id", "question_id"), on_clash="refuse"),
+    Spec(Grade, lambda s: select(Grade).where(Grade.enrolment_id.in_(s.enrolment_ids())),
+         natural_key=("subject",), on_clash="conflict", skip_columns=frozenset({"version"})),
+    Spec(GradeHistory, lambda s: select(GradeHistory).where(GradeHistory.grade_id.in_(
+        select(Grade.id).where(Grade.enrolment_id.in_(s.enrolment_ids())))), mode="append"),
 ]
 
 

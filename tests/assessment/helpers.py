@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from lms.base import utcnow
 from lms.extensions import db
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from lms.training.services import assign_trainer
+from lms.training.tot import record_qualification
 from tests.conftest import make_user
 
 ESSAY_QUIZ = "resolution-problemes/quiz-resolution-problemes"
@@ -19,6 +20,7 @@ PRE, POST = "evaluations/pre-test", "evaluations/post-test"
 def make_trainer(cohort=None, **fields):
     trainer = make_user(roles=("trainer",), **fields)
     if cohort is not None:
+        record_qualification(trainer, cohort.programme, date(2016, 3, 26))
         assign_trainer(cohort, trainer)
         db.session.commit()
     return trainer

@@ -83,7 +83,7 @@ def test_practicals_graded_by_a_trainer_count_toward_eligibility(app, tmp_path):
     manifest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     cohort = make_cohort(publish(folder))
     trainer = make_user(roles=("trainer",))
-    assign_trainer(cohort, trainer)
+    assign_trainer(cohort, trainer, actor=make_user(roles=("admin",)), override=True)
     good, weak = make_enrolment(cohort=cohort), make_enrolment(cohort=cohort)
     pass_everything(good)
     pass_everything(weak)
@@ -205,3 +205,35 @@ def test_a_programme_without_rules_needs_its_quizzes_passed(app, tmp_path):
     enrolment = make_enrolment(cohort=make_cohort(publish(folder)))
     assert [r.rule for r in svc.eligibility(enrolment).rules] == ["modules_passed",
                                                                  "post_test_passed"]
+
+
+def test_attendance_rate_from_class_registers_counts_toward_eligibility(app, tmp_path):
+    from datetime import date, time
+
+    from lms.training.attendance import save_register
+    from lms.training.services import create_class, create_meeting, move_to_class
+
+    folder = make_programme_folder(tmp_path)
+    manifest = folder / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text("utf-8"))
+    del data["certificate"]["practicals_passed"]
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    cohort = make_cohort(publish(folder))
+    good, weak, unseen = (make_enrolment(cohort=cohort) for _ in range(3))
+    for enrolment in (good, weak, unseen):
+        pass_everything(enrolment)
+    cohort_class = create_class(cohort, "Class A")
+    for enrolment in (good, weak):
+        move_to_class(enrolment, cohort_class)
+    trainer = make_user(roles=("trainer",))
+    for day in range(1, 6):
+        meeting = create_meeting(cohort_class, day=date(2026, 4, day), start=time(8))
+        save_register(meeting, {good.id: "absent" if day == 1 else "present",
+                                weak.id: "absent" if day <= 2 else "late"}, trainer)
+    db.session.commit()
+    assert svc.eligibility(good).eligible  # 4 of 5: exactly the 80 % minimum
+    weak_result = svc.eligibility(weak, "en")
+    assert [r.rule for r in weak_result.unmet] == ["attendance_min"]
+    assert weak_result.unmet[0].reasons == ["Attendance is 60 %."]
+    unseen_rule = svc.eligibility(unseen, "en").unmet[0]
+    assert (unseen_rule.rule, unseen_rule.status) == ("attendance_min", "unknown")

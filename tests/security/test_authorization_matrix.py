@@ -3,6 +3,8 @@ the others), and no one reaches another person's work by changing an id."""
 
 from __future__ import annotations
 
+from datetime import date, time
+
 import pytest
 
 from lms.assessment import services as grading
@@ -74,6 +76,35 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
                                      {"markdown": "x", "filename": "q.fr.md"}, STAFF),
     "lms.assessment.gift_export": (
         "GET", "/assessment/gift/export/{version}/principes/quiz-principes.gift", {}, STAFF),
+    "lms.training.sites": ("GET", "/training/sites", {}, STAFF),
+    "lms.training.programmes": ("GET", "/training/programmes", {}, STAFF),
+    "lms.training.cohorts": ("GET", "/training/cohorts", {}, ANY_TRAINER),
+    "lms.training.new_cohort": ("GET", "/training/cohorts/new", {}, STAFF),
+    "lms.training.cohort": ("GET", "/training/cohorts/{cohort}", {}, TRAINERS),
+    "lms.training.assign_trainer": ("POST", "/training/cohorts/{cohort}/trainers",
+                                    {"trainer": "{trainer_id}"}, STAFF),
+    "lms.training.add_class": ("POST", "/training/cohorts/{cohort}/classes", {"name": "Z"}, STAFF),
+    "lms.training.split": ("POST", "/training/cohorts/{cohort}/split", {"count": "2"}, STAFF),
+    "lms.training.participants_csv": ("GET", "/training/cohorts/{cohort}/participants.csv", {},
+                                      STAFF),
+    "lms.training.class_page": ("GET", "/training/classes/{class_}", {}, TRAINERS),
+    "lms.training.class_trainer": ("POST", "/training/classes/{class_}/trainer",
+                                   {"trainer": "{trainer_id}"}, STAFF),
+    "lms.training.trainee": ("GET", "/training/cohorts/{cohort}/trainees/{enrolment}", {},
+                             STAFF),
+    "lms.training.import_roster": ("GET", "/training/cohorts/{cohort}/import", {}, STAFF),
+    "lms.training.import_preview": ("GET", "/training/cohorts/{cohort}/import/nope", {}, set()),
+    "lms.training.import_commit": ("POST", "/training/cohorts/{cohort}/import/nope", {}, STAFF),
+    "lms.training.register": ("GET", "/training/meetings/{meeting}/register", {}, TRAINERS),
+    "lms.training.sign_in_sheet": ("GET", "/training/meetings/{meeting}/sheet", {}, TRAINERS),
+    "lms.training.attendance": ("GET", "/training/cohorts/{cohort}/attendance", {}, TRAINERS),
+    "lms.training.complete": ("POST", "/training/cohorts/{cohort}/trainees/{enrolment}/complete",
+                              {}, STAFF),
+    "lms.training.complete_by_post_test": ("POST",
+                                           "/training/cohorts/{cohort}/complete-by-post-test",
+                                           {}, STAFF),
+    "lms.training.qualifications": ("GET", "/training/qualifications", {}, STAFF),
+    "lms.training.cascade": ("GET", "/training/cascade", {}, STAFF),
     "lms.certificates.verify_form": ("GET", "/v", {}, ANYONE),
     "lms.certificates.verify": ("GET", "/v/{serial}", {}, ANYONE),
     "lms.certificates.mine": ("GET", "/my/certificates", {}, SIGNED_IN),
@@ -104,15 +135,20 @@ def world(app):
     """Two cohorts, each with a trainee and a trainer; staff; admin; an open attempt."""
     version = publish()
     cohort_a, cohort_b = make_cohort(version, "A"), make_cohort(version, "B")
-    from lms.training.services import assign_trainer
+    from lms.training.services import assign_trainer, create_class, create_meeting
+    from lms.training.tot import record_qualification
 
     people = {
         "owner": make_user(), "other_trainee": make_user(),
         "trainer": make_user(roles=("trainer",)), "other_trainer": make_user(roles=("trainer",)),
         "staff": make_user(roles=("staff",)), "admin": make_user(roles=("admin",)),
     }
+    for trainer in (people["trainer"], people["other_trainer"]):
+        record_qualification(trainer, version.programme, date(2016, 3, 26))
     assign_trainer(cohort_a, people["trainer"])
     assign_trainer(cohort_b, people["other_trainer"])
+    class_a = create_class(cohort_a, "Class A", trainer=people["trainer"])
+    meeting = create_meeting(class_a, day=date(2026, 4, 1), start=time(8))
     enrolment = make_enrolment(people["owner"], cohort_a)
     make_enrolment(people["other_trainee"], cohort_b)
     attempt = learning.start_attempt(enrolment, "principes/quiz-principes", "fr")
@@ -127,7 +163,8 @@ def world(app):
         {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}, "", 0)
     ids = {"enrolment": enrolment.id, "attempt": attempt.id, "version": version.id,
            "question": attempt.question_order[0], "target": make_user().id,
-           "cohort": cohort_a.id, "response": response.id, "grade": grade.id}
+           "cohort": cohort_a.id, "response": response.id, "grade": grade.id,
+           "class_": class_a.id, "meeting": meeting.id, "trainer_id": people["trainer"].id}
     ids.update(_certificate_ids(enrolment))
     return {"people": {k: v.login_id for k, v in people.items()}, "ids": ids}
 

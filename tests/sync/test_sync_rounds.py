@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -87,7 +87,15 @@ def network(app, tmp_path):
     """Central (the test database: PostgreSQL when LMS_TEST_DATABASE_URL is set) + two labs."""
     central = app
     lab_a, lab_b = _lab(tmp_path, "lab-a"), _lab(tmp_path, "lab-b")
-    from lms.training.services import assign_trainer, create_cohort, enrol, get_or_create_site
+    from lms.training.services import (
+        assign_trainer,
+        create_class,
+        create_cohort,
+        create_meeting,
+        enrol,
+        get_or_create_site,
+        move_to_class,
+    )
 
     with on(central):
         version = publish()
@@ -96,9 +104,14 @@ def network(app, tmp_path):
         cohort = create_cohort(name="PdP Mbuji-Mayi", programme=version.programme, site=site,
                                start=date(2026, 3, 29), end=date(2026, 8, 28), version=version)
         trainer = make_user(roles=("trainer",), service_number="FORM-9")
+        from lms.training.tot import record_qualification
+
+        record_qualification(trainer, version.programme, date(2016, 3, 26))
         assign_trainer(cohort, trainer)
+        class_a = create_class(cohort, "Classe A", trainer=trainer)
         for number in ("PNC-1", "PNC-2", "PNC-3"):
-            enrol(make_user(service_number=number, site=site), cohort)
+            move_to_class(enrol(make_user(service_number=number, site=site), cohort), class_a)
+        create_meeting(class_a, day=date(2026, 4, 1), start=time(8), room="Salle 1")
         db.session.commit()
         sync.set_up("Academy", "central")
         central_card = sync.identity_card()
@@ -280,3 +293,63 @@ def test_staff_see_each_lab_and_import_a_bundle_from_the_page(network):
     trainee = central.test_client()
     trainee.post("/login", data={"login": "PNC-1", "password": PASSWORD})
     assert trainee.get("/sync/").status_code == 403
+
+
+def _enrolment_of(login_id):
+    return db.session.scalar(select(Enrolment).join(User).where(User.service_number == login_id))
+
+
+def test_attendance_and_grades_arrive_exactly_once_with_their_history(network):
+    from lms.assessment import services as grading
+    from lms.assessment.models import Grade, GradeHistory
+    from lms.training.attendance import save_register
+    from lms.training.models import AttendanceChange, AttendanceRecord, ClassMeeting
+
+    central, lab_a, lab_b = network
+    _carry(central, lab_a, "Lab A")
+    practical_key = "principes/accueil-plainte"
+    with on(lab_a):
+        trainer = User.by_login("FORM-9")
+        meeting = db.session.scalar(select(ClassMeeting))
+        late = _enrolment_of("PNC-2")
+        save_register(meeting, {late.id: "absent"}, trainer)
+        save_register(meeting, {late.id: "late"}, trainer)  # corrected: keeps its history
+        db.session.commit()
+        enrolment = _enrolment_of("PNC-1")
+        practical = grading.practical_of(enrolment, practical_key, "fr")
+        lowest = {c["id"]: str(c["levels"][0]["points"]) for c in practical["criteria"]}
+        highest = {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}
+        grading.record_practical(trainer, enrolment, practical_key, lowest, "A revoir", 0)
+    first = _carry(lab_a, central, "Academy")
+
+    def central_figures():
+        with on(central):
+            return {
+                "records": sorted(db.session.scalars(select(AttendanceRecord.status))),
+                "changes": db.session.scalar(select(func.count()).select_from(AttendanceChange)),
+                "grades": [(g.score, g.comment) for g in db.session.scalars(select(Grade))],
+                "history": db.session.scalar(select(func.count()).select_from(GradeHistory)),
+            }
+
+    figures = central_figures()
+    assert figures["records"] == ["late", "present", "present"]
+    assert figures["changes"] >= 1
+    assert figures["grades"] == [(0.0, "A revoir")] or figures["grades"][0][1] == "A revoir"
+    with on(central):
+        assert not sync.import_bundle(first)[1]
+    assert central_figures() == figures
+
+    with on(lab_a):  # the trainer changes the grade at the lab: the change and its history travel
+        grade = db.session.scalar(select(Grade))
+        grading.record_practical(User.by_login("FORM-9"), _enrolment_of("PNC-1"), practical_key,
+                                 highest, "Bien", grade.version)
+    _carry(lab_a, central, "Academy")
+    after = central_figures()
+    assert after["grades"][0][1] == "Bien"
+    assert after["history"] == figures["history"] + 1
+    assert after["records"] == figures["records"]
+
+    _carry(central, lab_b, "Lab B")  # the other lab learns it too
+    with on(lab_b):
+        assert [g.comment for g in db.session.scalars(select(Grade))] == ["Bien"]
+        assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 3

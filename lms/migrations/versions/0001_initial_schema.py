@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:22:27.763556
+Create Date: 2026-11-26 13:44:05.044879
 
 """
 from alembic import op
@@ -189,6 +189,21 @@ def upgrade():
     with op.batch_alter_table('lms_user_roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_user_roles_user_id'), ['user_id'], unique=False)
 
+    op.create_table('lms_vetting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['lms_users.id'], name=op.f('fk_lms_vetting_decided_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_vetting_user_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_vetting')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_lms_vetting_user_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_vetting_uuid'))
+    )
     op.create_table('lms_cohorts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -210,6 +225,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_cohorts_programme_id'), ['programme_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_cohorts_site_id'), ['site_id'], unique=False)
 
+    op.create_table('lms_classes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('trainer_id', sa.Integer(), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_classes_cohort_id_lms_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['trainer_id'], ['lms_users.id'], name=op.f('fk_lms_classes_trainer_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_classes')),
+    sa.UniqueConstraint('cohort_id', 'name', name=op.f('uq_lms_classes_cohort_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_classes_uuid'))
+    )
+    with op.batch_alter_table('lms_classes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_classes_cohort_id'), ['cohort_id'], unique=False)
+
     op.create_table('lms_cohort_trainers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=False),
@@ -222,26 +254,42 @@ def upgrade():
     with op.batch_alter_table('lms_cohort_trainers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_cohort_trainers_user_id'), ['user_id'], unique=False)
 
-    op.create_table('lms_enrolments',
+    op.create_table('lms_pending_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_pending_imports_cohort_id_lms_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['lms_users.id'], name=op.f('fk_lms_pending_imports_created_by_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_pending_imports')),
+    sa.UniqueConstraint('token', name=op.f('uq_lms_pending_imports_token'))
+    )
+    op.create_table('lms_qualifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('cohort_id', sa.Integer(), nullable=False),
-    sa.Column('curriculum_version_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('granted_on', sa.Date(), nullable=False),
+    sa.Column('source_cohort_id', sa.Integer(), nullable=True),
+    sa.Column('granted_by_id', sa.Integer(), nullable=True),
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_enrolments_cohort_id_lms_cohorts')),
-    sa.ForeignKeyConstraint(['curriculum_version_id'], ['lms_curriculum_versions.id'], name=op.f('fk_lms_enrolments_curriculum_version_id_lms_curriculum_versions')),
-    sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_enrolments_user_id_lms_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_enrolments')),
-    sa.UniqueConstraint('user_id', 'cohort_id', name=op.f('uq_lms_enrolments_user_id')),
-    sa.UniqueConstraint('uuid', name=op.f('uq_lms_enrolments_uuid'))
+    sa.ForeignKeyConstraint(['granted_by_id'], ['lms_users.id'], name=op.f('fk_lms_qualifications_granted_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['programme_id'], ['lms_programmes.id'], name=op.f('fk_lms_qualifications_programme_id_lms_programmes')),
+    sa.ForeignKeyConstraint(['source_cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_qualifications_source_cohort_id_lms_cohorts')),
+    sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_qualifications_user_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_qualifications')),
+    sa.UniqueConstraint('user_id', 'programme_id', name=op.f('uq_lms_qualifications_user_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_qualifications_uuid'))
     )
-    with op.batch_alter_table('lms_enrolments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lms_enrolments_cohort_id'), ['cohort_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_lms_enrolments_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('lms_qualifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_qualifications_programme_id'), ['programme_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_qualifications_source_cohort_id'), ['source_cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_qualifications_user_id'), ['user_id'], unique=False)
 
     op.create_table('lms_quiz_schedules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -251,13 +299,75 @@ def upgrade():
     sa.Column('closes_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('set_by_id', sa.Integer(), nullable=True),
     sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_quiz_schedules_cohort_id_lms_cohorts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['set_by_id'], ['lms_users.id'], name=op.f('fk_lms_quiz_schedules_set_by_id_lms_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_quiz_schedules')),
-    sa.UniqueConstraint('cohort_id', 'item_key', name=op.f('uq_lms_quiz_schedules_cohort_id'))
+    sa.UniqueConstraint('cohort_id', 'item_key', name=op.f('uq_lms_quiz_schedules_cohort_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_quiz_schedules_uuid'))
     )
     with op.batch_alter_table('lms_quiz_schedules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_quiz_schedules_cohort_id'), ['cohort_id'], unique=False)
+
+    op.create_table('lms_tot_programmes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_tot_programmes_cohort_id_lms_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['programme_id'], ['lms_programmes.id'], name=op.f('fk_lms_tot_programmes_programme_id_lms_programmes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_tot_programmes')),
+    sa.UniqueConstraint('cohort_id', 'programme_id', name=op.f('uq_lms_tot_programmes_cohort_id'))
+    )
+    op.create_table('lms_class_meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('class_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('end_time', sa.Time(), nullable=True),
+    sa.Column('room', sa.String(length=100), nullable=False),
+    sa.Column('trainer_id', sa.Integer(), nullable=True),
+    sa.Column('module_id', sa.String(length=80), nullable=False),
+    sa.Column('register_taken_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('register_source', sa.String(length=10), nullable=False),
+    sa.Column('register_entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['class_id'], ['lms_classes.id'], name=op.f('fk_lms_class_meetings_class_id_lms_classes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['register_entered_by_id'], ['lms_users.id'], name=op.f('fk_lms_class_meetings_register_entered_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['trainer_id'], ['lms_users.id'], name=op.f('fk_lms_class_meetings_trainer_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_class_meetings')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_class_meetings_uuid'))
+    )
+    with op.batch_alter_table('lms_class_meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_class_meetings_class_id'), ['class_id'], unique=False)
+
+    op.create_table('lms_enrolments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('curriculum_version_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('class_id', sa.Integer(), nullable=True),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['class_id'], ['lms_classes.id'], name=op.f('fk_lms_enrolments_class_id_lms_classes')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_enrolments_cohort_id_lms_cohorts')),
+    sa.ForeignKeyConstraint(['curriculum_version_id'], ['lms_curriculum_versions.id'], name=op.f('fk_lms_enrolments_curriculum_version_id_lms_curriculum_versions')),
+    sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_enrolments_user_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_enrolments')),
+    sa.UniqueConstraint('user_id', 'cohort_id', name=op.f('uq_lms_enrolments_user_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_enrolments_uuid'))
+    )
+    with op.batch_alter_table('lms_enrolments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_enrolments_class_id'), ['class_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_enrolments_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_enrolments_user_id'), ['user_id'], unique=False)
 
     op.create_table('lms_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -286,6 +396,26 @@ def upgrade():
     )
     with op.batch_alter_table('lms_attempts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_attempts_enrolment_id'), ['enrolment_id'], unique=False)
+
+    op.create_table('lms_attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['lms_enrolments.id'], name=op.f('fk_lms_attendance_enrolment_id_lms_enrolments')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['lms_class_meetings.id'], name=op.f('fk_lms_attendance_meeting_id_lms_class_meetings')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['lms_users.id'], name=op.f('fk_lms_attendance_recorded_by_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_attendance')),
+    sa.UniqueConstraint('meeting_id', 'enrolment_id', name=op.f('uq_lms_attendance_meeting_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_attendance_uuid'))
+    )
+    with op.batch_alter_table('lms_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_attendance_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_attendance_meeting_id'), ['meeting_id'], unique=False)
 
     op.create_table('lms_certificates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -351,6 +481,24 @@ def upgrade():
     with op.batch_alter_table('lms_lesson_progress', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_lesson_progress_enrolment_id'), ['enrolment_id'], unique=False)
 
+    op.create_table('lms_attendance_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('before', sa.String(length=10), nullable=False),
+    sa.Column('after', sa.String(length=10), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['lms_users.id'], name=op.f('fk_lms_attendance_changes_changed_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['record_id'], ['lms_attendance.id'], name=op.f('fk_lms_attendance_changes_record_id_lms_attendance')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_attendance_changes')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_attendance_changes_uuid'))
+    )
+    with op.batch_alter_table('lms_attendance_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_attendance_changes_record_id'), ['record_id'], unique=False)
+
     op.create_table('lms_responses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=False),
@@ -409,9 +557,13 @@ def upgrade():
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['changed_by_id'], ['lms_users.id'], name=op.f('fk_lms_grade_history_changed_by_id_lms_users')),
     sa.ForeignKeyConstraint(['grade_id'], ['lms_grades.id'], name=op.f('fk_lms_grade_history_grade_id_lms_grades'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_grade_history'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_grade_history')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_grade_history_uuid'))
     )
     with op.batch_alter_table('lms_grade_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_grade_history_grade_id'), ['grade_id'], unique=False)
@@ -434,6 +586,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_responses_attempt_id'))
 
     op.drop_table('lms_responses')
+    with op.batch_alter_table('lms_attendance_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_attendance_changes_record_id'))
+
+    op.drop_table('lms_attendance_changes')
     with op.batch_alter_table('lms_lesson_progress', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_lesson_progress_enrolment_id'))
 
@@ -445,28 +601,51 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_certificates_cohort_id'))
 
     op.drop_table('lms_certificates')
+    with op.batch_alter_table('lms_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_attendance_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_attendance_enrolment_id'))
+
+    op.drop_table('lms_attendance')
     with op.batch_alter_table('lms_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_attempts_enrolment_id'))
 
     op.drop_table('lms_attempts')
+    with op.batch_alter_table('lms_enrolments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_enrolments_user_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_enrolments_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_enrolments_class_id'))
+
+    op.drop_table('lms_enrolments')
+    with op.batch_alter_table('lms_class_meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_class_meetings_class_id'))
+
+    op.drop_table('lms_class_meetings')
+    op.drop_table('lms_tot_programmes')
     with op.batch_alter_table('lms_quiz_schedules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_quiz_schedules_cohort_id'))
 
     op.drop_table('lms_quiz_schedules')
-    with op.batch_alter_table('lms_enrolments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lms_enrolments_user_id'))
-        batch_op.drop_index(batch_op.f('ix_lms_enrolments_cohort_id'))
+    with op.batch_alter_table('lms_qualifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_qualifications_user_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_qualifications_source_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_qualifications_programme_id'))
 
-    op.drop_table('lms_enrolments')
+    op.drop_table('lms_qualifications')
+    op.drop_table('lms_pending_imports')
     with op.batch_alter_table('lms_cohort_trainers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_cohort_trainers_user_id'))
 
     op.drop_table('lms_cohort_trainers')
+    with op.batch_alter_table('lms_classes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_classes_cohort_id'))
+
+    op.drop_table('lms_classes')
     with op.batch_alter_table('lms_cohorts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_cohorts_site_id'))
         batch_op.drop_index(batch_op.f('ix_lms_cohorts_programme_id'))
 
     op.drop_table('lms_cohorts')
+    op.drop_table('lms_vetting')
     with op.batch_alter_table('lms_user_roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_user_roles_user_id'))
 
