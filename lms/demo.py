@@ -41,6 +41,7 @@ DEMO_USERS = [
 def load_demo(curricula_root) -> list[tuple[str, str, str]]:
     """Load demo data (idempotent) and return (login, password, roles) for each demo user."""
     publish_all(curricula_root)
+    _ensure_signing_key()
     sites = {"mbuji-mayi": get_or_create_site("mbuji-mayi", "École de police de Mbuji-Mayi"),
              "kasapa": get_or_create_site("kasapa", "Académie de police de Kasapa, Lubumbashi")}
     for number, first, last, sex, rank, unit, site, roles in DEMO_USERS:
@@ -63,3 +64,12 @@ def load_demo(curricula_root) -> list[tuple[str, str, str]]:
             enrol(User.by_login(number), cohort)
     db.session.commit()
     return [(n, DEMO_PASSWORD, ", ".join(r)) for n, *_rest, r in DEMO_USERS]
+
+
+def _ensure_signing_key() -> None:
+    """A demo server can issue certificates at once: make its signing key if it has none."""
+    from lms.certificates import signing
+    from lms.certificates.services import key_folder
+
+    if not (key_folder() / signing.PRIVATE_KEY_FILE).exists():
+        signing.generate_key(key_folder())
