@@ -34,13 +34,14 @@ def test_staff_issue_a_cohort_and_print_it(app, client, key_id, quiz_only_versio
     login(client, staff)
     page = client.get(f"/certificates/cohort/{cohort_id}")
     assert page.status_code == 200
-    assert "Issue certificates to all 2 eligible trainees" in page.text
+    assert ("Délivrer les certificats à tous les stagiaires qui remplissent les conditions (2)"
+            in page.text)
     row = page.text[page.text.index(waiting_name):]
-    assert "Not eligible yet" in row and "Module quizzes passed" in row
-    assert "not taken yet" in row
+    assert "Ne remplit pas encore les conditions" in row and "Quiz des modules réussis" in row
+    assert "pas encore passé" in row
 
     done = client.post(f"/certificates/cohort/{cohort_id}/issue", follow_redirects=True)
-    assert "2 certificates issued" in done.text
+    assert "Certificats délivrés\u00a0: 2." in done.text
     certs = db.session.scalars(db.select(Certificate).order_by(Certificate.name)).all()
     assert {c.enrolment_id for c in certs} == {e.id for e in ready}
     assert svc.valid_certificate(waiting) is None
@@ -71,7 +72,7 @@ def test_staff_issue_one_certificate_from_the_cohort_page(app, client, key_id,
     login(client, make_user(roles=("staff",)))
     page = client.post(f"/certificates/cohort/{cohort_id}/issue",
                        data={"enrolment_id": enrolment_id}, follow_redirects=True)
-    assert "issued to" in page.text
+    assert "délivré à" in page.text
     assert svc.valid_certificate(enrolment) is not None
 
 
@@ -82,7 +83,7 @@ def test_a_valid_certificate_shows_only_what_is_printed_on_it(app, client, key_i
                    service_number="PNC-4242")
     page = client.get(f"/v/{cert.display_serial.lower()}")  # no login
     assert page.status_code == 200
-    assert "VALID certificate" in page.text
+    assert "Certificat VALABLE" in page.text
     for shown in ("Grâce ILUNGA", "Police de proximité", "École de police de Mbuji-Mayi",
                   cert.display_serial):
         assert shown in page.text
@@ -95,7 +96,7 @@ def test_a_revoked_certificate_says_so_with_its_date(app, client, key_id, quiz_o
     cert = _issued(quiz_only_version)
     svc.revoke_certificate(cert, None, "Fraude constatée")
     page = client.get(f"/v/{cert.serial}")
-    assert "REVOKED certificate" in page.text and "VALID certificate" not in page.text
+    assert "Certificat ANNULÉ" in page.text and "Certificat VALABLE" not in page.text
     assert str(cert.revoked_at.year) in page.text
     assert "Fraude constatée" not in page.text
 
@@ -104,16 +105,16 @@ def test_a_superseded_certificate_links_to_the_new_one(app, client, key_id, quiz
     old = _issued(quiz_only_version)
     new = svc.reissue_certificate(old, None, "Nom corrigé", name="Grâce ILUNGA")
     page = client.get(f"/v/{old.serial}")
-    assert "REPLACED certificate" in page.text
+    assert "Certificat REMPLACÉ" in page.text
     assert f'href="/v/{new.serial}"' in page.text
-    assert "VALID certificate" in client.get(f"/v/{new.serial}").text
+    assert "Certificat VALABLE" in client.get(f"/v/{new.serial}").text
 
 
 def test_unknown_and_mistyped_serials(app, client):
     serial = svc.new_serial()
-    assert "Unknown certificate" in client.get(f"/v/{serial}").text
+    assert "Certificat inconnu" in client.get(f"/v/{serial}").text
     typed = client.get("/v?serial=ABCDE-12345")
-    assert "This is not a valid serial" in typed.text
+    assert "pas valable" in typed.text
     ok = client.get(f"/v?serial={serial[:5]}-{serial[5:]}")
     assert ok.status_code == 302 and ok.headers["Location"].endswith(f"/v/{serial}")
 
@@ -122,16 +123,16 @@ def test_the_scanned_code_is_checked_and_a_forged_one_is_caught(app, client, key
                                                                quiz_only_version):
     cert = _issued(quiz_only_version)
     good = client.get(f"/v/{cert.serial}", query_string={"p": cert.token})
-    assert "VALID certificate" in good.text and "signature is also correct" in good.text
+    assert "Certificat VALABLE" in good.text and "est aussi correcte" in good.text
     payload, signature = cert.token.split(".")
     forged_payload = signing.unb64url(payload).replace(b"USER", b"FAKE")
     forged = signing.b64url(forged_payload) + "." + signature
     bad = client.get(f"/v/{cert.serial}", query_string={"p": forged})
-    assert "NOT VALID" in bad.text and "VALID certificate" not in bad.text
+    assert "NON VALABLE" in bad.text and "Certificat VALABLE" not in bad.text
     # A genuine code shown under another serial's address is not accepted either.
     other = _issued(quiz_only_version)
     mixed = client.get(f"/v/{other.serial}", query_string={"p": cert.token})
-    assert "NOT VALID" in mixed.text
+    assert "NON VALABLE" in mixed.text
 
 
 def test_trainees_see_and_download_only_their_own_certificates(app, client, key_id,
@@ -176,7 +177,7 @@ def test_staff_revoke_and_reissue_from_the_certificate_page(app, client, key_id,
     cert_id = cert.id
     login(client, make_user(roles=("staff",)))
     page = client.get(f"/certificates/{cert_id}")
-    assert "Reissue with corrections" in page.text
+    assert "Délivrer à nouveau avec des corrections" in page.text
     client.post(f"/certificates/{cert_id}/reissue", data={"name": "Grâce  TEST ", "reason": "Nom"})
     new = db.session.scalar(db.select(Certificate).where(Certificate.supersedes_id == cert_id))
     assert new.name == "Grâce TEST"

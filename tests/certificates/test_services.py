@@ -65,10 +65,10 @@ def test_bundled_rule_on_attendance_cannot_be_checked_yet(app):
     assert by_rule["modules_passed"].status == "met"
     assert by_rule["post_test_passed"].status == "met"
     assert by_rule["attendance_min"].status == "unknown"
-    assert "Cannot be checked yet" in by_rule["attendance_min"].reasons[0]
+    assert "Impossible à vérifier pour l'instant" in by_rule["attendance_min"].reasons[0]
     assert by_rule["practicals_passed"].status == "not_met"
     assert by_rule["practicals_passed"].reasons == [
-        "Receiving a complaint at the station: not assessed by a trainer yet."]
+        "Receiving a complaint at the station\u00a0: pas encore évalué par un formateur."]
     assert not result.eligible
 
 
@@ -96,7 +96,7 @@ def test_practicals_graded_by_a_trainer_count_toward_eligibility(app, tmp_path):
     result = svc.eligibility(weak, "fr")
     assert [r.rule for r in result.unmet] == ["practicals_passed"]
     assert result.unmet[0].reasons == [
-        "Accueillir une plainte au poste: 12 % obtained, 50 % needed."]
+        "Accueillir une plainte au poste\u00a0: 12\u00a0% obtenus, 50\u00a0% nécessaires."]
 
 
 def test_eligibility_names_each_quiz_not_passed_and_why(app, quiz_only_version):
@@ -113,10 +113,12 @@ def test_eligibility_names_each_quiz_not_passed_and_why(app, quiz_only_version):
     modules = next(r for r in result.rules if r.rule == "modules_passed")
     assert modules.status == "not_met"
     text = " ".join(modules.reasons)
-    assert "Les principes de la police de proximité: 30 % obtained, 50 % needed." in text
-    assert "Le partenariat avec la population: answers await a trainer's grading." in text
+    assert ("Les principes de la police de proximité\u00a0: 30\u00a0% obtenus, "
+            "50\u00a0% nécessaires.") in text
+    assert ("Le partenariat avec la population\u00a0: des réponses attendent la correction "
+            "d'un formateur.") in text
     post = next(r for r in result.rules if r.rule == "post_test_passed")
-    assert post.status == "not_met" and "not taken yet" in post.reasons[0]
+    assert post.status == "not_met" and "pas encore passé" in post.reasons[0]
 
 
 def test_issue_records_what_was_certified_and_audits_it(app, key_id, quiz_only_version):
@@ -134,13 +136,13 @@ def test_issue_records_what_was_certified_and_audits_it(app, key_id, quiz_only_v
                                                         "certificate.issue"))
     assert entry.actor_id == staff.id and entry.target_id == cert.uuid
     assert entry.after["serial"] == cert.serial
-    with pytest.raises(svc.CertificateError, match="already has a valid certificate"):
+    with pytest.raises(svc.CertificateError, match="a déjà un certificat valide"):
         svc.issue_certificate(enrolment, staff)
 
 
 def test_an_ineligible_trainee_gets_no_certificate(app, key_id, quiz_only_version):
     enrolment = make_enrolment(cohort=make_cohort(quiz_only_version))
-    with pytest.raises(svc.CertificateError, match="not eligible yet"):
+    with pytest.raises(svc.CertificateError, match="ne remplit pas encore les conditions"):
         svc.issue_certificate(enrolment, None)
     assert db.session.scalar(select(Certificate)) is None
 
@@ -169,14 +171,14 @@ def test_batch_issue_gives_one_per_eligible_trainee_and_none_to_others(app, key_
 def test_revoke_needs_a_reason_and_is_audited(app, key_id, quiz_only_version):
     cert = svc.issue_certificate(eligible_enrolment(quiz_only_version), None)
     staff = make_user(roles=("staff",))
-    with pytest.raises(svc.CertificateError, match="reason"):
+    with pytest.raises(svc.CertificateError, match="raison"):
         svc.revoke_certificate(cert, staff, "  ")
     svc.revoke_certificate(cert, staff, "Fraude à l'examen")
     assert cert.status == "revoked" and cert.revoked_at is not None
     entry = db.session.scalar(select(AuditRecord).where(AuditRecord.action ==
                                                         "certificate.revoke"))
     assert entry.before["status"] == "valid" and entry.after["reason"] == "Fraude à l'examen"
-    with pytest.raises(svc.CertificateError, match="Only a valid certificate"):
+    with pytest.raises(svc.CertificateError, match="Seul un certificat valide"):
         svc.revoke_certificate(cert, staff, "again")
 
 
@@ -234,6 +236,6 @@ def test_attendance_rate_from_class_registers_counts_toward_eligibility(app, tmp
     assert svc.eligibility(good).eligible  # 4 of 5: exactly the 80 % minimum
     weak_result = svc.eligibility(weak, "en")
     assert [r.rule for r in weak_result.unmet] == ["attendance_min"]
-    assert weak_result.unmet[0].reasons == ["Attendance is 60 %."]
+    assert weak_result.unmet[0].reasons == ["La présence est de 60\u00a0%."]
     unseen_rule = svc.eligibility(unseen, "en").unmet[0]
     assert (unseen_rule.rule, unseen_rule.status) == ("attendance_min", "unknown")
