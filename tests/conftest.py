@@ -131,8 +131,12 @@ def make_cohort(version=None, name="Cohort A"):
 
     version = version or publish()
     site = get_or_create_site("mbuji-mayi", "École de police de Mbuji-Mayi")
+    qualifies_for = None
+    if version.programme.code == "formation-des-formateurs":  # a ToT session qualifies for one
+        qualifies_for = [publish(CURRICULA / "police-de-proximite").programme]
     cohort = create_cohort(name=name, programme=version.programme, site=site,
-                           start=date(2026, 3, 29), end=date(2026, 8, 28), version=version)
+                           start=date(2026, 3, 29), end=date(2026, 8, 28), version=version,
+                           qualifies_for=qualifies_for)
     db.session.commit()
     return cohort
 

@@ -25,15 +25,10 @@ def publish_programme(folder: str | Path, actor=None) -> tuple[CurriculumVersion
     raw = read_sources(folder)
     digest = content_hash(raw)
     programme = db.session.scalar(select(Programme).where(Programme.code == structure["id"]))
-    if programme is None:
-        programme = Programme(code=structure["id"], title=structure["title"])
-        db.session.add(programme)
-        db.session.flush()
-    existing = db.session.scalar(select(CurriculumVersion).where(
+    existing = programme and db.session.scalar(select(CurriculumVersion).where(
         CurriculumVersion.programme_id == programme.id,
         CurriculumVersion.version == structure["version"]))
-    if existing is not None:
-        db.session.rollback()
+    if existing:  # checked before writing anything: the caller's unit of work is left alone
         if existing.content_hash == digest:
             return existing, False
         raise VersionConflict(
@@ -41,6 +36,9 @@ def publish_programme(folder: str | Path, actor=None) -> tuple[CurriculumVersion
             f"different content (hash {existing.content_hash[:12]}, this folder "
             f"{digest[:12]}). Published versions never change: raise the version in "
             "manifest.yaml and publish again.")
+    if programme is None:
+        programme = Programme(code=structure["id"], title=structure["title"])
+        db.session.add(programme)
     version = CurriculumVersion(
         programme=programme, version=structure["version"], content_hash=digest,
         sources={path: data.decode("utf-8") for path, data in raw.items()},
