@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from lms import resources
 from lms.assets import static_version
 from lms.extensions import db
-from tests.conftest import CURRICULA, csrf_token, login, make_user, publish
+from tests.conftest import CURRICULA, csrf_token, login, make_cohort, make_user, publish
 
 BUDGET = 60 * 1024  # lesson and quiz pages, first load, uncompressed, images aside
 ROOT = CURRICULA.parent
@@ -50,19 +49,11 @@ def page_weight(client, url: str) -> tuple[int, dict[str, int]]:
 
 def _enrol_in_every_programme():
     user = make_user()
-    from lms.training.models import TOT_PROGRAMME
-    from lms.training.services import create_cohort, enrol, get_or_create_site
+    from lms.training.services import enrol
 
     enrolments = []
-    versions = [publish(p) for p in sorted(CURRICULA.iterdir()) if (p / "manifest.yaml").exists()]
-    site = get_or_create_site("mbuji-mayi", "École de police de Mbuji-Mayi")
-    for version in versions:
-        # A train-the-trainer session must name what its graduates may teach.
-        taught = [v.programme for v in versions if v.programme.code != TOT_PROGRAMME]
-        cohort = create_cohort(name=version.programme.code, programme=version.programme,
-                               site=site, start=date(2026, 3, 29), end=date(2026, 8, 28),
-                               version=version, qualifies_for=taught
-                               if version.programme.code == TOT_PROGRAMME else None)
+    for folder in sorted(p for p in CURRICULA.iterdir() if (p / "manifest.yaml").exists()):
+        cohort = make_cohort(publish(folder), name=folder.name)
         enrolments.append(enrol(user, cohort))
     db.session.commit()
     return user, enrolments
