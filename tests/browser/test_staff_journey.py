@@ -85,3 +85,70 @@ def test_staff_creates_a_cohort_imports_a_roster_and_prints_first_passwords(
     sign_in(trainee, "PNC-2001", passwords[logins.index("PNC-2001")])
     assert "Police de proximité" in text(trainee)
     shot(trainee, "new-trainee-signed-in")
+
+
+DEMO_COHORT = "Police de proximité — Mbuji-Mayi 2026"
+
+
+@pytest.mark.browser
+def test_staff_issues_certificates_and_anyone_verifies_them(
+        live_server, page_as, new_page, axe_check, shot):
+    # Two demo trainees of class B passed everything (their registers come from the demo).
+    live_server.seed("make-eligible", "PNC-1005", "PNC-1006")
+    page = page_as("STAFF-001")
+    follow(page, "header nav a[href$='/certificates']")
+    shot(page, "certificates")
+    follow(page, f"main a:text-is('{DEMO_COHORT}')")
+    rows = {row.locator("td").first.inner_text().split()[-1]: row
+            for row in page.locator("table.eligibility tbody tr").all()}
+    assert len(rows) == 6
+    eligible = sorted(login for login, row in rows.items() if row.locator(".badge.ok").count())
+    assert eligible == ["PNC-1005", "PNC-1006"]
+    # The others see which rule they miss, one reason a line.
+    assert rows["PNC-1002"].locator("ul.rules li li").count() >= 1
+    axe_check(page, "certificate eligibility")
+    shot(page, "eligibility")
+
+    follow(page, "form[action$='/issue']:not(:has(input[name=enrolment_id])) button")
+    assert page.locator(".flash").first.inner_text().startswith("2")
+    issued = {}
+    for row in page.locator("table.eligibility tbody tr").all():
+        serial = row.locator("a[href*='/certificates/']:not([href$='.pdf'])")
+        if serial.count():
+            issued[row.locator("td").first.inner_text().split()[-1]] = serial.inner_text()
+    assert sorted(issued) == ["PNC-1005", "PNC-1006"]
+    shot(page, "issued")
+
+    with page.expect_download() as download:
+        page.click("table.eligibility tr:has-text('PNC-1006') a[href$='.pdf']")
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+
+    # Anyone (signed out) types the serial printed on the certificate.
+    public = new_page()
+    public.goto("/v")
+    assert public.locator("form[action$='/logout']").count() == 0
+    public.fill("#serial", issued["PNC-1006"].replace("-", "").lower())  # as typed in a hurry
+    shot(public, "verify-form")
+    with public.expect_navigation():
+        public.press("#serial", "Enter")
+    assert public.locator(".verdict.ok").count() == 1
+    assert "Sarah MUJINGA" in public.inner_text("dl.cert-facts")
+    axe_check(public, "certificate verification: valid")
+    shot(public, "verify-valid")
+
+    # Staff revoke Didier Kasongo's certificate; the public check then says so.
+    follow(page, f"main a:text-is('{issued['PNC-1005']}')")
+    page.fill("#revoke-reason", "Diplôme délivré par erreur : stage non terminé.")
+    follow(page, "form[action$='/revoke'] button")
+    assert page.locator("form[action$='/revoke']").count() == 0
+    shot(page, "revoked")
+    public.goto("/v")
+    public.fill("#serial", issued["PNC-1005"])
+    with public.expect_navigation():
+        public.press("#serial", "Enter")
+    assert public.locator(".verdict.ok").count() == 0
+    assert public.locator(".verdict.bad").count() == 1
+    assert "Didier KASONGO" in public.inner_text("dl.cert-facts")  # known, but revoked
+    axe_check(public, "certificate verification: revoked")
+    shot(public, "verify-revoked")
