@@ -99,13 +99,14 @@ def build_blueprint() -> Blueprint:
     from lms.curricula import bp as curricula_bp
     from lms.learning import bp as learning_bp
     from lms.people import bp as people_bp
+    from lms.reports import bp as reports_bp
     from lms.sync import bp as sync_bp
     from lms.training.views import bp as training_bp
 
     bp = _LMSBlueprint("lms", __name__, template_folder=str(resources.templates_dir()),
                        static_folder=str(resources.static_dir()), static_url_path="/static")
     for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp, assessment_bp,
-                  training_bp):
+                  training_bp, reports_bp):
         bp.register_blueprint(child)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)

@@ -1,0 +1,166 @@
+"""Reports on training delivery: attendance, the train-the-trainer cascade, Leahy vetting."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, distinct, func, or_, select, union
+
+from lms.auth.models import Site, User
+from lms.curricula.models import Programme
+from lms.extensions import db
+from lms.reports.services import (
+    ReportFilter,
+    Table,
+    _pivot,
+    cohort_conditions,
+    percent,
+    person_conditions,
+    scope,
+    sex_headers,
+)
+from lms.training.attendance import ATTENDED, COUNTED
+from lms.training.models import (
+    TOT_PROGRAMME,
+    AttendanceRecord,
+    ClassMeeting,
+    Cohort,
+    CohortClass,
+    CohortTrainer,
+    Enrolment,
+    Qualification,
+    Vetting,
+)
+
+
+def attendance_table(f: ReportFilter) -> Table:
+    """Attendance per cohort and sex: meetings attended out of meetings counted, and the rate.
+
+    Present and late count as attended; absent counts against; excused is left out.
+    """
+    s = scope(f)
+    attended = func.sum(case((AttendanceRecord.status.in_(ATTENDED), 1), else_=0))
+    counted = func.sum(case((AttendanceRecord.status.in_(COUNTED), 1), else_=0))
+    rows = db.session.execute(
+        select(s.c.cohort_id, s.c.sex, attended, counted,
+               func.count(distinct(AttendanceRecord.meeting_id)))
+        .select_from(s).join(AttendanceRecord, AttendanceRecord.enrolment_id == s.c.enrolment_id)
+        .group_by(s.c.cohort_id, s.c.sex)).all()
+    figures: dict[int, dict] = {}
+    for cohort_id, sex, n_attended, n_counted, _meetings in rows:
+        entry = figures.setdefault(cohort_id, {"attended": {}, "counted": {}})
+        entry["attended"][sex], entry["counted"][sex] = n_attended or 0, n_counted or 0
+    meetings = dict(db.session.execute(
+        select(CohortClass.cohort_id, func.count(ClassMeeting.id))
+        .join(ClassMeeting, ClassMeeting.class_id == CohortClass.id)
+        .where(ClassMeeting.register_taken_at.is_not(None))
+        .group_by(CohortClass.cohort_id)).all())
+    cohorts = db.session.execute(
+        select(Cohort.id, Cohort.name, Programme.code, Site.name).join(Programme).join(Site)
+        .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
+    table = Table("attendance", _("Attendance"),
+                  [_("Cohort"), _("Programme"), _("Site"), _("Registers taken")]
+                  + sex_headers(_("Attended")) + sex_headers(_("Counted"))
+                  + sex_headers(_("Attendance rate (%)")),
+                  note=_("Present and late count as attended, absent against; excused "
+                         "absences are left out of the rate."))
+    totals = [0] * 6
+    for cohort_id, name, code, site in cohorts:
+        entry = figures.get(cohort_id, {"attended": {}, "counted": {}})
+        attended_, counted_ = _pivot(entry["attended"]), _pivot(entry["counted"])
+        totals = [a + b for a, b in zip(totals, attended_ + counted_, strict=True)]
+        table.rows.append([name, code, site, meetings.get(cohort_id, 0)] + attended_ + counted_
+                          + [percent(a, c) for a, c in zip(attended_, counted_, strict=True)])
+    table.footer = [_("Total"), "", "", sum(meetings.get(c[0], 0) for c in cohorts)] + totals + [
+        percent(a, c) for a, c in zip(totals[:3], totals[3:], strict=True)]
+    return table
+
+
+def cascade_table(f: ReportFilter) -> Table:
+    """Train-the-trainer cascade: per session, trainers qualified and the trainees they reached.
+
+    The filter's site, cohort and dates choose the ToT sessions; its programme chooses the
+    cohorts reached; sex, unit and rank apply to the trainers and to the trainees reached. A
+    trainer reached the trainees of every cohort they lead (assigned, or leading one of its
+    classes) in a programme that session qualified them for; a trainee led by two graduates
+    of the same session counts once.
+    """
+    sessions = db.session.execute(
+        select(Cohort.id, Cohort.name, Site.name, Cohort.start_date)
+        .join(Programme, Programme.id == Cohort.programme_id).join(Site)
+        .where(Programme.code == TOT_PROGRAMME,
+               *cohort_conditions(replace(f, programme_id=None)))
+        .order_by(Cohort.start_date, Cohort.name)).all()
+    ids = [row[0] for row in sessions]
+    trainers: dict[int, dict] = {}
+    for source, sex, count in db.session.execute(
+            select(Qualification.source_cohort_id, User.sex,
+                   func.count(distinct(Qualification.user_id)))
+            .join(User, User.id == Qualification.user_id)
+            .where(Qualification.source_cohort_id.in_(ids), *person_conditions(f))
+            .group_by(Qualification.source_cohort_id, User.sex)):
+        trainers.setdefault(source, {})[sex] = count
+    led = union(select(CohortTrainer.user_id.label("user_id"),
+                       CohortTrainer.cohort_id.label("cohort_id")),
+                select(CohortClass.trainer_id, CohortClass.cohort_id)
+                .where(CohortClass.trainer_id.is_not(None))).subquery("led")
+    reached_pairs = (
+        select(Qualification.source_cohort_id.label("source"),
+               Enrolment.id.label("enrolment_id"), User.sex.label("sex"),
+               Enrolment.cohort_id.label("cohort_id"))
+        .join(led, led.c.user_id == Qualification.user_id)
+        .join(Cohort, and_(Cohort.id == led.c.cohort_id,
+                           Cohort.programme_id == Qualification.programme_id))
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Qualification.source_cohort_id.in_(ids), *person_conditions(f),
+               *([Cohort.programme_id == f.programme_id] if f.programme_id else []))
+        .distinct().subquery("reached"))
+    reached: dict[int, dict] = {}
+    for source, sex, count in db.session.execute(
+            select(reached_pairs.c.source, reached_pairs.c.sex, func.count())
+            .group_by(reached_pairs.c.source, reached_pairs.c.sex)):
+        reached.setdefault(source, {})[sex] = count
+    led_cohorts = dict(db.session.execute(
+        select(reached_pairs.c.source, func.count(distinct(reached_pairs.c.cohort_id)))
+        .group_by(reached_pairs.c.source)).all())
+    table = Table("cascade", _("Trainers trained and the trainees they reached"),
+                  [_("Train-the-trainer session"), _("Site"), _("Start")]
+                  + sex_headers(_("Trainers qualified")) + [_("Cohorts they led")]
+                  + sex_headers(_("Trainees reached")),
+                  note=_("Trainees reached: enrolled in a cohort that a graduate of the session "
+                         "leads, in a programme the session qualified them for."))
+    totals = [0] * 7
+    for source, name, site, start in sessions:
+        figures = (_pivot(trainers.get(source, {})) + [led_cohorts.get(source, 0)]
+                   + _pivot(reached.get(source, {})))
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        table.rows.append([name, site, start.isoformat()] + figures)
+    table.footer = [_("Total"), "", ""] + totals
+    return table
+
+
+def unvetted_table(f: ReportFilter) -> Table:
+    """Trainees trained without "cleared" human-rights (Leahy) vetting: must be empty."""
+    s = scope(f)
+    status = func.coalesce(Vetting.status, "unknown")
+    rows = db.session.execute(
+        select(User.last_name, User.first_name, User.academy_number, User.service_number,
+               User.sex, User.unit, User.rank, Cohort.name, Programme.code, status)
+        .select_from(s).join(User, User.id == s.c.user_id)
+        .join(Cohort, Cohort.id == s.c.cohort_id)
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .outerjoin(Vetting, Vetting.user_id == s.c.user_id)
+        .where(or_(Vetting.id.is_(None), Vetting.status != "cleared"))
+        .order_by(Cohort.name, User.last_name, User.first_name)).all()
+    table = Table("unvetted", _("Trained without cleared vetting"),
+                  [_("Name"), _("Academy number"), _("Service number"), _("Sex"), _("Unit"),
+                   _("Rank"), _("Cohort"), _("Programme"), _("Vetting status")],
+                  note=_("Leahy vetting: this list must be empty. Clear each person's vetting, "
+                         "or withdraw them, before training."))
+    for last, first, academy, service, sex, unit, rank, cohort, code, state in rows:
+        table.rows.append([f"{first} {last.upper()}", academy, service or "", sex, unit or "",
+                           rank or "", cohort, code, state])
+    return table
+

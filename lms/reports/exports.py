@@ -1,0 +1,58 @@
+"""Report tables as CSV and XLSX, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+
+from lms.reports.services import Table
+
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell value that a spreadsheet will not run as a formula (text starting = + - @ tab CR
+    gets a leading apostrophe); numbers stay numbers, None becomes empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS):
+        return "'" + value
+    return value
+
+
+def _lines(table: Table) -> list[list]:
+    rows = [table.columns, *table.rows]
+    if table.footer:
+        rows.append(table.footer)
+    return [[safe_cell(v) for v in row] for row in rows]
+
+
+def to_csv(table: Table) -> bytes:
+    """The table as UTF-8 CSV with a byte-order mark (so spreadsheet programs read accents)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(_lines(table))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(tables: list[Table]) -> bytes:
+    """The tables as an XLSX workbook, one sheet each, with the filter note on top."""
+    workbook = Workbook(write_only=True)
+    for table in tables:
+        sheet = workbook.create_sheet(title=_sheet_name(table.title))
+        sheet.append([safe_cell(table.title)])
+        if table.note:
+            sheet.append([safe_cell(table.note)])
+        sheet.append([])
+        for row in _lines(table):
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(title: str) -> str:
+    cleaned = "".join(c for c in title if c not in "[]:*?/\\'")
+    return cleaned[:31] or "Report"

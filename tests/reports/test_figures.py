@@ -1,0 +1,176 @@
+"""Report figures against a dataset whose answers are worked out by hand (see conftest)."""
+
+from datetime import date
+
+import pytest
+
+from lms.reports import services as svc
+
+F, M, T = 0, 1, 2
+
+
+def question_filter(known, **extra):
+    return svc.ReportFilter(programme_id=known.border_id, site_id=known.lubumbashi_id,
+                            date_from=date(2026, 1, 1), date_to=date(2026, 12, 31), **extra)
+
+
+def figures(table, label):
+    """The women/men/total triple of a row of a measure table."""
+    return next(row[1:] for row in table.rows if row[0] == label)
+
+
+def test_enrolled_and_completed_by_cohort_and_sex_including_an_empty_cohort(known):
+    table = svc.enrolment_table(question_filter(known))
+    by_name = {row[0]: row for row in table.rows}
+    assert set(by_name) == {"Frontières Kasapa 2026", "Frontières Kasapa 2026-B"}
+    assert by_name["Frontières Kasapa 2026"][5:] == [3, 3, 6, 2, 3, 5, 83.3]
+    assert by_name["Frontières Kasapa 2026-B"][5:] == [0, 0, 0, 0, 0, 0, None]
+    assert table.footer[-7:] == [3, 3, 6, 2, 3, 5, 83.3]
+
+
+def test_enrolled_by_unit_shows_officers_with_no_unit_recorded(known):
+    table = svc.enrolment_table(question_filter(known), by="unit")
+    assert {row[0]: row[1:4] for row in table.rows} == {
+        "(not recorded)": [1, 0, 1], "Kampemba": [2, 1, 3], "Katuba": [0, 2, 2]}
+
+
+def test_filters_by_unit_rank_and_sex(known):
+    no_unit = svc.enrolment_table(question_filter(known, unit=""))
+    assert no_unit.footer[-7:-4] == [1, 0, 1]
+    no_rank = svc.enrolment_table(question_filter(known, rank=""))
+    assert no_rank.footer[-7:-4] == [1, 0, 1]
+    women = svc.enrolment_table(question_filter(known, sex="F"))
+    assert women.footer[-7:] == [3, 0, 3, 2, 0, 2, 66.7]
+    every_site = svc.enrolment_table(svc.ReportFilter(programme_id=known.border_id))
+    assert every_site.footer[-7:-4] == [5, 3, 8]
+
+
+def test_knowledge_gain_counts_only_trainees_who_sat_both(known):
+    gain = svc.knowledge_gain(question_filter(known))
+    assert (gain["F"].both, gain["M"].both, gain["T"].both) == (2, 2, 4)
+    assert (gain["F"].mean_pre, gain["F"].mean_post) == (45.0, 90.0)
+    # M1's first pre-test sitting (20 %) counts, not the retake (90 %).
+    assert (gain["M"].mean_pre, gain["M"].mean_post) == (60.0, 70.0)
+    assert (gain["T"].mean_pre, gain["T"].mean_post) == (52.5, 80.0)
+    assert (gain["F"].pass_pre, gain["M"].pass_pre, gain["T"].pass_pre) == (50.0, 50.0, 50.0)
+    assert (gain["F"].pass_post, gain["M"].pass_post, gain["T"].pass_post) == (100.0, 50.0, 75.0)
+    assert (gain["F"].mean_gain, gain["M"].mean_gain, gain["T"].mean_gain) == (0.83, 0.25, 0.64)
+    assert (gain["F"].class_gain, gain["M"].class_gain, gain["T"].class_gain) == (
+        0.82, 0.25, 0.58)
+    assert [(g.low, g.medium, g.high, g.at_maximum) for g in gain.values()] == [
+        (0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 1, 1)]
+
+
+def test_knowledge_gain_per_cohort(known):
+    table = svc.gain_by_cohort_table(svc.ReportFilter(programme_id=known.border_id))
+    rows = {row[0]: row[3:] for row in table.rows}
+    assert rows == {"Frontières Kasapa 2025": [1, 0, 1, 10.0, 90.0, 0.89, None, 0.89],
+                    "Frontières Kasapa 2026": [2, 2, 4, 52.5, 80.0, 0.83, 0.25, 0.64],
+                    "Frontières Mbuji-Mayi 2026": [1, 0, 1, 0.0, 100.0, 1.0, None, 1.0]}
+
+
+def test_trainees_who_missed_a_test_are_listed(known):
+    table = svc.missing_tests_table(question_filter(known))
+    assert [(row[0], row[7], row[8]) for row in table.rows] == [
+        ("M2 TESTM2", "missing", "sat"), ("W3 TESTW3", "sat", "missing")]
+    assert svc.count_missing_tests(question_filter(known)) == 2
+    limited = svc.missing_tests_table(question_filter(known), limit=1)
+    assert len(limited.rows) == 1 and limited.total_rows == 2
+
+
+def test_pass_rates_use_the_counted_attempt_and_leave_pending_grades_out(known):
+    table = svc.pass_rate_table(question_filter(known), "en")
+    rows = {row[2]: row for row in table.rows}
+    quiz = rows["Quiz — The border post and its services"]
+    assert quiz[5:] == [2, 1, 3, 1, 0, 1, 50.0, 0.0, 33.3, 1]
+    post = rows["Post-test — Border police"]
+    assert post[5:14] == [2, 3, 5, 2, 2, 4, 100.0, 66.7, 80.0]
+
+
+@pytest.mark.parametrize("f", [
+    svc.ReportFilter(cohort_id=-1),
+    svc.ReportFilter(date_from=date(1990, 1, 1), date_to=date(1990, 12, 31)),
+])
+def test_an_empty_selection_gives_zeros_and_no_errors(known, f):
+    assert svc.enrolment_table(f).rows == []
+    gain = svc.knowledge_gain(f)
+    assert gain["T"].both == 0 and gain["T"].mean_gain is None and gain["T"].mean_pre is None
+    assert svc.pass_rate_table(f).rows == []
+    assert svc.missing_tests_table(f).rows == []
+
+
+def test_an_empty_cohort_alone_gives_zero_rows_not_errors(known):
+    f = svc.ReportFilter(cohort_id=known.cohort_ids["empty"])
+    table = svc.enrolment_table(f)
+    assert table.rows[0][5:] == [0, 0, 0, 0, 0, 0, None]
+    assert svc.gain_table(f).rows[0][1:] == [0, 0, 0]
+
+
+def test_no_data_at_all(app, ctx):
+    f = svc.ReportFilter()
+    assert svc.enrolment_table(f).rows == []
+    assert svc.knowledge_gain(f)["T"].both == 0
+    assert svc.pass_rate_table(f).rows == []
+
+
+def test_filter_round_trips_through_query_arguments():
+    f = svc.ReportFilter(programme_id=3, site_id=4, cohort_id=5, date_from=date(2026, 1, 1),
+                         date_to=date(2026, 3, 31), unit="", sex="F", rank="Agent")
+    assert svc.ReportFilter.from_args(f.to_args()) == f
+    assert svc.ReportFilter.from_args({"programme": "x", "from": "2026-13-01", "sex": "X",
+                                       "unit": "*"}) == svc.ReportFilter()
+
+
+def test_quarter_range():
+    assert svc.quarter_range(2026, 1) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert svc.quarter_range(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
+
+
+def test_an_enrolment_marked_completed_by_staff_counts_as_completed(known):
+    from lms.extensions import db
+    from lms.training.models import Enrolment
+
+    w3 = db.session.query(Enrolment).join(Enrolment.user).filter_by(first_name="W3").one()
+    w3.status = "completed"
+    db.session.commit()
+    table = svc.enrolment_table(svc.ReportFilter(cohort_id=known.cohort_ids["a"]))
+    assert table.rows[0][5:11] == [3, 3, 6, 3, 3, 6]
+
+
+def test_practical_assessments_count_once_graded(known):
+    """W1 scores 6/9 (67 %) and M1 3/9 (33 %) on the vehicle search; pass mark 50 %."""
+    from lms.assessment.models import Grade
+    from lms.extensions import db
+    from lms.training.models import Enrolment
+    from tests.conftest import make_user
+
+    trainer = make_user(roles=("trainer",))
+    key = "droits-humains-frontiere/fouille-vehicule"
+    for name, score in (("W1", 6), ("M1", 3)):
+        enrolment = db.session.query(Enrolment).join(Enrolment.user).filter_by(
+            first_name=name).one()
+        db.session.add(Grade(subject=f"practical:{enrolment.uuid}:{key}", kind="practical",
+                             enrolment_id=enrolment.id, item_key=key, content_hash="x",
+                             score=score, max_score=9, graded_by_id=trainer.id, version=1))
+    db.session.commit()
+    table = svc.pass_rate_table(question_filter(known), "en")
+    row = next(r for r in table.rows if r[3] == "practical")
+    assert row[5:] == [1, 1, 2, 1, 0, 1, 100.0, 0.0, 50.0, 0]
+
+
+def test_gain_agrees_with_the_assessment_pages(known):
+    """The cohort's figures here and on the assessment feature's gain page are the same."""
+    from lms.assessment.gain import cohort_gain
+    from lms.extensions import db
+    from lms.training.models import Cohort
+
+    cohort = db.session.get(Cohort, known.cohort_ids["a"])
+    theirs = cohort_gain(cohort)
+    ours = svc.knowledge_gain(svc.ReportFilter(cohort_id=cohort.id))["T"]
+    assert ours.both == len(theirs.both)
+    assert ours.mean_pre == round(theirs.mean_pre, 1)
+    assert ours.mean_post == round(theirs.mean_post, 1)
+    assert ours.mean_gain == round(theirs.mean_gain, 2)
+    assert ours.class_gain == round(theirs.class_gain, 2)
+    assert (ours.pass_pre, ours.pass_post) == (round(theirs.passed_pre, 1),
+                                               round(theirs.passed_post, 1))

@@ -1,0 +1,169 @@
+"""Staff answer donors' questions through the report pages, and export what they see."""
+
+import csv
+import io
+import re
+from html import unescape
+
+import pytest
+from openpyxl import load_workbook
+
+from lms.extensions import db
+from lms.reports.exports import safe_cell, to_csv
+from lms.reports.services import TABLE_KEYS, Table
+from tests.conftest import login, make_user
+
+
+def option_value(html: str, select_name: str, label_part: str) -> str:
+    """The value of the <option> of a <select> whose label contains `label_part`."""
+    block = re.search(rf'<select id="{select_name}" name="{select_name}">(.*?)</select>', html,
+                      re.S).group(1)
+    for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', block):
+        if label_part in unescape(label):
+            return value
+    raise AssertionError(f"no option {label_part!r} in {select_name}")
+
+
+def cell_after(html: str, row_label: str) -> list[str]:
+    """The cells of the table row headed `row_label`."""
+    row = re.search(rf"<th scope=\"row\">{re.escape(row_label)}</th>(.*?)</tr>", html, re.S)
+    assert row, f"no row {row_label!r}"
+    return re.findall(r"<td>([^<]*)</td>", row.group(1))
+
+
+def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_gain(
+        app, client, known):
+    """The issue's question, answered in a few clicks from the menu, then exported."""
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    home = client.get("/").text
+    reports_url = re.search(r'<a href="([^"]+)">Reports</a>', home).group(1)
+    page = client.get(reports_url).text
+    border = option_value(page, "programme", "frontières")
+    site = option_value(page, "site", "Lubumbashi")
+    answer = client.get(reports_url, query_string={
+        "programme": border, "site": site, "from": "2026-01-01", "to": "2026-12-31",
+        "sex": "F"})
+    assert answer.status_code == 200
+    html = answer.text
+    assert "women only" in html
+    # Total row: enrolled F/M/T, completed F/M/T, rate.
+    footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "0", "3", "2", "0", "2", "66.7"]
+    assert cell_after(html, "Mean normalized gain g") == ["0.83", "–", "0.83"]
+    assert cell_after(html, "Trainees who sat both tests") == ["2", "0", "2"]
+
+    export = re.search(r'href="([^"]*/export/enrolment\.csv[^"]*)"', html).group(1)
+    rows = list(csv.reader(io.StringIO(client.get(unescape(export)).data.decode("utf-8-sig"))))
+    assert rows[-1][-7:] == ["3", "0", "3", "2", "0", "2", "66.7"]
+    gain_export = re.search(r'href="([^"]*/export/gain\.xlsx[^"]*)"', html).group(1)
+    response = client.get(unescape(gain_export))
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = {row[0]: row[1:] for row in sheet.iter_rows(values_only=True) if row}
+    assert values["Mean normalized gain g"] == (0.83, None, 0.83)
+    assert any("women only" in str(row[0]) for row in sheet.iter_rows(values_only=True) if row)
+
+
+def test_every_report_page_renders_with_accessible_svg_charts_and_no_inline_style(
+        app, client, known):
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    for url in ("/reports/", "/reports/?by=unit", "/reports/gain", "/reports/assessments",
+                "/reports/quarterly?year=2026&quarter=2", "/reports/?cohort=999999",
+                "/reports/attendance", "/reports/trainers"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.text
+        assert "style=" not in html and "<script" not in html, url
+        svgs = re.findall(r"<svg[^>]*>.*?</svg>", html, re.S)
+        assert svgs, url
+        for svg in svgs:
+            assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+        assert "<figcaption>" in html and "<table" in html
+
+
+def test_quarterly_summary_covers_the_quarter_and_prints(app, client, known):
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    html = client.get("/reports/quarterly", query_string={
+        "programme": known.border_id, "site": known.lubumbashi_id, "year": 2026,
+        "quarter": 2}).text
+    assert "2026-04-01" in html and "2026-06-30" in html
+    # Q2 2026 in Lubumbashi: only the spring cohort (6 trainees; 2 + 3 completed).
+    footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "3", "6", "2", "3", "5", "83.3"]
+    q4 = client.get("/reports/quarterly", query_string={
+        "programme": known.border_id, "site": known.lubumbashi_id, "year": 2026,
+        "quarter": 4}).text
+    assert "No cohort ran in this quarter." in q4
+    assert client.get("/reports/quarterly?quarter=9").status_code == 404
+
+
+def test_every_table_exports_as_csv_and_the_workbook_holds_them_all(app, client, known):
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    for key in TABLE_KEYS:
+        response = client.get(f"/reports/export/{key}.csv?programme={known.border_id}")
+        assert response.status_code == 200
+        assert response.mimetype == "text/csv"
+        assert len(list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))) >= 2
+    book = load_workbook(io.BytesIO(client.get("/reports/export/all.xlsx").data))
+    assert len(book.sheetnames) == len(TABLE_KEYS)
+    assert client.get("/reports/export/nothing.csv").status_code == 404
+    assert client.get("/reports/export/all.csv").status_code == 404
+    assert client.get("/reports/export/gain.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)",
+                                   "\tx", "\rx"])
+def test_cells_that_a_spreadsheet_would_run_are_neutralised(value):
+    assert safe_cell(value) == "'" + value
+    assert safe_cell(-0.25) == -0.25 and safe_cell("Kampemba") == "Kampemba"
+    text = to_csv(Table("t", "T", ["a"], [[value]])).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1] == ["'" + value]
+
+
+def test_a_cohort_named_like_a_formula_is_exported_harmlessly(app, client, known):
+    from lms.training.models import Cohort
+
+    db.session.get(Cohort, known.cohort_ids["a"]).name = "=cmd|' /C calc'!A0"
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    data = client.get("/reports/export/enrolment.xlsx").data
+    names = [row[0] for row in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
+    assert "'=cmd|' /C calc'!A0" in names and "=cmd|' /C calc'!A0" not in names
+
+
+@pytest.mark.parametrize("roles", [("trainee",), ("trainer",)])
+@pytest.mark.parametrize("url", ["/reports/", "/reports/gain", "/reports/assessments",
+                                 "/reports/attendance", "/reports/trainers", "/reports/vetting",
+                                 "/reports/quarterly", "/reports/export/gain.csv"])
+def test_reports_are_for_staff_only(app, client, roles, url):
+    user = make_user(roles=roles)
+    db.session.commit()
+    assert client.get(url).status_code == 302  # anonymous: to the sign-in page
+    login(client, user)
+    assert client.get(url).status_code == 403
+    assert "Reports</a>" not in client.get("/").text
+
+
+def test_vetting_page_warns_while_someone_is_not_cleared(app, client, known):
+    from lms.training.models import Enrolment, Vetting
+
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    url = f"/reports/vetting?cohort={known.cohort_ids['a']}"
+    assert "6 trainees were trained without cleared vetting" in client.get(url).text
+    for enrolment in db.session.query(Enrolment).filter_by(cohort_id=known.cohort_ids["a"]):
+        db.session.add(Vetting(user_id=enrolment.user_id, status="cleared"))
+    db.session.commit()
+    html = client.get(url).text
+    assert "Nobody in this selection was trained without cleared vetting." in html
+    assert client.get("/reports/quarterly?year=2026&quarter=2").status_code == 200
