@@ -111,14 +111,19 @@ def test_trainer_takes_corrects_and_prints_a_register(page_as, axe_check, shot):
     follow(page, "main form button.primary")
     assert first_number(page, ".flash.info") == 1  # one correction recorded
     page.goto(register)
-    history = page.locator("main table:not(.register) tbody tr")
+    history = page.locator("table.changes tbody tr")
     assert history.count() == 1
-    correction = text(page, "main table:not(.register) tbody tr")
+    correction = text(page, "table.changes tbody tr")
     assert "Grâce ILUNGA" in correction and "Esther KALALA" in correction
-    before, after = page.locator("main table:not(.register) tbody tr td").all_inner_texts()[-2:]
+    before, after = page.locator("table.changes tbody tr td").all_inner_texts()[-2:]
     assert (before, after) in (("Absent", "Excusé"), ("Absent", "Excused")), correction
     axe_check(page, "register with a correction")
     shot(page, "register-corrected")
+    page.set_viewport_size({"width": 360, "height": 740})  # taken on a phone in the classroom
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, f"the register scrolls sideways on a phone: {width} px wide"
+    shot(page, "register-360")
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     # The attendance page follows the rule: late counts as attended, excused is left out.
     page.goto(page.locator(".crumb a").get_attribute("href"))
