@@ -205,11 +205,14 @@ def restore_command(src: Path, yes: bool) -> None:
 
 def _register_feature_commands() -> None:
     from lms.assessment.cli import gift_group, quiz_group
+    from lms.certificates.cli import certificate_group, keys_group
     from lms.sync.cli import sync_group
 
     lms_cli.add_command(sync_group)
     lms_cli.add_command(quiz_group)
     lms_cli.add_command(gift_group)
+    lms_cli.add_command(keys_group)
+    lms_cli.add_command(certificate_group)
 
 
 _register_feature_commands()

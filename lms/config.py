@@ -13,6 +13,9 @@ DEFAULTS = {
     "LMS_MAX_ANSWER_CHARS": 20_000,
     "LMS_CURRICULA_DIR": None,  # None: the curricula bundled with the package
     "LMS_SQLITE_BUSY_TIMEOUT_MS": 15_000,
+    "LMS_ACADEMY_NAME": "Académie de police",  # printed on certificates and transcripts
+    "LMS_PUBLIC_URL": None,  # e.g. "https://academie.example.cd": base of printed verify links
+    "LMS_CERTIFICATE_KEY_DIR": None,  # None: <instance>/certificate-keys
     "LMS_LOGIN_MAX_FAILURES_ACCOUNT": 5,
     "LMS_LOGIN_MAX_FAILURES_ADDRESS": 50,
     "LMS_LOGIN_WINDOW_MINUTES": 15,
@@ -27,6 +30,9 @@ ENVIRONMENT = {
     "LMS_DEFAULT_LOCALE": ("LMS_DEFAULT_LOCALE", str),
     "LMS_SESSION_IDLE_MINUTES": ("LMS_SESSION_IDLE_MINUTES", int),
     "LMS_CURRICULA_DIR": ("LMS_CURRICULA_DIR", str),
+    "LMS_ACADEMY_NAME": ("LMS_ACADEMY_NAME", str),
+    "LMS_PUBLIC_URL": ("LMS_PUBLIC_URL", str),
+    "LMS_CERTIFICATE_KEY_DIR": ("LMS_CERTIFICATE_KEY_DIR", str),
     "LMS_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
 }
 

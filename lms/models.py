@@ -4,6 +4,7 @@ from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.auth.throttle import LoginFailure
+from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.sync.models import (
@@ -27,9 +28,9 @@ from lms.training.models import (
     Vetting,
 )
 
-__all__ = ["Attempt", "AuditRecord", "Cohort", "CohortTrainer", "CurriculumVersion", "Enrolment",
-           "LessonProgress", "LoginFailure", "Programme", "Response", "Site", "SyncBundle",
-           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "User", "UserRole",
-           "Grade", "GradeHistory", "QuizSchedule",
-           "AttendanceChange", "AttendanceRecord", "ClassMeeting", "CohortClass",
-           "PendingImport", "Qualification", "TotProgramme", "Vetting"]
+__all__ = ["Attempt", "AttendanceChange", "AttendanceRecord", "AuditRecord", "Certificate",
+           "ClassMeeting", "Cohort", "CohortClass", "CohortTrainer", "CurriculumVersion",
+           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "PendingImport",
+           "Programme", "QuizSchedule", "Qualification", "Response", "Site", "SyncBundle",
+           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "TotProgramme", "User",
+           "UserRole", "Vetting"]

@@ -113,6 +113,28 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
                                            {}, STAFF),
     "lms.training.qualifications": ("GET", "/training/qualifications", {}, STAFF),
     "lms.training.cascade": ("GET", "/training/cascade", {}, STAFF),
+    "lms.certificates.verify_form": ("GET", "/v", {}, ANYONE),
+    "lms.certificates.verify": ("GET", "/v/{serial}", {}, ANYONE),
+    "lms.certificates.mine": ("GET", "/my/certificates", {}, SIGNED_IN),
+    "lms.certificates.my_transcript": ("GET", "/my/transcript.pdf", {}, SIGNED_IN),
+    "lms.certificates.certificate_pdf": ("GET", "/certificates/{certificate}/certificate.pdf",
+                                         {}, OWNER | STAFF),
+    "lms.certificates.badge": ("GET", "/certificates/{certificate}/badge.json", {},
+                               OWNER | STAFF),
+    "lms.certificates.trainee_transcript": ("GET", "/certificates/trainee/{target}/"
+                                            "transcript.pdf", {}, STAFF),
+    "lms.certificates.index": ("GET", "/certificates", {}, STAFF),
+    "lms.certificates.cohort": ("GET", "/certificates/cohort/{cohort}", {}, STAFF),
+    "lms.certificates.issue": ("POST", "/certificates/cohort/{cohort}/issue", {}, STAFF),
+    "lms.certificates.cohort_pdf": ("GET", "/certificates/cohort/{cohort}/certificates.pdf", {},
+                                    STAFF),
+    "lms.certificates.cohort_zip": ("GET", "/certificates/cohort/{cohort}/certificates.zip", {},
+                                    STAFF),
+    "lms.certificates.detail": ("GET", "/certificates/{certificate}", {}, STAFF),
+    "lms.certificates.revoke": ("POST", "/certificates/{certificate}/revoke", {"reason": "x"},
+                                STAFF),
+    "lms.certificates.reissue": ("POST", "/certificates/{certificate}/reissue",
+                                 {"reason": "x", "name": "Y"}, STAFF),
 }
 
 
@@ -151,7 +173,21 @@ def world(app):
            "question": attempt.question_order[0], "target": make_user().id,
            "cohort": cohort_a.id, "response": response.id, "grade": grade.id,
            "class_": class_a.id, "meeting": meeting.id, "trainer_id": people["trainer"].id}
+    ids.update(_certificate_ids(enrolment))
     return {"people": {k: v.login_id for k, v in people.items()}, "ids": ids}
+
+
+def _certificate_ids(enrolment) -> dict:
+    """A signing key and a certificate for the owner (rules skipped: access is tested here)."""
+    from lms.base import utcnow
+    from lms.certificates import services as certificates
+    from lms.certificates import signing
+    from lms.extensions import db
+
+    signing.generate_key(certificates.key_folder())
+    cert = certificates._new_certificate(enrolment, None, "Owner", utcnow())
+    db.session.commit()
+    return {"certificate": cert.id, "serial": cert.serial, "cohort": enrolment.cohort_id}
 
 
 def _request(app, world, visitor, method, url, data):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:35:47.844554
+Create Date: 2026-11-26 13:44:05.044879
 
 """
 from alembic import op
@@ -417,6 +417,54 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_attendance_enrolment_id'), ['enrolment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_attendance_meeting_id'), ['meeting_id'], unique=False)
 
+    op.create_table('lms_certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('serial', sa.String(length=10), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('curriculum_version_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=220), nullable=False),
+    sa.Column('programme_code', sa.String(length=80), nullable=False),
+    sa.Column('programme_title', sa.JSON(), nullable=False),
+    sa.Column('version_label', sa.String(length=40), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('site_name', sa.String(length=200), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('key_id', sa.String(length=16), nullable=False),
+    sa.Column('token', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_reason', sa.Text(), nullable=False),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('supersedes_id', sa.Integer(), nullable=True),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['lms_cohorts.id'], name=op.f('fk_lms_certificates_cohort_id_lms_cohorts')),
+    sa.ForeignKeyConstraint(['curriculum_version_id'], ['lms_curriculum_versions.id'], name=op.f('fk_lms_certificates_curriculum_version_id_lms_curriculum_versions')),
+    sa.ForeignKeyConstraint(['enrolment_id'], ['lms_enrolments.id'], name=op.f('fk_lms_certificates_enrolment_id_lms_enrolments')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['lms_users.id'], name=op.f('fk_lms_certificates_issued_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['programme_id'], ['lms_programmes.id'], name=op.f('fk_lms_certificates_programme_id_lms_programmes')),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['lms_users.id'], name=op.f('fk_lms_certificates_revoked_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['site_id'], ['lms_sites.id'], name=op.f('fk_lms_certificates_site_id_lms_sites')),
+    sa.ForeignKeyConstraint(['supersedes_id'], ['lms_certificates.id'], name=op.f('fk_lms_certificates_supersedes_id_lms_certificates')),
+    sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_certificates_user_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_certificates')),
+    sa.UniqueConstraint('serial', name=op.f('uq_lms_certificates_serial')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_certificates_uuid'))
+    )
+    with op.batch_alter_table('lms_certificates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_certificates_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_certificates_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_certificates_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_certificates_user_id'), ['user_id'], unique=False)
+
     op.create_table('lms_lesson_progress',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrolment_id', sa.Integer(), nullable=False),
@@ -546,6 +594,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_lesson_progress_enrolment_id'))
 
     op.drop_table('lms_lesson_progress')
+    with op.batch_alter_table('lms_certificates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_certificates_user_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_certificates_status'))
+        batch_op.drop_index(batch_op.f('ix_lms_certificates_enrolment_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_certificates_cohort_id'))
+
+    op.drop_table('lms_certificates')
     with op.batch_alter_table('lms_attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_attendance_meeting_id'))
         batch_op.drop_index(batch_op.f('ix_lms_attendance_enrolment_id'))

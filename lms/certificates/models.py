@@ -1,0 +1,71 @@
+"""Certificates: serial, what was certified, by whom, and their status history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.auth.models import Site, User
+from lms.base import GlobalIdMixin, utcnow
+from lms.curricula.models import CurriculumVersion, Programme
+from lms.extensions import db
+from lms.training.models import Cohort, Enrolment
+
+STATUSES = ("valid", "revoked", "superseded")
+
+
+class Certificate(GlobalIdMixin, db.Model):
+    """Proof that a trainee completed a programme, signed with the academy's key."""
+
+    __tablename__ = "lms_certificates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(10), unique=True)  # without the dash
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_users.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrolments.id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("lms_cohorts.id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("lms_programmes.id"))
+    curriculum_version_id: Mapped[int] = mapped_column(ForeignKey("lms_curriculum_versions.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("lms_sites.id"))
+    # What is printed, as printed: a later change to the user or programme does not alter it.
+    name: Mapped[str] = mapped_column(String(220))
+    programme_code: Mapped[str] = mapped_column(String(80))
+    programme_title: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: title}
+    version_label: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    site_name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    key_id: Mapped[str] = mapped_column(String(16))
+    token: Mapped[str] = mapped_column(Text)  # the signed payload carried in the QR code
+    status: Mapped[str] = mapped_column(String(12), default="valid", index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certificates.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+    enrolment: Mapped[Enrolment] = relationship()
+    cohort: Mapped[Cohort] = relationship()
+    programme: Mapped[Programme] = relationship()
+    curriculum_version: Mapped[CurriculumVersion] = relationship()
+    site: Mapped[Site] = relationship()
+    supersedes: Mapped[Certificate | None] = relationship(
+        remote_side=[id], back_populates="superseded_by")
+    superseded_by: Mapped[Certificate | None] = relationship(
+        back_populates="supersedes", uselist=False)
+
+    @property
+    def display_serial(self) -> str:
+        """The serial as printed: two groups of five."""
+        return f"{self.serial[:5]}-{self.serial[5:]}"
+
+    def title_in(self, lang: str) -> str:
+        """The programme title in `lang`, else any."""
+        return self.programme_title.get(lang) or next(iter(self.programme_title.values()),
+                                                      self.programme_code)

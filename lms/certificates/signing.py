@@ -1,0 +1,234 @@
+"""Ed25519 keys and the compact signed certificate payload carried in the QR code.
+
+The token is `base64url(payload) + "." + base64url(signature)` where the payload is a compact
+JSON array `["C1", serial, name, programme, version, issued (YYYY-MM-DD), key id]` and the
+signature covers the payload bytes exactly as encoded. Verifying needs only public keys: this
+module's `verify_token` and `load_public_keys` do not use Flask or the database, so a laptop
+holding the exported public key set verifies a certificate offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+FORMAT = "C1"
+PRIVATE_KEY_FILE = "signing-key.pem"
+PUBLIC_KEYS_FILE = "public-keys.json"
+
+
+class SigningKeyError(Exception):
+    """A signing key is missing or already present; the message says what to run."""
+
+
+class VerificationFailed(Exception):
+    """A token is malformed, signed by an unknown key, or altered; the message says which."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # malformed | unknown_key | bad_signature
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a verified token says."""
+
+    serial: str
+    name: str
+    programme: str
+    version: str
+    issued: str
+    key_id: str
+
+
+def b64url(data: bytes) -> str:
+    """Base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    """Decode base64url with or without padding; ValueError when invalid."""
+    text = text.strip()
+    if not text or any(c not in _B64URL for c in text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+_B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
+
+
+def raw_public(key: Ed25519PublicKey) -> bytes:
+    """The 32 raw bytes of a public key."""
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    """A short stable id for a public key: 8 hex digits of its SHA-256."""
+    return hashlib.sha256(raw_public(key)).hexdigest()[:8]
+
+
+# Tokens ----------------------------------------------------------------------------------------
+
+def sign_token(private_key: Ed25519PrivateKey, *, serial: str, name: str, programme: str,
+               version: str, issued: str) -> str:
+    """Sign the certificate's claims; return the compact token for the QR code."""
+    kid = key_id(private_key.public_key())
+    payload = json.dumps([FORMAT, serial, name, programme, version, issued, kid],
+                         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return b64url(payload) + "." + b64url(private_key.sign(payload))
+
+
+def extract_token(text: str) -> str:
+    """The token inside a scanned text: a bare token or a URL carrying it as `p=`."""
+    text = text.strip()
+    if "p=" in text and ("?" in text or "&" in text):
+        from urllib.parse import parse_qs, urlsplit
+
+        values = parse_qs(urlsplit(text).query).get("p")
+        if values:
+            return values[0]
+    return text
+
+
+def verify_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> Claims:
+    """Check the signature with the matching public key and return the claims."""
+    try:
+        encoded_payload, encoded_signature = extract_token(token).split(".")
+        payload, signature = unb64url(encoded_payload), unb64url(encoded_signature)
+        fields = json.loads(payload.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise VerificationFailed("malformed", "This is not a certificate code: it is incomplete "
+                                 "or damaged. Scan or copy it again.") from None
+    if (not isinstance(fields, list) or len(fields) != 7 or fields[0] != FORMAT
+            or not all(isinstance(f, str) for f in fields)):
+        raise VerificationFailed("malformed", "This is not a certificate code of this academy "
+                                 "(unknown format).")
+    kid = fields[6]
+    key = public_keys.get(kid)
+    if key is None:
+        raise VerificationFailed("unknown_key", f"The code was signed with key '{kid}', which is "
+                                 "not among the academy's public keys: it is forged, or your "
+                                 "key set is out of date (export it again).")
+    try:
+        key.verify(signature, payload)
+    except InvalidSignature:
+        raise VerificationFailed("bad_signature", "The signature does not match: this code was "
+                                 "altered or forged. Do not accept this certificate.") from None
+    return Claims(*fields[1:])
+
+
+# Key files -------------------------------------------------------------------------------------
+
+def load_private_key(folder: Path) -> Ed25519PrivateKey:
+    """The current signing key from the key folder."""
+    path = Path(folder) / PRIVATE_KEY_FILE
+    if not path.exists():
+        raise SigningKeyError(f"No certificate signing key in {folder}: run "
+                              "`flask lms keys generate`.")
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"{path} is not an Ed25519 key.")
+    return key
+
+
+def read_key_set(folder: Path) -> dict:
+    """The stored public key set (JWKS shape), empty when none."""
+    path = Path(folder) / PUBLIC_KEYS_FILE
+    if not path.exists():
+        return {"keys": []}
+    return json.loads(path.read_text("utf-8"))
+
+
+def public_jwk(key: Ed25519PublicKey, created: str) -> dict:
+    """A public key as a JSON Web Key (OKP, Ed25519) with its key id."""
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw_public(key)), "kid": key_id(key),
+            "use": "sig", "alg": "EdDSA", "created": created}
+
+
+def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def _write_key_set(folder: Path, key_set: dict) -> None:
+    path = folder / PUBLIC_KEYS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(key_set, indent=2) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+def generate_key(folder: Path, *, rotate: bool = False) -> str:
+    """Create a signing key (mode 600) and add its public key to the set; return its id.
+
+    Without `rotate`, refuse to replace an existing key. With it, the new key signs from now
+    on and the old public keys stay in the set so that earlier certificates still verify.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / PRIVATE_KEY_FILE
+    if path.exists() and not rotate:
+        raise SigningKeyError(f"A signing key already exists in {folder}: use "
+                              "`flask lms keys rotate` to replace it.")
+    if rotate and not path.exists():
+        raise SigningKeyError(f"No signing key to rotate in {folder}: run "
+                              "`flask lms keys generate`.")
+    key = Ed25519PrivateKey.generate()
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    key_set = read_key_set(folder)
+    for entry in key_set["keys"]:
+        entry.setdefault("retired", now)
+    key_set["keys"].append(public_jwk(key.public_key(), now))
+    _write_key_set(folder, key_set)
+    _write_private(path, key)
+    return key_id(key.public_key())
+
+
+def public_keys_from_set(key_set: dict) -> dict[str, Ed25519PublicKey]:
+    """Public keys by id from a JWKS-shaped set."""
+    keys = {}
+    for entry in key_set.get("keys", []):
+        if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
+            key = Ed25519PublicKey.from_public_bytes(unb64url(entry["x"]))
+            keys[key_id(key)] = key
+    return keys
+
+
+def load_public_keys(source: str | Path) -> dict[str, Ed25519PublicKey]:
+    """Public keys by id from an exported file: a JSON key set or one or more PEM keys."""
+    text = Path(source).read_text("utf-8")
+    if text.lstrip().startswith("{"):
+        return public_keys_from_set(json.loads(text))
+    keys = {}
+    for block in text.split("-----END PUBLIC KEY-----"):
+        if "-----BEGIN PUBLIC KEY-----" in block:
+            pem = (block[block.index("-----BEGIN"):] + "-----END PUBLIC KEY-----\n").encode()
+            key = serialization.load_pem_public_key(pem)
+            if isinstance(key, Ed25519PublicKey):
+                keys[key_id(key)] = key
+    return keys
+
+
+def export_pem(key_set: dict) -> str:
+    """Every public key of the set as PEM, each preceded by a comment with its id."""
+    out = []
+    for kid, key in public_keys_from_set(key_set).items():
+        pem = key.public_bytes(serialization.Encoding.PEM,
+                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        out.append(f"# key id {kid}\n{pem}")
+    return "".join(out)

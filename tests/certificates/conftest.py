@@ -1,0 +1,60 @@
+"""Certificate fixtures: a signing key, a programme whose rules can all be met, passed quizzes."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from lms.certificates import services as svc
+from lms.certificates import signing
+from lms.extensions import db
+from lms.learning.models import Attempt
+from lms.learning.services import ordered_items
+from tests.conftest import make_cohort, make_enrolment, make_programme_folder, make_user, publish
+
+
+@pytest.fixture
+def key_id(app):
+    """The academy's signing key, made in the test's instance folder."""
+    return signing.generate_key(svc.key_folder())
+
+
+@pytest.fixture
+def quiz_only_version(app, tmp_path):
+    """Community policing with certificate rules on quizzes and post-test only."""
+    folder = make_programme_folder(tmp_path)
+    manifest = folder / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text("utf-8"))
+    data["certificate"] = {"modules_passed": "all", "post_test_passed": True}
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return publish(folder)
+
+
+def take(enrolment, key: str, percent: float = 100, pending: int = 0) -> Attempt:
+    """Record a submitted attempt at an assessment with the given score."""
+    version = enrolment.curriculum_version
+    number = 1 + sum(1 for _ in db.session.scalars(
+        db.select(Attempt.id).where(Attempt.enrolment_id == enrolment.id,
+                                    Attempt.item_key == key)))
+    attempt = Attempt(enrolment_id=enrolment.id, item_key=key, number=number,
+                      curriculum_version_id=version.id, content_hash=version.content_hash,
+                      language="fr", question_order=[], choice_order={}, status="submitted",
+                      score=percent / 10, max_score=10, pending_grading=pending)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def pass_everything(enrolment) -> None:
+    """Pass every quiz and the post-test of the enrolment's programme."""
+    for item in ordered_items(enrolment.curriculum_version.structure):
+        if item["kind"] in ("quiz", "post_test"):
+            take(enrolment, item["key"])
+
+
+def eligible_enrolment(version, cohort=None, **user_fields):
+    """An enrolment in `version`'s cohort that meets every rule."""
+    user = make_user(**user_fields)
+    enrolment = make_enrolment(user, cohort or make_cohort(version))
+    pass_everything(enrolment)
+    return enrolment
