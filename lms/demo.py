@@ -64,6 +64,7 @@ DEMO_CLASSES = {
 def load_demo(curricula_root) -> list[tuple[str, str, str]]:
     """Load demo data (idempotent) and return (login, password, roles) for each demo user."""
     publish_all(curricula_root)
+    _ensure_signing_key()
     sites = {"mbuji-mayi": get_or_create_site("mbuji-mayi", "École de police de Mbuji-Mayi"),
              "kasapa": get_or_create_site("kasapa", "Académie de police de Kasapa, Lubumbashi")}
     for number, first, last, sex, rank, unit, site, roles in DEMO_USERS:
@@ -108,3 +109,12 @@ def _demo_classes(cohort: Cohort) -> None:
     late = next(e for e in cohort.enrolments if e.user.login_id == "PNC-1005")
     save_register(first, {late.id: "late"}, trainer,
                   now=datetime.combine(first.day, first.end_time, UTC))
+
+
+def _ensure_signing_key() -> None:
+    """A demo server can issue certificates at once: make its signing key if it has none."""
+    from lms.certificates import signing
+    from lms.certificates.services import key_folder
+
+    if not (key_folder() / signing.PRIVATE_KEY_FILE).exists():
+        signing.generate_key(key_folder())

@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 
 from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.auth.models import Site, User, UserRole
+from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.learning.models import Attempt, LessonProgress, Response
@@ -162,6 +163,10 @@ SPECS: list[Spec] = [
          natural_key=("subject",), on_clash="conflict", skip_columns=frozenset({"version"})),
     Spec(GradeHistory, lambda s: select(GradeHistory).where(GradeHistory.grade_id.in_(
         select(Grade.id).where(Grade.enrolment_id.in_(s.enrolment_ids())))), mode="append"),
+    # Oldest first, so that a reissued certificate follows the one it supersedes.
+    Spec(Certificate, lambda s: select(Certificate).where(
+        Certificate.enrolment_id.in_(s.enrolment_ids())).order_by(Certificate.id),
+        natural_key=("serial",), on_clash="conflict"),
 ]
 
 

@@ -44,15 +44,7 @@ def make_eligible(*logins: str) -> None:
         db.session.commit()
 
 
-def signing_key() -> None:
-    """Create the academy's certificate signing key (`flask lms keys generate`)."""
-    from lms.certificates import signing
-    from lms.certificates.services import key_folder
-
-    signing.generate_key(key_folder())
-
-
-COMMANDS = {"make-eligible": make_eligible, "signing-key": signing_key}
+COMMANDS = {"make-eligible": make_eligible}
 
 
 def main(argv: list[str]) -> None:
