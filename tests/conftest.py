@@ -49,6 +49,22 @@ class IsolatedClient(FlaskClient):
             _cv_app.reset(token)
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """Hash test passwords at a low Argon2 cost: the suite signs in thousands of times.
+
+    Production cost (19 MiB, t=2) is checked by tests marked `real_password_cost`, and used by
+    every server the reliability and browser tests start in a subprocess."""
+    if request.node.get_closest_marker("real_password_cost"):
+        return
+    from argon2 import PasswordHasher
+
+    from lms.auth import passwords
+
+    monkeypatch.setattr(passwords, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def database_url(tmp_path):
     base = os.environ.get("LMS_TEST_DATABASE_URL")

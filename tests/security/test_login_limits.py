@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from lms.auth.throttle import LoginFailure, check_login_allowed, record_login_failure
 from lms.base import utcnow
 from lms.extensions import db
@@ -57,3 +59,10 @@ def test_failures_are_counted_in_the_database_not_in_a_worker(app):
         assert response.status_code == 429
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.real_password_cost
+def test_passwords_are_stored_with_argon2id_at_owasp_minimum_cost(app):
+    user = make_user()
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert PASSWORD not in user.password_hash
