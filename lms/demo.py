@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 
@@ -11,10 +11,13 @@ from lms.auth.services import create_user
 from lms.curricula.models import Programme
 from lms.curricula.services import publish_all
 from lms.extensions import db
+from lms.training.attendance import save_register
 from lms.training.models import Cohort
 from lms.training.services import (
     assign_trainer,
+    create_class,
     create_cohort,
+    create_meeting,
     enrol,
     get_or_create_site,
 )
@@ -35,7 +38,27 @@ DEMO_USERS = [
      ("trainee",)),
     ("PNC-1003", "Jean-Pierre", "Mbuyi", "M", "Agent de police", "Commissariat Kampemba",
      "mbuji-mayi", ("trainee",)),
+    ("PNC-1004", "Chantal", "Ngalula", "F", "Agent de police", "Commissariat Kampemba",
+     "mbuji-mayi", ("trainee",)),
+    ("PNC-1005", "Didier", "Kasongo", "M", "Brigadier", "Sous-commissariat Dibindi",
+     "mbuji-mayi", ("trainee",)),
+    ("PNC-1006", "Sarah", "Mujinga", "F", "Agent de police", "Sous-commissariat Dibindi",
+     "mbuji-mayi", ("trainee",)),
 ]
+
+# Two classes of the demo cohort, each trainee's class, and the meetings of each class
+# (day, start, end, room, module).
+DEMO_CLASSES = {
+    "Classe A": (("PNC-1001", "PNC-1002", "PNC-1004"), "Salle 1", [
+        (date(2026, 4, 6), time(8), time(10), "principes"),
+        (date(2026, 4, 8), time(8), time(10), "principes"),
+        (date(2026, 4, 13), time(8), time(10), "partenariat"),
+        (date(2026, 4, 20), time(8), time(10), "resolution-problemes")]),
+    "Classe B": (("PNC-1003", "PNC-1005", "PNC-1006"), "Salle 2", [
+        (date(2026, 4, 6), time(10, 30), time(12, 30), "principes"),
+        (date(2026, 4, 8), time(10, 30), time(12, 30), "principes"),
+        (date(2026, 4, 13), time(10, 30), time(12, 30), "partenariat")]),
+}
 
 
 def load_demo(curricula_root) -> list[tuple[str, str, str]]:
@@ -52,18 +75,40 @@ def load_demo(curricula_root) -> list[tuple[str, str, str]]:
     db.session.flush()
     programme = db.session.scalar(select(Programme).where(
         Programme.code == "police-de-proximite"))
-    if programme is not None and db.session.scalar(select(Cohort).where(
-            Cohort.programme_id == programme.id)) is None:
-        cohort = create_cohort(name="Police de proximité — Mbuji-Mayi 2026",
-                               programme=programme, site=sites["mbuji-mayi"],
-                               start=date(2026, 3, 29), end=date(2026, 8, 28))
-        trainer = User.by_login("FORM-001")
-        record_qualification(trainer, programme, date(2016, 3, 26))
-        assign_trainer(cohort, trainer)
-        for number in ("PNC-1001", "PNC-1002", "PNC-1003"):
-            enrol(User.by_login(number), cohort)
+    if programme is not None:
+        cohort = db.session.scalar(select(Cohort).where(Cohort.programme_id == programme.id))
+        if cohort is None:
+            cohort = create_cohort(name="Police de proximité — Mbuji-Mayi 2026",
+                                   programme=programme, site=sites["mbuji-mayi"],
+                                   start=date(2026, 3, 29), end=date(2026, 8, 28))
+            trainer = User.by_login("FORM-001")
+            record_qualification(trainer, programme, date(2016, 3, 26))
+            assign_trainer(cohort, trainer)
+        for number, *_rest, roles in DEMO_USERS:
+            if roles == ("trainee",):
+                enrol(User.by_login(number), cohort)
+        if not cohort.classes:
+            _demo_classes(cohort)
     db.session.commit()
     return [(n, DEMO_PASSWORD, ", ".join(r)) for n, *_rest, r in DEMO_USERS]
+
+
+def _demo_classes(cohort: Cohort) -> None:
+    """Split the demo cohort into two classes led by the demo trainer, with their meetings."""
+    trainer = User.by_login("FORM-001")
+    for name, (numbers, room, meetings) in DEMO_CLASSES.items():
+        cohort_class = create_class(cohort, name, trainer=trainer)
+        for number in numbers:
+            enrol(User.by_login(number), cohort).cohort_class = cohort_class
+        for day, start, end, module in meetings:
+            create_meeting(cohort_class, day=day, start=start, end=end, room=room,
+                           module_id=module)
+    db.session.flush()
+    # Class B's first register is taken: one trainee came late, the others were present.
+    first = cohort.classes[-1].meetings[0]
+    late = next(e for e in cohort.enrolments if e.user.login_id == "PNC-1005")
+    save_register(first, {late.id: "late"}, trainer,
+                  now=datetime.combine(first.day, first.end_time, UTC))
 
 
 def _ensure_signing_key() -> None:

@@ -74,6 +74,13 @@ class LiveServer:
         self.stop()
         raise RuntimeError(f"the server did not answer within 30 s:\n{self.log()}")
 
+    def seed(self, command: str, *args: str) -> None:
+        """Set up data through the services in the server's database (tests/browser/seed.py)."""
+        done = subprocess.run([sys.executable, "-m", "tests.browser.seed", command, *args],
+                              cwd=ROOT, env=self.env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"seed {command} failed:\n{done.stdout}\n{done.stderr}")
+
     def log(self) -> str:
         """What the server printed so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

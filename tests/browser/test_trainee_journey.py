@@ -198,3 +198,35 @@ def test_quiz_works_with_javascript_off(new_page, quiz, shot):
                                      "els => els.map(e => e.value)") == given
     assert page.locator("#countdown").is_hidden()
     shot(page, "saved-without-javascript")
+
+
+@pytest.mark.browser
+def test_save_button_waits_for_the_autosave_in_flight(page_as):
+    """A late autosave of an older answer must never overwrite what the Save button sent."""
+    page = page_as("PNC-1005")
+    follow(page, ".card h2 a")
+    follow(page, f"a[href$='/{QUIZ}']")
+    follow(page, "form[action$='/start'] button")
+    while not page.locator("fieldset input[type=checkbox]").count():
+        follow(page, "button[name=go][value='next']")
+    number = re.search(r"/(\d+)$", page.url).group(1)
+    events: list[tuple[str, str]] = []
+    page.on("request", lambda r: events.append(("sent", r.url)) if r.method == "POST" else None)
+    page.on("response",  # the server answers an autosave once the answer is stored
+            lambda r: events.append(("done", r.url)) if r.request.method == "POST" else None)
+    with page.expect_navigation():
+        # In one go, as a quick hand would: two ticks (two autosaves), then save and stay.
+        page.evaluate("""number => {
+            const boxes = document.querySelectorAll('fieldset input[type=checkbox]');
+            boxes[0].click(); boxes[1].click();
+            document.querySelector(`.qnav button[value='${number}']`).click();
+        }""", number)
+    sent = [i for i, (kind, url) in enumerate(events) if kind == "sent" and "autosave" in url]
+    done = [i for i, (kind, url) in enumerate(events) if kind == "done" and "autosave" in url]
+    posted = next(i for i, (kind, url) in enumerate(events)
+                  if kind == "sent" and "autosave" not in url)
+    # Every autosave was answered before the form was sent (none cut off by the navigation).
+    assert sent and len(done) == len(sent) and all(i < posted for i in done), events
+    page.reload()
+    assert page.url.endswith(f"/{number}")
+    assert page.locator("fieldset input[type=checkbox]:checked").count() == 2

@@ -1,0 +1,232 @@
+"""A trainer in Chromium: takes and corrects a class register, prints the paper sheet, grades
+essays with the keyboard, records a practical with the rubric and releases the grades."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lms.curricula.parser import load_programme
+from tests.browser.conftest import follow
+from tests.browser.liveserver import ROOT
+
+PROGRAMME = ROOT / "curricula" / "police-de-proximite"
+QUIZ = "resolution-problemes/quiz-resolution-problemes"
+PRACTICAL = "principes/accueil-plainte"
+ESSAYS = {
+    "PNC-1001": "Au marché de Bakwa Dianga, les vols de téléphones se répètent le soir. "
+                "Je repère les plaintes, j'analyse victimes, auteurs et lieu, je propose un "
+                "éclairage avec le CLSP et je compare les plaintes avant et après.",
+    "PNC-1004": "Les bagarres devant les débits de boissons à Kampemba.",
+}
+
+
+@pytest.fixture(scope="module")
+def quiz():
+    """The French quiz as published, to know the right answers."""
+    structure = load_programme(PROGRAMME)
+    return {q["id"]: q for q in structure["assessments"][QUIZ]["fr"]["questions"]}
+
+
+def text(page, selector: str = "main") -> str:
+    """The visible text, with runs of white space made single spaces."""
+    return re.sub(r"\s+", " ", page.inner_text(selector))
+
+
+def first_number(page, selector: str) -> int:
+    """The first whole number in an element's text (the same in French and English)."""
+    return int(re.search(r"\d+", page.inner_text(selector)).group())
+
+
+def submit_quiz_with_an_essay(page, quiz: dict, essay: str) -> None:
+    """As a signed-in trainee: open the quiz from the programme, answer everything, submit."""
+    page.goto("/")
+    follow(page, ".card h2 a")
+    follow(page, f"a[href$='/{QUIZ}']")
+    follow(page, "form[action$='/start'] button")
+    for _ in quiz:
+        question = quiz[page.get_attribute("input[name=question]", "value")]
+        kind = question["type"]
+        if kind in ("single", "truefalse", "multiple"):
+            for index, choice in enumerate(question["choices"]):
+                if choice["correct"]:
+                    page.check(f"fieldset input[value='{index}']")
+        elif kind == "short":
+            page.fill("#answer", question["accepted"][0])
+        elif kind == "numeric":
+            page.fill("#answer", f"{question['answer']:g}")
+        else:
+            page.fill("#answer", essay)
+        follow(page, "button[name=go][value='next']")
+    assert page.url.endswith("/review")
+    follow(page, "form[action$='/submit'] button")
+    assert page.url.endswith("/result")
+
+
+@pytest.mark.browser
+def test_trainer_takes_corrects_and_prints_a_register(page_as, axe_check, shot):
+    page = page_as("FORM-001")
+    shot(page, "dashboard")
+    follow(page, "main ul.work a[href$='/cohorts']")  # the trainer's dashboard leads there
+    assert page.title().startswith(page.inner_text("h1"))  # "Mes classes" / "My classes"
+    shot(page, "my-classes")
+    follow(page, "main table a")
+    assert "Police de proximité — Mbuji-Mayi 2026" in page.inner_text("h1")
+    shot(page, "cohort")
+    follow(page, "main a:text-is('Classe A')")
+    meetings = page.locator("main table tbody tr")
+    assert meetings.count() == 4
+    shot(page, "class")
+
+    # The first meeting of Class A: nobody has taken its register yet.
+    first = meetings.first
+    assert "2026-04-06" in first.inner_text()
+    follow(page, "main table tbody tr >> nth=0 >> a[href$='/register']")
+    register = page.url
+    names = page.locator("table.register tbody th").all_inner_texts()
+    assert [n.split()[0] for n in names] == ["Esther", "Chantal", "Patrick"]  # by last name
+    assert page.locator("table.register input[value=present]:checked").count() == 3
+    axe_check(page, "register")
+    shot(page, "register-new")
+
+    row = {name.split()[0]: index for index, name in enumerate(names)}
+    rows = page.locator("table.register tbody tr")
+    rows.nth(row["Esther"]).locator("input[value=absent]").check()
+    rows.nth(row["Chantal"]).locator("input[value=late]").check()
+    shot(page, "register-marked")
+    follow(page, "main form button.primary")
+    assert page.locator(".flash.info").count() == 1
+    assert not re.search(r"\d", page.inner_text(".flash.info"))  # no correction the first time
+    shot(page, "class-after-register")
+
+    # Open it again: what was saved is shown; correct Esther Kalala (her absence was excused).
+    page.goto(register)
+    rows = page.locator("table.register tbody tr")
+    assert rows.nth(row["Esther"]).locator("input[value=absent]").is_checked()
+    assert rows.nth(row["Chantal"]).locator("input[value=late]").is_checked()
+    assert rows.nth(row["Patrick"]).locator("input[value=present]").is_checked()
+    assert "Grâce ILUNGA" in text(page, "main .hint")
+    rows.nth(row["Esther"]).locator("input[value=excused]").check()
+    follow(page, "main form button.primary")
+    assert first_number(page, ".flash.info") == 1  # one correction recorded
+    page.goto(register)
+    history = page.locator("table.changes tbody tr")
+    assert history.count() == 1
+    correction = text(page, "table.changes tbody tr")
+    assert "Grâce ILUNGA" in correction and "Esther KALALA" in correction
+    before, after = page.locator("table.changes tbody tr td").all_inner_texts()[-2:]
+    assert (before, after) in (("Absent", "Excusé"), ("Absent", "Excused")), correction
+    axe_check(page, "register with a correction")
+    shot(page, "register-corrected")
+    page.set_viewport_size({"width": 360, "height": 740})  # taken on a phone in the classroom
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, f"the register scrolls sideways on a phone: {width} px wide"
+    shot(page, "register-360")
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+    # The attendance page follows the rule: late counts as attended, excused is left out.
+    page.goto(page.locator(".crumb a").get_attribute("href"))
+    follow(page, "main table tbody tr >> nth=0 >> a[href$='/sheet']")
+    sheet = page.locator("table.sheet tbody tr")
+    assert sheet.count() == 3
+    assert "Salle 1" in text(page) and "Esther KALALA" in text(page, "table.sheet")
+    shot(page, "sign-in-sheet")
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden()  # the print stylesheet drops the menus
+    shot(page, "sign-in-sheet-print")
+    page.emulate_media(media="screen")
+
+
+@pytest.mark.browser
+def test_trainer_grades_essays_by_keyboard_records_a_practical_and_releases(
+        page_as, quiz, axe_check, shot):
+    for login, essay in ESSAYS.items():
+        trainee = page_as(login)
+        submit_quiz_with_an_essay(trainee, quiz, essay)
+        assert first_number(trainee, ".flash.info") == 1  # one answer awaits grading
+        if login == "PNC-1001":
+            shot(trainee, "trainee-result-awaiting-grading")
+        trainee.context.close()
+
+    page = page_as("FORM-001")
+    follow(page, "header nav a[href$='/assessment/']")
+    shot(page, "grading-index")
+    follow(page, "main a.button.primary")
+    assert first_number(page, ".left") == 2
+    shot(page, "queue")
+
+    # The oldest answer first; the score box has the focus, Enter saves and opens the next.
+    follow(page, "main a.button.primary")
+    assert page.evaluate("() => document.activeElement.id") == "score"
+    assert first_number(page, ".left") == 2
+    assert "Patrick TSHIBANDA" in text(page)
+    assert ESSAYS["PNC-1001"] in text(page, ".answer")
+    axe_check(page, "grading an essay")
+    shot(page, "grade-first")
+    page.keyboard.type("5")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "comment"
+    page.keyboard.type("Bonne analyse du triangle ; précisez les partenaires du CLSP.")
+    page.keyboard.press("Shift+Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Chantal NGALULA" in text(page)
+    assert first_number(page, ".left") == 1
+    assert page.evaluate("() => document.activeElement.id") == "score"
+    shot(page, "grade-second")
+    page.keyboard.type("2,5")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert first_number(page, ".left") == 0
+    assert page.url.endswith("/assessment/queue")
+    shot(page, "queue-empty")
+
+    # A practical: the rubric, one level per criterion, for Patrick Tshibanda.
+    page.goto("/assessment/")
+    follow(page, "main table a >> nth=0")
+    follow(page, f"main a[href$='/practicals/{PRACTICAL}']")
+    assessed, total = map(int, re.findall(r"\d+", text(page, ".left")))
+    assert total == 6 and "—" in text(page, "main table tr:has(a:text('Patrick Tshibanda'))")
+    follow(page, "main a:text('Patrick Tshibanda')")
+    fieldsets = page.locator("form.rubric fieldset")
+    assert fieldsets.count() == 4
+    for index, level in enumerate(("2", "2", "1", "2")):
+        fieldsets.nth(index).locator(f"input[value='{level}']").check()
+    page.fill("#comment", "Accueil correct ; notez l'heure et le lieu dans le registre.")
+    axe_check(page, "practical rubric")
+    shot(page, "practical-rubric")
+    follow(page, "form.rubric button.primary")
+    assert "Patrick TSHIBANDA" in page.locator(".flash.info").inner_text()
+    page.goto(page.locator(".crumb a").first.get_attribute("href"))
+    assert re.findall(r"\d+", text(page, ".left")) == [str(assessed + 1), "6"]
+    assert "7 / 8" in text(page, "main table tr:has(a:text('Patrick Tshibanda'))")
+    shot(page, "practical-list")
+
+    # Release both assessments to the trainees.
+    follow(page, ".crumb a")
+    rows = page.locator("main table tbody tr")
+    for key in (QUIZ, PRACTICAL):
+        release = page.locator(f"form[action$='/release/{key}'] button")
+        assert release.count() == 1, key
+        follow(page, f"form[action$='/release/{key}'] button")
+        assert page.locator(".flash.info").count() == 1
+    assert page.locator("form[action*='/release/'] button").count() == 0
+    assert rows.count() > 0
+    shot(page, "released")
+
+    # The trainee now sees the grade and the comment.
+    trainee = page_as("PNC-1001")
+    follow(trainee, ".card h2 a")
+    follow(trainee, f"a[href$='/{QUIZ}']")
+    follow(trainee, "main table a")
+    result = text(trainee)
+    assert "précisez les partenaires du CLSP" in result
+    assert "5 / 6" in result or "5/6" in result
+    shot(trainee, "trainee-sees-essay-grade")
+    trainee.go_back()
+    trainee.go_back()
+    follow(trainee, f"a[href$='/{PRACTICAL}']")
+    assert "7 / 8" in text(trainee, ".score")
+    assert "notez l'heure et le lieu" in text(trainee, ".comment")
+    shot(trainee, "trainee-sees-practical-grade")
