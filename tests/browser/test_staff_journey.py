@@ -56,7 +56,7 @@ def test_staff_creates_a_cohort_imports_a_roster_and_prints_first_passwords(
     assert problems.count() == 1
     assert problems.locator("td").first.inner_text() == "4"  # line 4 of the file
     assert problems.locator("li").count() == 2  # the first name is missing; sex “X” unknown
-    assert "“X”" in problems.inner_text()
+    assert re.search(r"[«“]\s*X\s*[»”]", problems.inner_text())  # the unknown value, quoted
     rows = text(page, "#rows")
     assert "Thérèse" in rows and "Héritier" in rows and "Béatrice" in rows  # Latin-1 read right
     assert page.locator("tr.bad").count() == 1
@@ -111,7 +111,7 @@ def test_staff_issues_certificates_and_anyone_verifies_them(
     shot(page, "eligibility")
 
     follow(page, "form[action$='/issue']:not(:has(input[name=enrolment_id])) button")
-    assert page.locator(".flash").first.inner_text().startswith("2")
+    assert re.search(r"\b2\b", page.locator(".flash").first.inner_text())  # 2 issued
     issued = {}
     for row in page.locator("table.eligibility tbody tr").all():
         serial = row.locator("a[href*='/certificates/']:not([href$='.pdf'])")
