@@ -64,17 +64,6 @@ def gift_group() -> None:
     """Moodle GIFT conversion (same as `flask lms quiz import-gift/export-gift`)."""
 
 
-@gift_group.command("import")
-@_file
-@_title
-@_lang
-def gift_import(path, title, lang) -> None:
-    """Convert a GIFT file to a Markdown quiz on standard output."""
-    import_gift(path, title, lang)
-
-
-@gift_group.command("export")
-@_file
-def gift_export(path) -> None:
-    """Convert a Markdown quiz file to GIFT on standard output."""
-    export_gift(path)
+# The same two commands under their Moodle-minded name: `flask lms gift import|export`.
+gift_group.add_command(quiz_import_gift, "import")
+gift_group.add_command(quiz_export_gift, "export")

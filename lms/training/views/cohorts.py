@@ -128,17 +128,8 @@ def cohort(cohort_id):
 def assign_trainer(cohort_id):
     """Assign a trainer to a cohort (qualification required, admin may override)."""
     found = get_cohort_for(current_user, cohort_id)
-    trainer = db.session.get(User, request.form.get("trainer", type=int) or 0) or abort(400)
-    try:
-        svc.assign_trainer(found, trainer, actor=current_user,
-                           override=bool(request.form.get("override")))
-    except svc.TrainingError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s now leads this cohort.", name=trainer.display_name), "info")
-    return redirect(url_for(".cohort", cohort_id=cohort_id))
+    return _set_lead(svc.assign_trainer, found, _("%(name)s now leads this cohort."),
+                     url_for(".cohort", cohort_id=cohort_id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/classes", methods=["POST"])
@@ -232,17 +223,22 @@ def class_page(class_id):
 def class_trainer(class_id):
     """Make a trainer the lead of a class."""
     found = get_class_for(current_user, class_id)
+    return _set_lead(svc.set_class_trainer, found, _("%(name)s now leads this class."),
+                     url_for(".class_page", class_id=class_id))
+
+
+def _set_lead(assign, target, done: str, back: str):
+    """Make the posted trainer lead `target` (cohort or class) with `assign`; flash; go back."""
     trainer = db.session.get(User, request.form.get("trainer", type=int) or 0) or abort(400)
     try:
-        svc.set_class_trainer(found, trainer, actor=current_user,
-                              override=bool(request.form.get("override")))
+        assign(target, trainer, actor=current_user, override=bool(request.form.get("override")))
     except svc.TrainingError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("%(name)s now leads this class.", name=trainer.display_name), "info")
-    return redirect(url_for(".class_page", class_id=class_id))
+        flash(done % {"name": trainer.display_name}, "info")
+    return redirect(back)
 
 
 @bp.route("/cohorts/<int:cohort_id>/trainees/<int:enrolment_id>", methods=["GET", "POST"])
