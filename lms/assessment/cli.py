@@ -1,10 +1,12 @@
-"""`flask lms quiz import-gift` / `export-gift` (also `flask lms gift import|export`)."""
+"""`flask lms quiz import-gift` / `export-gift` (also `flask lms gift import|export`), and
+`flask lms quiz regrade`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from lms.assessment import gift
 
@@ -40,7 +42,7 @@ _lang = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr",
 
 @click.group("quiz")
 def quiz_group() -> None:
-    """Convert quizzes between Moodle GIFT and the Markdown format."""
+    """Convert quizzes between Moodle GIFT and the Markdown format; regrade past attempts."""
 
 
 @quiz_group.command("import-gift")
@@ -57,6 +59,84 @@ def quiz_import_gift(path, title, lang) -> None:
 def quiz_export_gift(path) -> None:
     """Convert a Markdown quiz file (e.g. modules/m/quiz.fr.md) to GIFT on standard output."""
     export_gift(path)
+
+
+def _passed(value: bool | None) -> str:
+    return {True: "passed", False: "not passed"}.get(value, "awaiting grading")
+
+
+def regrade_quiz(item_key: str, version: str, programme_code: str | None, apply: bool,
+                 login: str | None) -> None:
+    """Preview (or apply) the regrade of a quiz's past attempts to a version's answer key."""
+    from sqlalchemy import select
+
+    from lms.assessment import regrade
+    from lms.auth.models import User
+    from lms.curricula.models import CurriculumVersion, Programme
+    from lms.extensions import db
+
+    query = select(CurriculumVersion).join(Programme).where(CurriculumVersion.version == version)
+    if programme_code:
+        query = query.where(Programme.code == programme_code)
+    found = [v for v in db.session.scalars(query) if item_key in v.structure["assessments"]]
+    if not found:
+        raise click.ClickException(f"no published version {version} holds the quiz {item_key}")
+    if len(found) > 1:
+        raise click.ClickException("several programmes have this quiz and version: add "
+                                   "--programme " + " or ".join(v.programme.code for v in found))
+    target = found[0]
+    actor = None
+    if login:
+        actor = User.by_login(login)
+        if actor is None or not actor.has_role("staff"):
+            raise click.ClickException(f"{login} is not a staff member's login")
+    try:
+        plan = regrade.plan_regrade(target.programme, item_key, target)
+    except regrade.RegradeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{target.programme.code} {item_key}: regrade to version {target.version}")
+    for question in plan.questions:
+        click.echo(f"  {question.question_id} (from {question.from_version}, "
+                   f"{question.attempts} attempt(s)):")
+        for change in question.changes:
+            click.echo(f"    {regrade.describe_change(change)}")
+    for problem in plan.problems:
+        click.echo(f"  {problem.question_id} (from {problem.from_version}) not regraded: "
+                   f"{regrade.describe_problem(problem.reason, target.version)}")
+    for attempt, qid in plan.unmatched:
+        click.echo(f"  {qid}, {attempt.enrolment.user.display_name} attempt {attempt.number} "
+                   f"not regraded: {regrade.describe_problem('choice_unmatched', target.version)}")
+    for trainee in plan.trainees:
+        for change in trainee.attempts:
+            click.echo(f"{trainee.enrolment.user.display_name} ({trainee.enrolment.cohort.name}) "
+                       f"attempt {change.attempt.number}: {change.score_before or 0:g}/"
+                       f"{change.max_before:g} -> {change.score_after or 0:g}/"
+                       f"{change.max_after:g}, {_passed(change.passed_before)} -> "
+                       f"{_passed(change.passed_after)}")
+    click.echo(f"{len(plan.attempts)} attempt(s) to regrade, {len(plan.changed)} score(s) "
+               f"change, {len(plan.flips)} pass/fail result(s) change; {plan.up_to_date} "
+               "already on this key.")
+    if not apply:
+        click.echo("Preview only: nothing was changed. Add --apply to regrade.")
+        return
+    try:
+        done = regrade.apply_regrade(actor, target.programme, item_key, target)
+    except regrade.RegradeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Applied: regrade {done.uuid}." if done else "Nothing to regrade.")
+
+
+@quiz_group.command("regrade")
+@click.argument("item_key")
+@click.option("--version", "version", required=True,
+              help="The published version whose answer key is the corrected one.")
+@click.option("--programme", "programme_code", help="Programme code, if several have the quiz.")
+@click.option("--apply", "apply", is_flag=True, help="Regrade (default: preview only).")
+@click.option("--by", "login", help="Login of the staff member responsible (recorded).")
+@with_appcontext
+def quiz_regrade(item_key, version, programme_code, apply, login) -> None:
+    """Preview or apply a regrade of ITEM_KEY (e.g. principes/quiz-principes) to --version."""
+    regrade_quiz(item_key, version, programme_code, apply, login)
 
 
 @click.group("gift")

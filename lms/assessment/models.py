@@ -1,4 +1,4 @@
-"""Quiz schedules per cohort, and grades given by trainers with their history."""
+"""Quiz schedules per cohort, grades given by trainers with their history, and regrades."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
 from lms.base import GlobalIdMixin, utcnow
+from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
-from lms.learning.models import Response
+from lms.learning.models import Attempt, Response
 from lms.training.models import Cohort, Enrolment
 
 
@@ -94,3 +95,53 @@ class GradeHistory(GlobalIdMixin, db.Model):
 
     grade: Mapped[Grade] = relationship(back_populates="history")
     changed_by: Mapped[User | None] = relationship()
+
+
+class Regrade(GlobalIdMixin, db.Model):
+    """Past attempts of one quiz rescored under a newer version's corrected answer key."""
+
+    __tablename__ = "lms_regrades"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("lms_programmes.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(200))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("lms_curriculum_versions.id"))
+    # Null when run from the command line, or when the person is not known on this server.
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    applied_by_name: Mapped[str] = mapped_column(String(220), default="")
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # What changed in the key: [{"question", "from_version", "changes": [...]}].
+    questions: Mapped[list] = mapped_column(JSON, default=list)
+    # Questions left as they were: [{"question", "from_version", "reason", "attempts"}].
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+
+    programme: Mapped[Programme] = relationship()
+    to_version: Mapped[CurriculumVersion] = relationship()
+    applied_by: Mapped[User | None] = relationship()
+    attempts: Mapped[list[RegradeAttempt]] = relationship(
+        back_populates="regrade", order_by="RegradeAttempt.id", cascade="all, delete-orphan")
+
+
+class RegradeAttempt(GlobalIdMixin, db.Model):
+    """One attempt's scores before and after a regrade, question by question."""
+
+    __tablename__ = "lms_regrade_attempts"
+    # One regrade per attempt and target version: applying twice cannot write it twice.
+    __table_args__ = (UniqueConstraint("attempt_id", "to_version_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regrade_id: Mapped[int] = mapped_column(ForeignKey("lms_regrades.id", ondelete="CASCADE"),
+                                            index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("lms_attempts.id", ondelete="CASCADE"),
+                                            index=True)
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("lms_curriculum_versions.id"))
+    score_before: Mapped[float | None] = mapped_column(Float)
+    score_after: Mapped[float | None] = mapped_column(Float)
+    max_before: Mapped[float] = mapped_column(Float)
+    max_after: Mapped[float] = mapped_column(Float)
+    passed_before: Mapped[bool | None] = mapped_column(Boolean)
+    passed_after: Mapped[bool | None] = mapped_column(Boolean)
+    # {question id: {"before", "after", "max_before", "max_after", "response": uuid or null}}
+    questions: Mapped[dict] = mapped_column(JSON, default=dict)
+    problems: Mapped[dict] = mapped_column(JSON, default=dict)  # {question id: reason}
+
+    regrade: Mapped[Regrade] = relationship(back_populates="attempts")
+    attempt: Mapped[Attempt] = relationship()

@@ -11,6 +11,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from lms.assessment.models import RegradeAttempt
 from lms.curricula.models import CurriculumVersion
 from lms.extensions import db
 from lms.learning.models import Attempt, Response
@@ -94,11 +95,13 @@ def quiz_statistics(programme_id: int, item_key: str, lang: str) -> list[dict]:
                              attempt.score or 0, response.answer if response else None))
             questions.append(question_statistics(question, rows))
         totals = [100 * (a.score or 0) / a.max_score for a in graded if a.max_score]
+        regraded = set(db.session.scalars(select(RegradeAttempt.attempt_id).where(
+            RegradeAttempt.attempt_id.in_([a.id for a in graded] or [-1]))))
         results.append({
             "content_hash": content_hash, "versions": sorted({a.curriculum_version.version
                                                               for a in group}),
             "title": quiz["title"], "attempts": len(graded),
-            "pending": len(group) - len(graded),
+            "pending": len(group) - len(graded), "regraded": len(regraded),
             "mean": sum(totals) / len(totals) if totals else None,
             "questions": questions})
     return results

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from lms.assessment import bp, gift, stats
 from lms.assessment import gain as gain_svc
 from lms.assessment import gradebook as book
+from lms.assessment import regrade as regrading
 from lms.assessment import services as svc
 from lms.assessment.access import get_cohort_for, get_enrolment_in, get_response_for
 from lms.assessment.forms import GiftImportForm, GradeForm, PracticalForm, ScheduleForm
@@ -83,6 +84,7 @@ def grade(response_id):
                            question=learning.question_of(response.attempt, response.question_id),
                            quiz=learning.quiz_of(response.attempt), grade=existing,
                            conflict=conflict, cohort_id=cohort_id,
+                           regrades=regrading.attempt_regrades(response.attempt),
                            **_queue_position(response, cohort_id)), 409 if conflict else 200
 
 

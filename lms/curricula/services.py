@@ -76,6 +76,15 @@ def get_version(version_id: int) -> CurriculumVersion | None:
     return db.session.get(CurriculumVersion, version_id)
 
 
+def quizzes_of(version: CurriculumVersion, lang: str) -> list[dict]:
+    """The quizzes of a version (not practicals) in course order: key and title."""
+    from lms.learning.services import assessment_for, ordered_items
+
+    structure = version.structure
+    return [{"key": item["key"], "title": assessment_for(structure, item["key"], lang)["title"]}
+            for item in ordered_items(structure) if item["kind"] not in ("lesson", "practical")]
+
+
 def diff_versions(old: CurriculumVersion, new: CurriculumVersion) -> list[dict]:
     """Per-file unified diffs between two versions: added, removed and changed files."""
     files = []

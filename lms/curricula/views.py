@@ -19,9 +19,11 @@ def index():
 @bp.route("/versions/<int:version_id>")
 @staff_required
 def version(version_id):
-    """Show the outline of one published version."""
+    """Show the outline of one published version, with links to regrade its quizzes."""
     found = svc.get_version(version_id) or abort(404)
-    return render_template("lms/curricula/version.html", version=found, lang=current_locale())
+    lang = current_locale()
+    return render_template("lms/curricula/version.html", version=found, lang=lang,
+                           quizzes=svc.quizzes_of(found, lang))
 
 
 @bp.route("/<code>/diff")

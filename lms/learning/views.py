@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
 from lms.extensions import db
 from lms.i18n import current_locale
@@ -56,6 +57,7 @@ def item(enrolment_id, module, item):
     schedule = svc.schedule_for(enrolment.cohort_id, key)
     return render_template("lms/learning/assessment.html", enrolment=enrolment, quiz=quiz,
                            attempts=attempts, previous=previous, following=following,
+                           regraded=regrading.regraded_attempt_ids([a.id for a in attempts]),
                            schedule=schedule, closed=svc.window_message(schedule, svc.utcnow()),
                            grade=grading.released_grade(enrolment, key))
 
@@ -202,10 +204,11 @@ def result(attempt_id):
     quiz = svc.quiz_of(attempt)
     responses = svc.responses_by_question(attempt)
     passed = svc.attempt_passed(attempt, quiz["settings"]["pass_mark"])
-    questions = [svc.question_of(attempt, qid) for qid in attempt.question_order]
+    questions = regrading.review_questions(attempt)  # with the corrected key, if regraded
     module, item_id = attempt.item_key.split("/", 1)
     return render_template("lms/learning/result.html", attempt=attempt, quiz=quiz,
                            questions=questions, responses=responses, passed=passed,
+                           regrades=regrading.attempt_regrades(attempt),
                            show_feedback=svc.feedback_visible(attempt, quiz),
                            module=module, item_id=item_id, grades=grading.released_grades(attempt),
                            withheld=grading.grades_withheld(attempt))

@@ -230,7 +230,7 @@ def _values(spec: Spec, row: dict, index: UuidIndex) -> dict:
     for column, table in _foreign_keys(spec.model).items():
         ref = row.get(f"{column}__uuid")
         ref_id = index.id_of(table, ref)
-        if ref is not None and ref_id is None:
+        if ref is not None and ref_id is None and column not in spec.optional_refs:
             raise MergeRefused(f"{spec.table} {row['uuid']}: missing {table} {ref}")
         values[column] = ref_id
     return values

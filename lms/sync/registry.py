@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Select, select
 
-from lms.assessment.models import Grade, GradeHistory, QuizSchedule
+from lms.assessment.models import Grade, GradeHistory, QuizSchedule, Regrade, RegradeAttempt
 from lms.auth.models import Site, User, UserRole
 from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
@@ -74,6 +74,9 @@ class Spec:
     extra_in: Callable[[object, dict, object], None] | None = None
     immutable: bool = False  # published content: never updated once present
     skip_columns: frozenset[str] = field(default_factory=frozenset)
+    # Foreign keys left empty when the referenced record is not on this server (e.g. a staff
+    # member of the academy who is not part of a lab's data), instead of refusing the bundle.
+    optional_refs: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def table(self) -> str:
@@ -167,6 +170,14 @@ SPECS: list[Spec] = [
     Spec(Certificate, lambda s: select(Certificate).where(
         Certificate.enrolment_id.in_(s.enrolment_ids())).order_by(Certificate.id),
         natural_key=("serial",), on_clash="conflict"),
+    # A regrade travels with the attempts it changed; recorded once, never changed afterwards.
+    Spec(Regrade, lambda s: select(Regrade).where(Regrade.id.in_(
+        select(RegradeAttempt.regrade_id).where(RegradeAttempt.attempt_id.in_(
+            s.attempt_ids())))).order_by(Regrade.id), mode="append",
+        optional_refs=frozenset({"applied_by_id"})),
+    Spec(RegradeAttempt, lambda s: select(RegradeAttempt).where(
+        RegradeAttempt.attempt_id.in_(s.attempt_ids())), mode="append",
+        natural_key=("attempt_id", "to_version_id"), on_clash="skip"),
 ]
 
 

@@ -79,6 +79,15 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, STAFF),
     "lms.assessment.statistics": (
         "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {}, STAFF),
+    "lms.assessment.regrades": (
+        "GET", "/assessment/regrade/police-de-proximite/principes/quiz-principes", {}, STAFF),
+    "lms.assessment.regrade_preview": (
+        "GET", "/assessment/regrade/police-de-proximite/principes/quiz-principes/{version}", {},
+        STAFF),
+    "lms.assessment.regrade_apply": (
+        "POST", "/assessment/regrade/police-de-proximite/principes/quiz-principes/{version}",
+        {"fingerprint": "x"}, STAFF),
+    "lms.assessment.regrade_detail": ("GET", "/assessment/regrades/999", {}, set()),  # none: 404
     "lms.assessment.gift_import": ("GET", "/assessment/gift", {}, STAFF),
     "lms.assessment.gift_download": ("POST", "/assessment/gift/download",
                                      {"markdown": "x", "filename": "q.fr.md"}, STAFF),

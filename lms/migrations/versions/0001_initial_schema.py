@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:44:05.044879
+Create Date: 2026-11-26 15:47:43.829167
 
 """
 from alembic import op
@@ -224,6 +224,28 @@ def upgrade():
     with op.batch_alter_table('lms_cohorts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_cohorts_programme_id'), ['programme_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_cohorts_site_id'), ['site_id'], unique=False)
+
+    op.create_table('lms_regrades',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('item_key', sa.String(length=200), nullable=False),
+    sa.Column('to_version_id', sa.Integer(), nullable=False),
+    sa.Column('applied_by_id', sa.Integer(), nullable=True),
+    sa.Column('applied_by_name', sa.String(length=220), nullable=False),
+    sa.Column('applied_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('questions', sa.JSON(), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['applied_by_id'], ['lms_users.id'], name=op.f('fk_lms_regrades_applied_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['programme_id'], ['lms_programmes.id'], name=op.f('fk_lms_regrades_programme_id_lms_programmes')),
+    sa.ForeignKeyConstraint(['to_version_id'], ['lms_curriculum_versions.id'], name=op.f('fk_lms_regrades_to_version_id_lms_curriculum_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_regrades')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_regrades_uuid'))
+    )
+    with op.batch_alter_table('lms_regrades', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_regrades_programme_id'), ['programme_id'], unique=False)
 
     op.create_table('lms_classes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -499,6 +521,33 @@ def upgrade():
     with op.batch_alter_table('lms_attendance_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_attendance_changes_record_id'), ['record_id'], unique=False)
 
+    op.create_table('lms_regrade_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('regrade_id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('to_version_id', sa.Integer(), nullable=False),
+    sa.Column('score_before', sa.Float(), nullable=True),
+    sa.Column('score_after', sa.Float(), nullable=True),
+    sa.Column('max_before', sa.Float(), nullable=False),
+    sa.Column('max_after', sa.Float(), nullable=False),
+    sa.Column('passed_before', sa.Boolean(), nullable=True),
+    sa.Column('passed_after', sa.Boolean(), nullable=True),
+    sa.Column('questions', sa.JSON(), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['lms_attempts.id'], name=op.f('fk_lms_regrade_attempts_attempt_id_lms_attempts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['regrade_id'], ['lms_regrades.id'], name=op.f('fk_lms_regrade_attempts_regrade_id_lms_regrades'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['to_version_id'], ['lms_curriculum_versions.id'], name=op.f('fk_lms_regrade_attempts_to_version_id_lms_curriculum_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_regrade_attempts')),
+    sa.UniqueConstraint('attempt_id', 'to_version_id', name=op.f('uq_lms_regrade_attempts_attempt_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_regrade_attempts_uuid'))
+    )
+    with op.batch_alter_table('lms_regrade_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_regrade_attempts_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lms_regrade_attempts_regrade_id'), ['regrade_id'], unique=False)
+
     op.create_table('lms_responses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=False),
@@ -586,6 +635,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_responses_attempt_id'))
 
     op.drop_table('lms_responses')
+    with op.batch_alter_table('lms_regrade_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_regrade_attempts_regrade_id'))
+        batch_op.drop_index(batch_op.f('ix_lms_regrade_attempts_attempt_id'))
+
+    op.drop_table('lms_regrade_attempts')
     with op.batch_alter_table('lms_attendance_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_attendance_changes_record_id'))
 
@@ -640,6 +694,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_classes_cohort_id'))
 
     op.drop_table('lms_classes')
+    with op.batch_alter_table('lms_regrades', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_regrades_programme_id'))
+
+    op.drop_table('lms_regrades')
     with op.batch_alter_table('lms_cohorts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_cohorts_site_id'))
         batch_op.drop_index(batch_op.f('ix_lms_cohorts_programme_id'))
