@@ -353,6 +353,8 @@ def test_staff_preview_writes_nothing_then_apply_regrades_and_the_trainee_sees_i
     assert db.session.get(Attempt, alice_attempt).score == 5
     assert count(Regrade) == 1
     assert "version 1.1.0" in client.get(regrades_url).text
+    stats_page = unescape(client.get(f"/assessment/statistics/police-de-proximite/{QUIZ}").text)
+    assert "3 de ces tentatives ont été recalculées après une correction du corrigé" in stats_page
 
     again = client.post(_preview_url(world), data={"fingerprint": fingerprint})
     assert "Rien à recalculer" in client.get(again.headers["Location"]).text
