@@ -338,7 +338,8 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
                         service_number=row.get("service_number"),
                         academy_number=next_academy_number(year), rank=row.get("rank", ""),
                         unit=row.get("unit", ""), phone=row.get("phone", ""), site=cohort.site,
-                        password_hash=password_hash, role_rows=[UserRole(role="trainee")])
+                        password_hash=password_hash, must_change_password=True,
+                        role_rows=[UserRole(role="trainee")])
             db.session.add(user)
             db.session.flush()
             audit.record(actor, "user.create", user, after={"login": user.login_id,

@@ -5,14 +5,14 @@ import re
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from lms.auth.models import User
 from lms.auth.passwords import verify_password
 from lms.extensions import db
 from lms.training import roster
 from lms.training.models import Enrolment, PendingImport
-from tests.conftest import login, make_cohort, make_enrolment, make_user
+from tests.conftest import csrf_token, login, make_cohort, make_enrolment, make_user
 
 LATIN1_SEMICOLON = (
     "Matricule;Nom;Postnom;Prénom;Sexe;Grade;Unité;Téléphone\r\n"
@@ -166,8 +166,20 @@ def test_import_through_the_pages_then_a_trainee_signs_in(app, client):
     trainee_client = app.test_client()
     login_id, password = rows[0]
     signed_in = login(trainee_client, login_id, password=password)
-    assert signed_in.status_code == 302
+    # The printed password is a first password only: the trainee must choose their own.
+    assert signed_in.headers["Location"].endswith("/account/password")
+    assert trainee_client.get("/").headers["Location"].endswith("/account/password")
+    form = trainee_client.get("/account/password")
+    changed = trainee_client.post("/account/password", data={
+        "csrf_token": csrf_token(form.text), "current": password,
+        "new": "ma-nouvelle-cle", "confirm": "ma-nouvelle-cle"})
+    assert changed.status_code == 302
     assert "Police de proximit" in trainee_client.get("/").text
+    db.session.rollback()
+    trainee = db.session.scalar(select(User).where(or_(User.service_number == login_id,
+                                                      User.academy_number == login_id)))
+    assert trainee is not None and not trainee.must_change_password
+    assert verify_password(trainee.password_hash, "ma-nouvelle-cle")
 
 
 def test_all_or_nothing_through_the_pages_leaves_no_row(app, client):
