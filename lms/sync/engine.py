@@ -33,6 +33,15 @@ def _foreign_keys(model) -> dict[str, str]:
     return out
 
 
+def _names_an_actor(model, column: str, table: str) -> bool:
+    """A nullable reference to the person who acted (graded, recorded, issued...).
+
+    Left empty when that person is not on this server (an academy staff member unknown to a
+    lab), instead of refusing the whole bundle; the record itself still arrives.
+    """
+    return table == "lms_users" and bool(model.__table__.columns[column].nullable)
+
+
 def _plain_columns(spec: Spec) -> list:
     fks = _foreign_keys(spec.model)
     return [c for c in spec.model.__table__.columns
@@ -230,7 +239,7 @@ def _values(spec: Spec, row: dict, index: UuidIndex) -> dict:
     for column, table in _foreign_keys(spec.model).items():
         ref = row.get(f"{column}__uuid")
         ref_id = index.id_of(table, ref)
-        if ref is not None and ref_id is None and column not in spec.optional_refs:
+        if ref is not None and ref_id is None and not _names_an_actor(spec.model, column, table):
             raise MergeRefused(f"{spec.table} {row['uuid']}: missing {table} {ref}")
         values[column] = ref_id
     return values

@@ -54,10 +54,12 @@ class Scope:
         enrolled = select(Enrolment.user_id).where(Enrolment.cohort_id.in_(self.cohort_ids()))
         trainers = select(CohortTrainer.user_id).where(
             CohortTrainer.cohort_id.in_(self.cohort_ids()))
+        # Whoever graded a trainee here travels too: a grade always names its grader.
+        graders = select(Grade.graded_by_id).where(Grade.enrolment_id.in_(self.enrolment_ids()))
         if self.site_id is None:
             return select(User.id)
         return select(User.id).where(User.id.in_(enrolled) | User.id.in_(trainers)
-                                     | (User.site_id == self.site_id))
+                                     | User.id.in_(graders) | (User.site_id == self.site_id))
 
 
 @dataclass
@@ -74,9 +76,6 @@ class Spec:
     extra_in: Callable[[object, dict, object], None] | None = None
     immutable: bool = False  # published content: never updated once present
     skip_columns: frozenset[str] = field(default_factory=frozenset)
-    # Foreign keys left empty when the referenced record is not on this server (e.g. a staff
-    # member of the academy who is not part of a lab's data), instead of refusing the bundle.
-    optional_refs: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def table(self) -> str:
@@ -173,8 +172,7 @@ SPECS: list[Spec] = [
     # A regrade travels with the attempts it changed; recorded once, never changed afterwards.
     Spec(Regrade, lambda s: select(Regrade).where(Regrade.id.in_(
         select(RegradeAttempt.regrade_id).where(RegradeAttempt.attempt_id.in_(
-            s.attempt_ids())))).order_by(Regrade.id), mode="append",
-        optional_refs=frozenset({"applied_by_id"})),
+            s.attempt_ids())))).order_by(Regrade.id), mode="append"),
     Spec(RegradeAttempt, lambda s: select(RegradeAttempt).where(
         RegradeAttempt.attempt_id.in_(s.attempt_ids())), mode="append",
         natural_key=("attempt_id", "to_version_id"), on_clash="skip"),

@@ -353,3 +353,28 @@ def test_attendance_and_grades_arrive_exactly_once_with_their_history(network):
     with on(lab_b):
         assert [g.comment for g in db.session.scalars(select(Grade))] == ["Bien"]
         assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == 3
+
+
+def test_grades_and_registers_kept_by_academy_staff_reach_the_lab(network):
+    from lms.assessment import services as grading
+    from lms.assessment.models import Grade
+    from lms.training.attendance import save_register
+    from lms.training.models import AttendanceRecord, ClassMeeting
+
+    central, lab_a, _lab_b = network
+    practical_key = "principes/accueil-plainte"
+    with on(central):  # a staff member of the academy, not of the lab's site, acts at the centre
+        staff = make_user(roles=("staff",), service_number="STAFF-9")
+        enrolment = _enrolment_of("PNC-1")
+        practical = grading.practical_of(enrolment, practical_key, "fr")
+        levels = {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}
+        grading.record_practical(staff, enrolment, practical_key, levels, "Observé au poste", 0)
+        save_register(db.session.scalar(select(ClassMeeting)),
+                      {_enrolment_of("PNC-3").id: "absent"}, staff)
+        db.session.commit()
+    _carry(central, lab_a, "Lab A")
+    with on(lab_a):
+        grade = db.session.scalar(select(Grade))
+        assert (grade.comment, grade.graded_by.service_number) == ("Observé au poste", "STAFF-9")
+        statuses = sorted(db.session.scalars(select(AttendanceRecord.status)))
+        assert statuses == ["absent", "present", "present"]
