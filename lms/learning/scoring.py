@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_PICK = re.compile(r"(\d{1,4}):(\d{1,4})", re.ASCII)
 
 
 class QuestionType:
@@ -10,8 +13,11 @@ class QuestionType:
 
     auto_graded = True
 
-    def read(self, question: dict, values: list[str]) -> dict | None:
-        """Turn submitted form values into a stored answer, or None if blank or invalid."""
+    def read(self, question: dict, values: list[str], layout=None) -> dict | None:
+        """Turn submitted form values into a stored answer, or None if blank or invalid.
+
+        `layout` is how the attempt laid the question out (its `choice_order` entry).
+        """
         raise NotImplementedError
 
     def score(self, question: dict, answer: dict | None) -> float | None:
@@ -33,7 +39,7 @@ def _choice_indexes(question: dict, values: list[str]) -> list[int]:
 
 
 class SingleChoice(QuestionType):
-    def read(self, question, values):
+    def read(self, question, values, layout=None):
         indexes = _choice_indexes(question, values[:1])
         return {"choices": indexes} if indexes else None
 
@@ -45,7 +51,7 @@ class SingleChoice(QuestionType):
 
 
 class MultipleChoice(QuestionType):
-    def read(self, question, values):
+    def read(self, question, values, layout=None):
         indexes = _choice_indexes(question, values)
         return {"choices": indexes} if indexes else None
 
@@ -68,7 +74,7 @@ def fold(text: str) -> str:
 
 
 class ShortAnswer(QuestionType):
-    def read(self, question, values):
+    def read(self, question, values, layout=None):
         text = (values[0] if values else "").strip()
         return {"text": text[:500]} if text else None
 
@@ -95,7 +101,7 @@ def parse_number(text: str) -> float | None:
 
 
 class Numeric(QuestionType):
-    def read(self, question, values):
+    def read(self, question, values, layout=None):
         text = (values[0] if values else "").strip()[:50]
         return {"text": text} if text else None
 
@@ -110,12 +116,44 @@ class Numeric(QuestionType):
 class Essay(QuestionType):
     auto_graded = False
 
-    def read(self, question, values):
+    def read(self, question, values, layout=None):
         text = (values[0] if values else "").strip()
         return {"text": text} if text else None
 
     def score(self, question, answer):
         return None if answer else 0.0
+
+
+class Matching(QuestionType):
+    """One <select> per item; the answer is the index of the answer picked for each item.
+
+    The options are listed in the attempt's shuffled order and sent as "item:position", so the
+    page says nothing about which answer belongs to which item; the position is turned back
+    into the answer's index here, with the attempt's order.
+    """
+
+    def read(self, question, values, layout=None):
+        count = len(question.get("answers", []))
+        order = layout.get("answers") if isinstance(layout, dict) else list(range(count))
+        matches: list[int | None] = [None] * len(question.get("pairs", []))
+        for value in values:
+            picked = _PICK.fullmatch(str(value))
+            if not picked:
+                continue
+            item, position = int(picked.group(1)), int(picked.group(2))
+            if item < len(matches) and position < len(order) and 0 <= order[position] < count:
+                matches[item] = order[position]
+        return {"matches": matches} if any(m is not None for m in matches) else None
+
+    def score(self, question, answer):
+        """Each item matched right earns its share of the points, as in Moodle."""
+        pairs = question.get("pairs", [])
+        if not answer or not pairs:
+            return 0.0
+        matches = answer.get("matches", [])
+        right = sum(1 for i, pair in enumerate(pairs)
+                    if i < len(matches) and matches[i] == pair["answer"])
+        return round(question["points"] * right / len(pairs), 4)
 
 
 QUESTION_TYPES: dict[str, QuestionType] = {
@@ -125,4 +163,5 @@ QUESTION_TYPES: dict[str, QuestionType] = {
     "short": ShortAnswer(),
     "numeric": Numeric(),
     "essay": Essay(),
+    "matching": Matching(),
 }
