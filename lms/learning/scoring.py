@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 
@@ -23,6 +24,13 @@ class QuestionType:
     def score(self, question: dict, answer: dict | None) -> float | None:
         """Points earned; None means a trainer must grade it."""
         raise NotImplementedError
+
+    def layout(self, question: dict, shuffle: bool, rng: random.Random) -> list[int] | dict:
+        """The order of the question's choices in one attempt (stored, so stable on reload)."""
+        order = list(range(len(question.get("choices", []))))
+        if shuffle and question["type"] != "truefalse":
+            rng.shuffle(order)
+        return order
 
 
 def _choice_indexes(question: dict, values: list[str]) -> list[int]:
@@ -144,6 +152,30 @@ class Matching(QuestionType):
             if item < len(matches) and position < len(order) and 0 <= order[position] < count:
                 matches[item] = order[position]
         return {"matches": matches} if any(m is not None for m in matches) else None
+
+    def layout(self, question, shuffle, rng):
+        """Answers always in a new order (in the file's order they would give the key away);
+        items too when the quiz shuffles choices: {"items": [...], "answers": [...]}."""
+        items = list(range(len(question["pairs"])))
+        answers = list(range(len(question["answers"])))
+        rng.shuffle(answers)
+        if shuffle:
+            rng.shuffle(items)
+        return {"items": items, "answers": answers}
+
+    @staticmethod
+    def rows(question: dict, layout, answer: dict | None) -> dict:
+        """What the page shows: `rows` (item index, item HTML, position picked or None) in the
+        attempt's order, and `options` (position, answer text) to pick from."""
+        layout = layout if isinstance(layout, dict) else {}
+        order = layout.get("answers", [])
+        position = {index: at for at, index in enumerate(order)}
+        matches = (answer or {}).get("matches", [])
+        rows = [(i, question["pairs"][i]["html"],
+                 position.get(matches[i]) if i < len(matches) else None)
+                for i in layout.get("items", [])]
+        return {"rows": rows, "options": [(at, question["answers"][i])
+                                          for at, i in enumerate(order)]}
 
     def score(self, question, answer):
         """Each item matched right earns its share of the points, as in Moodle."""

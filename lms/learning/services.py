@@ -298,8 +298,8 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
         seed.shuffle(questions)
     choice_order = {}
     for question in drawn:
-        choice_order[question["id"]] = _layout(question, quiz["settings"]["shuffle_choices"],
-                                               seed)
+        choice_order[question["id"]] = QUESTION_TYPES[question["type"]].layout(
+            question, quiz["settings"]["shuffle_choices"], seed)
     attempt = Attempt(enrolment_id=enrolment.id, item_key=item_key, number=number,
                       curriculum_version_id=version.id, content_hash=version.content_hash,
                       language=quiz["language"], question_order=questions,
@@ -312,26 +312,6 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
         db.session.rollback()
         return next(a for a in list_attempts(enrolment, item_key) if a.is_open)
     return attempt
-
-
-def _layout(question: dict, shuffle: bool, seed: random.Random) -> list[int] | dict:
-    """The order of a question's choices in one attempt.
-
-    A matching question always gets its answers shuffled (in the page's order they would give
-    the key away) and its items shuffled when the quiz shuffles choices:
-    {"items": [...], "answers": [...]}.
-    """
-    if question["type"] == "matching":
-        items = list(range(len(question["pairs"])))
-        answers = list(range(len(question["answers"])))
-        seed.shuffle(answers)
-        if shuffle:
-            seed.shuffle(items)
-        return {"items": items, "answers": answers}
-    order = list(range(len(question.get("choices", []))))
-    if shuffle and question["type"] != "truefalse":
-        seed.shuffle(order)
-    return order
 
 
 def quiz_of(attempt: Attempt) -> dict:
@@ -357,18 +337,6 @@ def responses_by_question(attempt: Attempt) -> dict[str, Response]:
 def read_answer(question: dict, values: list[str], layout) -> dict | None:
     """Form values as the answer to store for a question laid out as `layout`."""
     return QUESTION_TYPES[question["type"]].read(question, values, layout)
-
-
-def matching_rows(question: dict, layout: dict, answer: dict) -> dict:
-    """What a matching question's page shows: its items in the attempt's order, each with the
-    position of the option picked, and the answers to pick from as (position, text)."""
-    order = layout.get("answers", []) if isinstance(layout, dict) else []
-    position = {index: at for at, index in enumerate(order)}
-    matches = (answer or {}).get("matches", [])
-    items = layout.get("items", []) if isinstance(layout, dict) else []
-    rows = [(i, question["pairs"][i]["html"],
-             position.get(matches[i]) if i < len(matches) else None) for i in items]
-    return {"rows": rows, "options": [(at, question["answers"][i]) for at, i in enumerate(order)]}
 
 
 def save_response(attempt: Attempt, question_id: str, values: list[str],

@@ -11,6 +11,7 @@ from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
+from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
 
 
@@ -135,7 +136,7 @@ def render_question(attempt, number, posted=None, status=200):
             "lms/learning/question.html", attempt=attempt, quiz=quiz, question=question,
             number=number, total=len(attempt.question_order), answer=answer,
             answered=set(responses), posted=posted is not None,
-            **svc.matching_rows(question, layout, answer)), status
+            **QUESTION_TYPES["matching"].rows(question, layout, answer)), status
     if posted is not None:
         answer = {"choices": [int(v) for v in posted if v.isdigit()],
                   "text": posted[0] if posted else ""}

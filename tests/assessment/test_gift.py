@@ -3,6 +3,8 @@ and as trainers write them by hand."""
 
 import io
 
+import pytest
+
 from lms.assessment import gift
 from lms.curricula.problems import Problems
 from lms.curricula.quizfile import parse_quiz_body
@@ -225,14 +227,23 @@ def test_what_cannot_be_converted_is_reported_by_line():
             "::C::Deux {=a ~b} trous {=c ~d}.\n\n"
             "::M::Associez. {=un -> 1}\n\n"
             "::N::Combien ? {#beaucoup}\n\n"
+            "::I::[html]Lequel ? {=<img src\\=\"a.png\"> ~b}\n\n"
             "::Bon::Vrai ? {T}\n")
     result = gift.parse_gift(text)
     found = [(p.line, p.message) for p in result.problems]
-    assert [line for line, _m in found] == [1, 3, 5, 7, 9]
+    assert [line for line, _m in found] == [1, 3, 5, 7, 9, 11]
     assert "description" in found[0][1] and "never closed" in found[1][1]
     assert "Cloze" in found[2][1] and "two pairs" in found[3][1]
-    assert "not a number" in found[4][1]
+    assert "not a number" in found[4][1] and "an answer has no text" in found[5][1]
     assert result.converted == 1 and "## Question Bon" in result.markdown
+
+
+def test_a_windows_1252_file_from_an_old_editor_is_read():
+    text = "::Délit::Un délit est jugé par le tribunal de paix ?\r\n{T#Non.#Oui, en premier.}"
+    result = gift.parse_gift(text.encode("cp1252"))
+    quiz = _check(result.markdown)
+    assert quiz["questions"][0]["id"] == "Delit"
+    assert "délit est jugé" in quiz["questions"][0]["stem_html"]
 
 
 def test_questions_without_a_blank_line_between_them_are_still_separate():
@@ -249,12 +260,16 @@ def _signature(q):
             tuple(q.get("answers", [])))
 
 
-def test_round_trip_of_a_bundled_quiz_through_gift_keeps_questions_and_keys():
-    source = (CURRICULA / "police-de-proximite/modules/principes/quiz-principes.fr.md")
+BUNDLED_QUIZZES = sorted([*CURRICULA.glob("*/modules/*/quiz-*.md"),
+                          *CURRICULA.glob("*/evaluations/*.md")])
+
+
+@pytest.mark.parametrize("source", BUNDLED_QUIZZES, ids=lambda p: p.name)
+def test_round_trip_of_every_bundled_quiz_through_gift_keeps_questions_keys_and_texts(source):
     quiz, problems = gift.read_markdown_quiz(source.read_text(), str(source))
     assert quiz is not None, problems
     exported = gift.export_gift(quiz, "test")
-    again = gift.parse_gift(exported, lang="fr")
+    again = gift.parse_gift(exported, lang=source.suffixes[0][1:])
     assert again.problems == []
     back = _check(again.markdown)
     assert back["title"] == quiz["title"]
@@ -263,8 +278,9 @@ def test_round_trip_of_a_bundled_quiz_through_gift_keeps_questions_and_keys():
     for before, after in zip(quiz["questions"], back["questions"], strict=True):
         assert after["stem_html"].split() == before["stem_html"].split()
         assert after["feedback_html"] == before["feedback_html"]
-        assert [c["feedback_html"] for c in after.get("choices", [])] == \
-            [c["feedback_html"] for c in before.get("choices", [])]
+        assert after["tags"] == before["tags"]
+        assert [(c["html"], c["feedback_html"]) for c in after.get("choices", [])] == \
+            [(c["html"], c["feedback_html"]) for c in before.get("choices", [])]
 
 
 MATCHING_AND_BLANK = """---

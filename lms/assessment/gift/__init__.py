@@ -8,7 +8,8 @@ escaped characters and the [html]/[moodle]/[plain]/[markdown] formats, turned in
 Markdown. What has no equivalent is reported by line.
 """
 
-from lms.assessment.gift.reader import GiftProblem, GiftResult, parse_gift, unescape
+from lms.assessment.gift.reader import GiftProblem, GiftResult, parse_gift
+from lms.assessment.gift.syntax import unescape
 from lms.assessment.gift.writer import escape, export_gift, read_markdown_quiz
 
 __all__ = ["GiftProblem", "GiftResult", "escape", "export_gift", "parse_gift",

@@ -19,13 +19,19 @@ from dataclasses import dataclass, field
 import nh3
 
 from lms.assessment.gift.markup import escape_markdown, to_markdown
+from lms.assessment.gift.syntax import (
+    BLANK,
+    feedback_split,
+    find,
+    rfind,
+    split,
+    text_format,
+    unescape,
+)
 
-ESCAPABLE = "~=#{}:"
-BLANK = "_____"
 LABELS = {"fr": ("Vrai", "Faux"), "en": ("True", "False")}
 IMAGE_TEXT = {"fr": "(image : {alt})", "en": "(image: {alt})"}
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
-_FORMAT = re.compile(r"^\s*\[(html|markdown|plain|moodle)\]", re.I)
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _TRUE, _FALSE = ("T", "TRUE"), ("F", "FALSE")
 _MOODLE_TAG = re.compile(r"\[tag:((?:\\]|[^\]<>`])+)\]")
@@ -53,83 +59,6 @@ class GiftResult:
 
 class _Unsupported(Exception):
     """A question that cannot be converted; the message says why."""
-
-
-# GIFT syntax ------------------------------------------------------------------------------------
-
-def _find(text: str, token: str, start: int = 0) -> int:
-    """Index of the first unescaped `token` at or after `start`, or -1."""
-    index = start
-    while index < len(text):
-        if text[index] == "\\":
-            index += 2
-            continue
-        if text.startswith(token, index):
-            return index
-        index += 1
-    return -1
-
-
-def _rfind(text: str, token: str) -> int:
-    """Index of the last unescaped `token`, or -1."""
-    found, index = -1, _find(text, token)
-    while index >= 0:
-        found, index = index, _find(text, token, index + 1)
-    return found
-
-
-def _split(text: str, separators: str) -> list[tuple[str, str]]:
-    """Split at unescaped separator characters: [(separator, text after it), ...]."""
-    parts: list[tuple[str, str]] = []
-    current: list[str] = []
-    sep, index = "", 0
-    while index < len(text):
-        ch = text[index]
-        if ch == "\\" and index + 1 < len(text):
-            current.append(text[index:index + 2])
-            index += 2
-            continue
-        if ch in separators:
-            if sep or "".join(current).strip():
-                parts.append((sep, "".join(current)))
-            current, sep = [], ch
-        else:
-            current.append(ch)
-        index += 1
-    if sep or "".join(current).strip():
-        parts.append((sep, "".join(current)))
-    return parts
-
-
-def unescape(text: str) -> str:
-    """GIFT escapes: \\: \\= \\~ \\# \\{ \\} \\\\ and \\n (a new line)."""
-    out, index = [], 0
-    while index < len(text):
-        ch = text[index]
-        if ch == "\\" and index + 1 < len(text):
-            nxt = text[index + 1]
-            out.append("\n" if nxt == "n" else nxt if nxt in ESCAPABLE + "\\" else ch + nxt)
-            index += 2
-            continue
-        out.append(ch)
-        index += 1
-    return "".join(out)
-
-
-def _format(text: str, default: str) -> tuple[str, str]:
-    """(format, text without its [format] prefix); Moodle's default is the enclosing one."""
-    match = _FORMAT.match(text)
-    if match:
-        return match.group(1).lower(), text[match.end():]
-    return default, text
-
-
-def _feedback(text: str) -> tuple[str, str]:
-    """Split 'answer#feedback' at the first unescaped '#'."""
-    at = _find(text, "#")
-    if at < 0:
-        return text, ""
-    return text[:at], text[at + 1:]
 
 
 def _slug(text: str) -> str:
@@ -193,8 +122,8 @@ def _blocks(text: str):
 
 def _balanced(text: str) -> bool:
     """A question ends (at a blank line or a new title) only once its answer block is closed."""
-    opened = _find(text, "{")
-    return opened < 0 or _find(text, "}", opened) >= 0
+    opened = find(text, "{")
+    return opened < 0 or find(text, "}", opened) >= 0
 
 
 def _decode(text: str | bytes) -> str:
@@ -247,7 +176,7 @@ class _Question:
 
     def md(self, raw: str, default: str, inline: bool = False) -> str:
         """A GIFT text (with its optional [format]) as Markdown."""
-        fmt, body = _format(raw.strip(), default)
+        fmt, body = text_format(raw.strip(), default)
         image_text = IMAGE_TEXT.get(self.lang, IMAGE_TEXT["en"])
         result = to_markdown(unescape(body).strip(), fmt, inline, image_text)
         self.images += result.images
@@ -256,7 +185,7 @@ class _Question:
     @staticmethod
     def text_only(raw: str, default: str) -> str:
         """A GIFT text as plain words (short answers are compared as typed)."""
-        fmt, body = _format(raw.strip(), default)
+        fmt, body = text_format(raw.strip(), default)
         body = unescape(body)
         if fmt in ("html", "moodle") and "<" in body:
             body = html.unescape(nh3.clean(body, tags=set()))
@@ -265,20 +194,20 @@ class _Question:
     def markdown(self, tag: str, ids: set[str]) -> str:
         text, name = "\n".join(self.block.lines).strip(), ""
         if text.startswith("::"):
-            end = _find(text, "::", 2)
+            end = find(text, "::", 2)
             if end < 0:
                 raise _Unsupported("the title opened with '::' is never closed")
             name, text = unescape(text[2:end]).strip(), text[end + 2:].strip()
-        fmt, text = _format(text, "moodle")
-        opened = _find(text, "{")
+        fmt, text = text_format(text, "moodle")
+        opened = find(text, "{")
         if opened < 0:
             raise _Unsupported("a description without answers ('{...}') cannot be converted; "
                                "put the text in the quiz introduction")
-        closed = _find(text, "}", opened)
+        closed = find(text, "}", opened)
         if closed < 0:
             raise _Unsupported("the answers opened with '{' are never closed with '}'")
         inside, after = text[opened + 1:closed].strip(), text[closed + 1:]
-        if _find(after, "{") >= 0:
+        if find(after, "{") >= 0:
             raise _Unsupported("a question can have only one answer block '{...}' (several "
                                "blanks are Moodle's Cloze format, not GIFT)")
         blank = BLANK if fmt != "markdown" else escape_markdown(BLANK)
@@ -287,7 +216,7 @@ class _Question:
         self.qid = slug if slug and slug not in ids else next(
             f"q{n}" for n in range(1, 10_000) if f"q{n}" not in ids)
         general = ""
-        general_at = _rfind(inside, "####")
+        general_at = rfind(inside, "####")
         if general_at >= 0:
             general = self.md(inside[general_at + 4:], fmt, inline=True)
             inside = inside[:general_at].strip()
@@ -316,7 +245,7 @@ class _Question:
             return "essay", [], []
         if inside.startswith("#"):
             return self.numeric(inside[1:])
-        parts = _split(inside, "=~")
+        parts = split(inside, "=~")
         if any(sep == "~" for sep, _raw in parts):
             return self.choice(parts, fmt)
         if "->" in inside and any(sep == "=" for sep, _raw in parts):
@@ -324,10 +253,10 @@ class _Question:
         truth, _sep, _rest = inside.partition("#")
         if truth.strip().upper() in _TRUE + _FALSE:
             return self.truefalse(inside, fmt)
-        return self.short(_split(inside, "="), fmt)
+        return self.short(split(inside, "="), fmt)
 
     def truefalse(self, inside: str, fmt: str) -> tuple[str, list[str], list[str]]:
-        parts = _split(inside, "#")
+        parts = split(inside, "#")
         true = parts[0][1].strip().upper() in _TRUE
         feedbacks = [self.md(text, fmt, inline=True) for _sep, text in parts[1:3]]
         wrong_fb = feedbacks[0] if feedbacks else ""
@@ -342,7 +271,7 @@ class _Question:
         for _sep, raw in parts:
             raw = raw.strip()
             weight, raw = _weight(raw, 100.0)
-            text, fb = _feedback(raw)
+            text, fb = feedback_split(raw)
             text = self.text_only(text, fmt)
             feedback = feedback or bool(fb.strip())
             if weight >= 100 and text:
@@ -372,8 +301,12 @@ class _Question:
             weight, raw = _weight(raw, 100.0 if sep == "=" else 0.0)
             if sep == "=":
                 weight = 100.0
-            text, fb = _feedback(raw)
-            answers.append({"weight": weight, "text": self.md(text, fmt, inline=True),
+            text, fb = feedback_split(raw)
+            words = self.md(text, fmt, inline=True)
+            if not words:
+                raise _Unsupported(f"question '{self.qid}': an answer has no text (an image "
+                                   "without a description?); write the answer in words")
+            answers.append({"weight": weight, "text": words,
                             "feedback": self.md(fb, fmt, inline=True)})
         if len(answers) < 2:
             raise _Unsupported(f"question '{self.qid}': a multiple-choice question needs at "
@@ -416,6 +349,9 @@ class _Question:
                 raise _Unsupported(f"question '{self.qid}': '{_one_line(unescape(raw))}' has no "
                                    "'->': each pair of a matching question is '=item -> answer'")
             item = self.md(raw[:at], fmt, inline=True).replace("->", "-\\>")
+            if raw[:at].strip() and not item:
+                raise _Unsupported(f"question '{self.qid}': an item has no text (an image "
+                                   "without a description?); write the item in words")
             answer = escape_markdown(_one_line(unescape(raw[at + 2:])))
             if not answer:
                 raise _Unsupported(f"question '{self.qid}': the pair '{_one_line(raw)}' has no "
@@ -428,14 +364,14 @@ class _Question:
         return "matching", [], lines
 
     def numeric(self, inside: str) -> tuple[str, list[str], list[str]]:
-        tilde = _find(inside, "~")  # Moodle: '~#text' is the feedback for any other number
+        tilde = find(inside, "~")  # Moodle: '~#text' is the feedback for any other number
         feedback = tilde >= 0
         if feedback:
             inside = inside[:tilde]
-        parts = _split(inside, "=") if inside.lstrip().startswith("=") else [("=", inside)]
+        parts = split(inside, "=") if inside.lstrip().startswith("=") else [("=", inside)]
         choices = []
         for _sep, raw in parts:
-            raw, fb = _feedback(raw.strip())
+            raw, fb = feedback_split(raw.strip())
             feedback = feedback or bool(fb.strip())
             weight, raw = _weight(raw.strip(), 100.0)
             raw = unescape(raw).strip()

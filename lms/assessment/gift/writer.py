@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lms.assessment.gift.reader import BLANK, ESCAPABLE
+from lms.assessment.gift.syntax import BLANK, ESCAPABLE
 
 _BLANK_IN_HTML = re.compile(r"(?<!_)" + BLANK + r"(?!_)")
 
