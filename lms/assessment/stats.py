@@ -51,19 +51,37 @@ def question_statistics(question: dict, rows: list[tuple[float, float, dict | No
                                / (n - 1)) if n > 1 and points else None),
         "discrimination": 100 * r if r is not None else None,
         "efficiency": 100 * r / best if r is not None and best else None,
-        "choices": [], "answers": [],
+        "choices": [], "answers": [], "pairs": [],
     }
     if question.get("choices"):
         picked = Counter(i for _s, _t, answer in rows for i in (answer or {}).get("choices", []))
         stats["choices"] = [{"html": c["html"], "correct": c["correct"], "count": picked[i],
                              "percent": 100 * picked[i] / n if n else 0}
                             for i, c in enumerate(question["choices"])]
+    elif question["type"] == "matching":
+        stats["pairs"] = _pair_statistics(question, [answer for _s, _t, answer in rows], n)
     elif question["type"] in ("short", "numeric"):
         texts = Counter((answer or {}).get("text", "").strip() for _s, _t, answer in rows
                         if answer)
         stats["answers"] = [{"text": t, "count": c} for t, c in texts.most_common(8)]
     stats["unanswered"] = sum(1 for _s, _t, answer in rows if not answer)
     return stats
+
+
+def _pair_statistics(question: dict, answers: list[dict | None], n: int) -> list[dict]:
+    """Per item of a matching question: how many matched it right, and the commonest slip."""
+    out = []
+    for index, pair in enumerate(question["pairs"]):
+        given = Counter(
+            matches[index] for matches in ((a or {}).get("matches", []) for a in answers)
+            if index < len(matches) and matches[index] is not None)
+        right = given.pop(pair["answer"], 0)
+        slip = given.most_common(1)
+        out.append({"html": pair["html"], "answer": question["answers"][pair["answer"]],
+                    "count": right, "percent": 100 * right / n if n else 0,
+                    "slip": question["answers"][slip[0][0]] if slip else None,
+                    "slip_count": slip[0][1] if slip else 0})
+    return out
 
 
 def quiz_statistics(programme_id: int, item_key: str, lang: str) -> list[dict]:

@@ -398,4 +398,6 @@ def _rubric(assessment: dict) -> list:
 def _signature(question: dict) -> tuple:
     return (question["id"], question["type"], question["points"],
             tuple(c["correct"] for c in question.get("choices", [])),
-            question.get("answer"), question.get("tolerance"))
+            question.get("answer"), question.get("tolerance"),
+            tuple(pair["answer"] for pair in question.get("pairs", [])),
+            len(question.get("answers", [])))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
+
+import nh3
 
 from lms.curricula.problems import Problems
 from lms.curricula.render import render_markdown
 
-QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "essay")
+QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "essay", "matching")
 QUESTION_KEYS = {"type", "points", "match", "answer", "tolerance", "tags", "feedback"}
 KINDS = ("quiz", "pre_test", "post_test", "practical")
 FEEDBACK = ("immediate", "after_close", "never")
@@ -20,6 +23,7 @@ _ATTR = re.compile(r"^([a-z_]+):\s*(.*?)\s*$")
 _CHOICE = re.compile(r"^[-*]\s+\[([ xX])\]\s+(.+?)\s*$")
 _LEVEL = re.compile(r"^[-*]\s+(\d+(?:[.,]\d+)?)\s*:\s*(.+?)\s*$")
 _FEEDBACK = re.compile(r"^\s+>\s?(.*)$")
+_PAIR = re.compile(r"^[-*]\s+(.*?)\s*->\s*(.*?)\s*$")
 
 Resolver = Callable[[str, int], str | None]
 
@@ -202,10 +206,18 @@ def _parse_question(qid, line, lines, path, problems, resolve):
             problems.error(path, number, f"unknown question key '{key}'")
         attrs[key] = (value, number)
         index += 1
+    qtype, type_line = attrs.get("type", (None, line))
+    pairs: list[dict] = []
     for number, raw in lines[index:]:
         choice = _CHOICE.match(raw)
         feedback = _FEEDBACK.match(raw)
-        if choice:
+        pair = _PAIR.match(raw) if qtype == "matching" else None
+        if pair and not choice:
+            pairs.append({"item": pair.group(1), "answer": pair.group(2), "line": number})
+        elif pairs and raw.strip():
+            problems.error(path, number, "text after the pairs: put the question text before "
+                                         "the list of pairs ('- item -> answer')")
+        elif choice:
             choices.append({"correct": choice.group(1) != " ", "text": choice.group(2),
                             "feedback": [], "line": number})
         elif choices and feedback:
@@ -217,7 +229,6 @@ def _parse_question(qid, line, lines, path, problems, resolve):
                                          "before the list of choices")
         elif not choices:
             stem.append(raw)
-    qtype, type_line = attrs.get("type", (None, line))
     if qtype is None:
         problems.error(path, line, f"question '{qid}' has no 'type:' line")
         return None
@@ -242,7 +253,10 @@ def _parse_question(qid, line, lines, path, problems, resolve):
         "feedback_html": render_markdown(attrs["feedback"][0], inline=True)
         if "feedback" in attrs else "",
     }
-    _check_choices(question, choices, attrs, path, problems)
+    if qtype == "matching":
+        _check_pairs(question, pairs, choices, path, problems)
+    else:
+        _check_choices(question, choices, attrs, path, problems)
     return question
 
 
@@ -288,3 +302,40 @@ def _check_choices(question, choices, attrs, path, problems):
     elif qtype == "essay" and choices:
         problems.error(path, line, f"essay question '{qid}' cannot have choices: a trainer "
                                    "grades it")
+
+
+def _plain_text(markdown: str) -> str:
+    """The words of one line of Markdown, without formatting (a <select> shows only text)."""
+    return " ".join(html.unescape(nh3.clean(render_markdown(markdown, inline=True),
+                                            tags=set())).split())
+
+
+def _check_pairs(question, pairs, choices, path, problems):
+    """Matching: `- item -> answer` lines; `- -> answer` adds a wrong answer to choose from."""
+    qid, line = question["id"], question["line"]
+    if choices:
+        problems.error(path, choices[0]["line"], f"matching question '{qid}' takes pairs "
+                                                 "('- item -> answer'), not choices")
+    answers: list[str] = []
+    question["pairs"], question["answers"] = [], answers
+    seen: dict[str, int] = {}
+    for pair in pairs:
+        text = _plain_text(pair["answer"])
+        if not text:
+            problems.error(path, pair["line"], "a pair needs an answer after '->'")
+            continue
+        if text not in answers:
+            answers.append(text)
+        if not pair["item"]:
+            continue
+        item = _plain_text(pair["item"])
+        if item in seen:
+            problems.error(path, pair["line"], f"the item '{item}' is already paired at line "
+                                               f"{seen[item]}")
+            continue
+        seen[item] = pair["line"]
+        question["pairs"].append({"html": render_markdown(pair["item"], inline=True),
+                                  "answer": answers.index(text)})
+    if len(question["pairs"]) < 2:
+        problems.error(path, line, f"matching question '{qid}' needs at least two pairs "
+                                   "('- item -> answer')")

@@ -40,7 +40,8 @@ class Attempt(GlobalIdMixin, db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     question_order: Mapped[list] = mapped_column(JSON)  # question ids, as shown
-    choice_order: Mapped[dict] = mapped_column(JSON)    # {question id: [choice index, ...]}
+    # {question id: [choice index, ...]}; matching: {"items": [...], "answers": [...]}
+    choice_order: Mapped[dict] = mapped_column(JSON)
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float, default=0)
     pending_grading: Mapped[int] = mapped_column(Integer, default=0)
@@ -64,7 +65,8 @@ class Response(GlobalIdMixin, db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("lms_attempts.id", ondelete="CASCADE"),
                                             index=True)
     question_id: Mapped[str] = mapped_column(String(80))
-    answer: Mapped[dict] = mapped_column(JSON)  # {"choices": [...]} or {"text": "..."}
+    # {"choices": [...]}, {"text": "..."} or, matching, {"matches": [answer index or None]}
+    answer: Mapped[dict] = mapped_column(JSON)
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     score: Mapped[float | None] = mapped_column(Float)  # None: awaits a trainer
     max_score: Mapped[float] = mapped_column(Float, default=0)

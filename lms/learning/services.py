@@ -298,10 +298,8 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
         seed.shuffle(questions)
     choice_order = {}
     for question in drawn:
-        order = list(range(len(question.get("choices", []))))
-        if quiz["settings"]["shuffle_choices"] and question["type"] != "truefalse":
-            seed.shuffle(order)
-        choice_order[question["id"]] = order
+        choice_order[question["id"]] = QUESTION_TYPES[question["type"]].layout(
+            question, quiz["settings"]["shuffle_choices"], seed)
     attempt = Attempt(enrolment_id=enrolment.id, item_key=item_key, number=number,
                       curriculum_version_id=version.id, content_hash=version.content_hash,
                       language=quiz["language"], question_order=questions,
@@ -336,6 +334,11 @@ def responses_by_question(attempt: Attempt) -> dict[str, Response]:
         select(Response).where(Response.attempt_id == attempt.id))}
 
 
+def read_answer(question: dict, values: list[str], layout) -> dict | None:
+    """Form values as the answer to store for a question laid out as `layout`."""
+    return QUESTION_TYPES[question["type"]].read(question, values, layout)
+
+
 def save_response(attempt: Attempt, question_id: str, values: list[str],
                   now: datetime | None = None) -> Response | None:
     """Store the answer to one question at once; an empty answer clears it."""
@@ -351,7 +354,7 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
     if any(len(v) > limit for v in values):
         raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
                               "and save again.", n=limit))
-    answer = QUESTION_TYPES[question["type"]].read(question, values)
+    answer = read_answer(question, values, attempt.choice_order.get(question_id))
     existing = db.session.scalar(select(Response).where(
         Response.attempt_id == attempt.id, Response.question_id == question_id))
     if answer is None:

@@ -12,6 +12,7 @@ from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
+from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
 
 
@@ -129,11 +130,19 @@ def render_question(attempt, number, posted=None, status=200):
     responses = svc.responses_by_question(attempt)
     response = responses.get(question_id)
     answer = response.answer if response else {}
+    layout = attempt.choice_order.get(question_id, [])
+    if question["type"] == "matching":
+        if posted is not None:
+            answer = svc.read_answer(question, posted, layout) or {}
+        return render_template(
+            "lms/learning/question.html", attempt=attempt, quiz=quiz, question=question,
+            number=number, total=len(attempt.question_order), answer=answer,
+            answered=set(responses), posted=posted is not None,
+            **QUESTION_TYPES["matching"].rows(question, layout, answer)), status
     if posted is not None:
         answer = {"choices": [int(v) for v in posted if v.isdigit()],
                   "text": posted[0] if posted else ""}
-    choices = [(index, question["choices"][index]["html"])
-               for index in attempt.choice_order.get(question_id, [])]
+    choices = [(index, question["choices"][index]["html"]) for index in layout]
     return render_template("lms/learning/question.html", attempt=attempt, quiz=quiz,
                            question=question, number=number, total=len(attempt.question_order),
                            choices=choices, answer=answer, answered=set(responses),

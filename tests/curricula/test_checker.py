@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from lms.assessment.gift import read_markdown_quiz
 from lms.curricula.parser import check_programme
+from lms.curricula.quizfile import QUESTION_TYPES
 from tests.conftest import CURRICULA, make_programme_folder
 
 NAME = "police-de-proximite"
@@ -189,6 +191,41 @@ def test_numeric_without_answer(folder):
     found = errors(folder)
     assert find(found, QUIZ_FR, line, "numeric question 'z1' has no 'answer:'")
     assert_second_problem_reported(found, link)
+
+
+def test_matching_question_errors_are_reported_on_their_lines(folder):
+    line = _add_to_both(folder, "z1", "type: matching\n\nAssociez.\n\n- [x] Un choix\n"
+                                      "- CLSP ->\n- DGM -> migration\n- DGM -> douane\n")
+    _add_to_both(folder, "z2", "type: matching\n\nAssociez.\n\n- PNC -> police\n"
+                               "- -> armée\nUn texte égaré.\n")
+    z2 = line_in(folder, QUIZ_FR, "## Question z2")
+    link = second_problem(folder)
+    found = errors(folder)
+    assert find(found, QUIZ_FR, line + 5, "takes pairs", "not choices"), found
+    assert find(found, QUIZ_FR, line + 6, "needs an answer after '->'"), found
+    assert find(found, QUIZ_FR, line + 8, "'DGM' is already paired at line " + str(line + 7))
+    assert find(found, QUIZ_FR, line, "'z1' needs at least two pairs"), found
+    assert find(found, QUIZ_FR, z2 + 7, "text after the pairs"), found
+    assert find(found, QUIZ_FR, z2, "'z2' needs at least two pairs"), found
+    assert_second_problem_reported(found, link)
+
+
+def test_french_and_english_matching_pairs_must_agree(folder):
+    append(folder, QUIZ_FR, question("z1", "type: matching\n\nAssociez.\n\n- PNC -> police\n"
+                                           "- DGM -> migration\n"))
+    start = append(folder, QUIZ_EN, question("z1", "type: matching\n\nMatch.\n\n"
+                                                   "- PNC -> migration\n- DGM -> police\n"
+                                                   "- -> army\n"))
+    found = errors(folder)
+    assert find(found, QUIZ_EN, start + 1, "does not match 'fr'"), found
+
+
+def test_the_documented_quiz_example_passes_the_checker():
+    readme = (CURRICULA / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```markdown\n---\ntitle: Quiz", 1)[1].split("\n```\n", 1)[0]
+    quiz, problems = read_markdown_quiz("---\ntitle: Quiz" + example)
+    assert quiz is not None, [str(p) for p in problems]
+    assert {q["type"] for q in quiz["questions"]} == set(QUESTION_TYPES)
 
 
 def test_unknown_question_type(folder):
