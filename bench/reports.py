@@ -125,12 +125,42 @@ def seed(trainees: int, responses: int) -> dict:
     if batch:
         db.session.execute(insert(Response), batch)
     seed_delivery(rng, now, cohorts, enrolments, user_ids)
+    seed_certificates(rng, now)
     staff = create_user(first_name="Bench", last_name="Staff", sex="F", password="bench-pass-1",
                         roles=("staff",), commit=False)
     db.session.commit()
     border = next(v for v in versions if v.programme.code == "police-des-frontieres")
     return {"attempts": len(attempt_rows), "responses": written, "staff": staff.login_id,
             "border": border.programme_id, "lubumbashi": sites[0].id}
+
+
+def seed_certificates(rng, now) -> None:
+    """Certificates for about 60 % of enrolments; some revoked, some replaced by a reissue."""
+    from lms.certificates.models import Certificate
+    from lms.training.models import Cohort, Enrolment
+
+    rows = db.session.execute(
+        db.select(Enrolment.id, Enrolment.user_id, Enrolment.curriculum_version_id, Cohort.id,
+                  Cohort.programme_id, Cohort.site_id, Cohort.start_date, Cohort.end_date)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)).all()
+    certificates, serial = [], 0
+    for enrolment_id, user_id, version_id, cohort_id, programme_id, site_id, start, end in rows:
+        if rng.random() >= 0.6:
+            continue
+        draw = rng.random()
+        statuses = ["revoked"] if draw < 0.03 else ["superseded", "valid"] if draw < 0.08 \
+            else ["valid"]
+        for status in statuses:
+            serial += 1
+            certificates.append({
+                **_common(now), "serial": f"B{serial:09d}", "user_id": user_id,
+                "enrolment_id": enrolment_id, "cohort_id": cohort_id,
+                "programme_id": programme_id, "curriculum_version_id": version_id,
+                "site_id": site_id, "name": "Bench", "programme_code": "bench",
+                "programme_title": {}, "version_label": "1", "content_hash": "bench",
+                "site_name": "bench", "start_date": start, "end_date": end, "issued_at": now,
+                "key_id": "bench", "token": "-", "status": status, "revoked_reason": ""})
+    db.session.execute(insert(Certificate), certificates)
 
 
 def seed_delivery(rng, now, cohorts, enrolments, user_ids) -> None:

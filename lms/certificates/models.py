@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import Site, User
@@ -20,6 +20,12 @@ class Certificate(GlobalIdMixin, db.Model):
     """Proof that a trainee completed a programme, signed with the academy's key."""
 
     __tablename__ = "lms_certificates"
+    # At most one valid certificate per enrolment, even when two staff issue at the same
+    # instant: the check in the issue service alone cannot see the other transaction.
+    __table_args__ = (
+        Index("uq_lms_certificates_one_valid_per_enrolment", "enrolment_id", unique=True,
+              sqlite_where=text("status = 'valid'"), postgresql_where=text("status = 'valid'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(10), unique=True)  # without the dash
     user_id: Mapped[int] = mapped_column(ForeignKey("lms_users.id"), index=True)

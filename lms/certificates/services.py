@@ -284,6 +284,7 @@ def _new_certificate(enrolment: Enrolment, actor, name: str, now: datetime,
                      supersedes: Certificate | None = None) -> Certificate:
     private_key = _private_key()
     cohort, version = enrolment.cohort, enrolment.curriculum_version
+    message = _already_issued(enrolment)  # read now: after the insert, a read would flush it
     issued = now.date().isoformat()
     for _attempt in range(5):
         serial = new_serial()
@@ -303,8 +304,19 @@ def _new_certificate(enrolment: Enrolment, actor, name: str, now: datetime,
         key_id=signing.key_id(private_key.public_key()), token=token, status="valid",
         supersedes=supersedes)
     db.session.add(certificate)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another transaction gave this enrolment a valid certificate after our check: the
+        # database's one-valid-per-enrolment index refused the second one.
+        db.session.rollback()
+        raise CertificateError(message) from None
     return certificate
+
+
+def _already_issued(enrolment: Enrolment) -> str:
+    return _("%(name)s already has a valid certificate for this cohort.",
+             name=enrolment.user.display_name)
 
 
 def _private_key():
@@ -326,8 +338,7 @@ def _commit() -> None:
 
 def _check_issuable(enrolment: Enrolment, lang: str) -> None:
     if valid_certificate(enrolment) is not None:
-        raise CertificateError(_("%(name)s already has a valid certificate for this cohort.",
-                                 name=enrolment.user.display_name))
+        raise CertificateError(_already_issued(enrolment))
     result = eligibility(enrolment, lang)
     if not result.eligible:
         raise CertificateError(_("%(name)s is not eligible yet: %(rules)s.",
@@ -396,6 +407,8 @@ def reissue_certificate(certificate: Certificate, actor, reason: str, name: str 
     if not name:
         raise CertificateError(_("Give the name to print on the certificate."))
     before = _snapshot(certificate)
+    # The old certificate stops being valid before the new one is written, in the same
+    # transaction: the one-valid-per-enrolment index would refuse the reverse order.
     certificate.status = "superseded"
     db.session.flush()
     new = _new_certificate(certificate.enrolment, actor, name, now or utcnow(),

@@ -14,11 +14,14 @@ from lms.reports.services import (
     ReportFilter,
     Table,
     _pivot,
+    by_sex,
     cohort_conditions,
     percent,
+    person_columns,
     person_conditions,
+    person_values,
     scope,
-    sex_headers,
+    sex_columns,
 )
 from lms.training.attendance import ATTENDED, COUNTED
 from lms.training.models import (
@@ -59,22 +62,33 @@ def attendance_table(f: ReportFilter) -> Table:
     cohorts = db.session.execute(
         select(Cohort.id, Cohort.name, Programme.code, Site.name).join(Programme).join(Site)
         .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
-    table = Table("attendance", _("Attendance"),
-                  [_("Cohort"), _("Programme"), _("Site"), _("Registers taken")]
-                  + sex_headers(_("Attended")) + sex_headers(_("Counted"))
-                  + sex_headers(_("Attendance rate (%)")),
-                  note=_("Present and late count as attended, absent against; excused "
-                         "absences are left out of the rate."))
-    totals = [0] * 6
+    table = Table.keyed(
+        "attendance", _("Attendance"),
+        [("cohort", _("Cohort")), ("programme", _("Programme")), ("site", _("Site")),
+         ("registers", _("Registers taken"))]
+        + sex_columns("attended", _("Attended")) + sex_columns("counted", _("Counted"))
+        + sex_columns("rate", _("Attendance rate (%)")),
+        note=_("Present and late count as attended, absent against; excused absences are left "
+               "out of the rate."))
+    total_attended, total_counted = [0, 0, 0], [0, 0, 0]
     for cohort_id, name, code, site in cohorts:
         entry = figures.get(cohort_id, {"attended": {}, "counted": {}})
         attended_, counted_ = _pivot(entry["attended"]), _pivot(entry["counted"])
-        totals = [a + b for a, b in zip(totals, attended_ + counted_, strict=True)]
-        table.rows.append([name, code, site, meetings.get(cohort_id, 0)] + attended_ + counted_
-                          + [percent(a, c) for a, c in zip(attended_, counted_, strict=True)])
-    table.footer = [_("Total"), "", "", sum(meetings.get(c[0], 0) for c in cohorts)] + totals + [
-        percent(a, c) for a, c in zip(totals[:3], totals[3:], strict=True)]
+        total_attended = [a + b for a, b in zip(total_attended, attended_, strict=True)]
+        total_counted = [a + b for a, b in zip(total_counted, counted_, strict=True)]
+        table.add_row({"cohort": name, "programme": code, "site": site,
+                       "registers": meetings.get(cohort_id, 0), **by_sex("attended", attended_),
+                       **by_sex("counted", counted_), **by_sex("rate", _rates(attended_,
+                                                                              counted_))})
+    table.set_footer({"cohort": _("Total"),
+                      "registers": sum(meetings.get(c[0], 0) for c in cohorts),
+                      **by_sex("attended", total_attended), **by_sex("counted", total_counted),
+                      **by_sex("rate", _rates(total_attended, total_counted))})
     return table
+
+
+def _rates(parts: list, wholes: list) -> list:
+    return [percent(p, w) for p, w in zip(parts, wholes, strict=True)]
 
 
 def cascade_table(f: ReportFilter) -> Table:
@@ -125,19 +139,26 @@ def cascade_table(f: ReportFilter) -> Table:
     led_cohorts = dict(db.session.execute(
         select(reached_pairs.c.source, func.count(distinct(reached_pairs.c.cohort_id)))
         .group_by(reached_pairs.c.source)).all())
-    table = Table("cascade", _("Trainers trained and the trainees they reached"),
-                  [_("Train-the-trainer session"), _("Site"), _("Start")]
-                  + sex_headers(_("Trainers qualified")) + [_("Cohorts they led")]
-                  + sex_headers(_("Trainees reached")),
-                  note=_("Trainees reached: enrolled in a cohort that a graduate of the session "
-                         "leads, in a programme the session qualified them for."))
-    totals = [0] * 7
+    table = Table.keyed(
+        "cascade", _("Trainers trained and the trainees they reached"),
+        [("session", _("Train-the-trainer session")), ("site", _("Site")), ("start", _("Start"))]
+        + sex_columns("trainers", _("Trainers qualified"))
+        + [("cohorts_led", _("Cohorts they led"))]
+        + sex_columns("reached", _("Trainees reached")),
+        note=_("Trainees reached: enrolled in a cohort that a graduate of the session leads, "
+               "in a programme the session qualified them for."))
+    totals = {"trainers": [0, 0, 0], "cohorts_led": 0, "reached": [0, 0, 0]}
     for source, name, site, start in sessions:
-        figures = (_pivot(trainers.get(source, {})) + [led_cohorts.get(source, 0)]
-                   + _pivot(reached.get(source, {})))
-        totals = [a + b for a, b in zip(totals, figures, strict=True)]
-        table.rows.append([name, site, start.isoformat()] + figures)
-    table.footer = [_("Total"), "", ""] + totals
+        qualified, reached_ = _pivot(trainers.get(source, {})), _pivot(reached.get(source, {}))
+        totals["trainers"] = [a + b for a, b in zip(totals["trainers"], qualified, strict=True)]
+        totals["reached"] = [a + b for a, b in zip(totals["reached"], reached_, strict=True)]
+        totals["cohorts_led"] += led_cohorts.get(source, 0)
+        table.add_row({"session": name, "site": site, "start": start.isoformat(),
+                       **by_sex("trainers", qualified), "cohorts_led": led_cohorts.get(source, 0),
+                       **by_sex("reached", reached_)})
+    table.set_footer({"session": _("Total"), **by_sex("trainers", totals["trainers"]),
+                      "cohorts_led": totals["cohorts_led"],
+                      **by_sex("reached", totals["reached"])})
     return table
 
 
@@ -154,13 +175,51 @@ def unvetted_table(f: ReportFilter) -> Table:
         .outerjoin(Vetting, Vetting.user_id == s.c.user_id)
         .where(or_(Vetting.id.is_(None), Vetting.status != "cleared"))
         .order_by(Cohort.name, User.last_name, User.first_name)).all()
-    table = Table("unvetted", _("Trained without cleared vetting"),
-                  [_("Name"), _("Academy number"), _("Service number"), _("Sex"), _("Unit"),
-                   _("Rank"), _("Cohort"), _("Programme"), _("Vetting status")],
-                  note=_("Leahy vetting: this list must be empty. Clear each person's vetting, "
-                         "or withdraw them, before training."))
+    table = Table.keyed(
+        "unvetted", _("Trained without cleared vetting"),
+        person_columns() + [("cohort", _("Cohort")), ("programme", _("Programme")),
+                            ("vetting", _("Vetting status"))],
+        note=_("Leahy vetting: this list must be empty. Clear each person's vetting, or "
+               "withdraw them, before training."))
     for last, first, academy, service, sex, unit, rank, cohort, code, state in rows:
-        table.rows.append([f"{first} {last.upper()}", academy, service or "", sex, unit or "",
-                           rank or "", cohort, code, state])
+        table.add_row({**person_values(first, last, academy, service, sex, unit, rank),
+                       "cohort": cohort, "programme": code, "vetting": state})
     return table
 
+
+def indicator_table(f: ReportFilter, enrolment: Table | None = None,
+                    attendance: Table | None = None, cascade: Table | None = None,
+                    gain: dict | None = None) -> Table:
+    """The donors' key indicators, one row each, for women, men and in total.
+
+    Tables already built for the same filter may be passed in so that nothing is counted twice.
+    """
+    from lms.reports.services import SEX_COLUMNS, enrolment_table, knowledge_gain
+
+    enrolment = enrolment or enrolment_table(f, "programme")
+    attendance = attendance or attendance_table(f)
+    cascade = cascade or cascade_table(f)
+    gain = gain or knowledge_gain(f)
+    table = Table.keyed(
+        "indicators", _("Key indicators"),
+        [("measure", _("Indicator")), ("F", _("Women")), ("M", _("Men")), ("T", _("Total"))],
+        note=_("Officers are counted once per cohort. Totals include officers whose sex is not "
+               "recorded."))
+
+    def add(label: str, values: list) -> None:
+        table.add_row({"measure": label, **dict(zip(SEX_COLUMNS, values, strict=True))})
+
+    def totals(source: Table, key: str) -> list:
+        return [source.total(f"{key}_{sex}") or 0 for sex in SEX_COLUMNS]
+
+    enrolled, completed = totals(enrolment, "enrolled"), totals(enrolment, "completed")
+    add(_("Officers enrolled"), enrolled)
+    add(_("Officers who completed"), completed)
+    add(_("Officers certified"), totals(enrolment, "certified"))
+    add(_("Completion rate (%)"), _rates(completed, enrolled))
+    add(_("Attendance rate (%)"), [attendance.total(f"rate_{sex}") for sex in SEX_COLUMNS])
+    add(_("Trainees who sat both tests"), [gain[sex].both for sex in SEX_COLUMNS])
+    add(_("Mean normalized gain g"), [gain[sex].mean_gain for sex in SEX_COLUMNS])
+    add(_("Trainers qualified (train-the-trainer)"), totals(cascade, "trainers"))
+    add(_("Trainees reached by those trainers"), totals(cascade, "reached"))
+    return table

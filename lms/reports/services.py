@@ -24,6 +24,7 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
+    exists,
     false,
     func,
     literal,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 )
 
 from lms.auth.models import Site, User
+from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.learning.models import Attempt
@@ -60,8 +62,11 @@ class ReportFilter:
     rank: str | None = None   # "" selects officers with no rank recorded
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> ReportFilter:
-        """Read a filter from query-string arguments, ignoring what does not parse."""
+    def from_args(cls, args: Mapping[str, str], today: date | None = None) -> ReportFilter:
+        """Read a filter from query-string arguments, ignoring what does not parse.
+
+        A `period` argument naming one of `period_presets(today)` sets both dates.
+        """
 
         def number(name):
             value = (args.get(name) or "").strip()
@@ -80,8 +85,12 @@ class ReportFilter:
             return "" if value == "-" else value or None
 
         sex = args.get("sex")
+        dates = (day("from"), day("to"))
+        if today is not None:
+            presets = {key: (start, end) for key, _label, start, end in period_presets(today)}
+            dates = presets.get(args.get("period"), dates)
         return cls(programme_id=number("programme"), site_id=number("site"),
-                   cohort_id=number("cohort"), date_from=day("from"), date_to=day("to"),
+                   cohort_id=number("cohort"), date_from=dates[0], date_to=dates[1],
                    unit=text("unit"), sex=sex if sex in ("F", "M") else None, rank=text("rank"))
 
     def to_args(self) -> dict[str, str]:
@@ -158,7 +167,11 @@ def filter_choices() -> dict:
 
 @dataclass
 class Table:
-    """A report table as shown, exported to CSV/XLSX and printed."""
+    """A report table as shown, exported to CSV/XLSX and printed.
+
+    `keys` names each column for code (``enrolled_F``, ``pass_rate_T``): views, templates and
+    tests read figures by key, never by position, so a new column cannot shift them.
+    """
 
     key: str
     title: str
@@ -167,11 +180,43 @@ class Table:
     note: str = ""
     footer: list | None = None  # a totals row
     total_rows: int | None = None  # rows before a display limit, when one was applied
+    keys: list[str] = field(default_factory=list)
 
-    def column(self, name: str) -> list:
+    @classmethod
+    def keyed(cls, key: str, title: str, columns: list[tuple[str, str]], note: str = ""
+              ) -> Table:
+        """A table whose columns are given as (key, header) pairs."""
+        return cls(key, title, [header for _key, header in columns], note=note,
+                   keys=[column_key for column_key, _header in columns])
+
+    def position(self, key: str) -> int:
+        """The index of the column named `key`."""
+        return self.keys.index(key)
+
+    def column(self, key: str) -> list:
         """The values of one column, in row order (totals row excluded)."""
-        index = self.columns.index(name)
+        index = self.position(key)
         return [row[index] for row in self.rows]
+
+    def total(self, key: str):
+        """The totals row's value in the column named `key`."""
+        return self.footer[self.position(key)] if self.footer else None
+
+    def add_row(self, values: Mapping[str, object]) -> None:
+        """Append a row given as {column key: value}; every column must have a value."""
+        self.rows.append([values[key] for key in self.keys])
+
+    def set_footer(self, values: Mapping[str, object]) -> None:
+        """Set the totals row from {column key: value}; columns not given stay blank."""
+        self.footer = [values.get(key, "") for key in self.keys]
+
+    def records(self) -> list[dict]:
+        """The rows as {column key: value} dicts."""
+        return [dict(zip(self.keys, row, strict=True)) for row in self.rows]
+
+    def totals(self) -> dict:
+        """The totals row as a {column key: value} dict (empty without one)."""
+        return dict(zip(self.keys, self.footer, strict=True)) if self.footer else {}
 
 
 def sex_headers(label: str) -> list[str]:
@@ -180,9 +225,20 @@ def sex_headers(label: str) -> list[str]:
             _("%(label)s: total", label=label)]
 
 
-def _pivot(counts: dict[str, float]) -> list:
+def sex_columns(key: str, label: str) -> list[tuple[str, str]]:
+    """(key, header) pairs for `label` split by sex: `key_F`, `key_M` and `key_T`."""
+    return list(zip([f"{key}_{sex}" for sex in SEX_COLUMNS], sex_headers(label), strict=True))
+
+
+def by_sex(key: str, values: list) -> dict[str, object]:
+    """{`key_F`: women, `key_M`: men, `key_T`: total} from a women/men/total triple."""
+    return {f"{key}_{sex}": value for sex, value in zip(SEX_COLUMNS, values, strict=True)}
+
+
+def _pivot(counts: dict[str | None, float]) -> list:
+    """[women, men, total] from counts by sex; the total includes sex not recorded."""
     women, men = counts.get("F", 0) or 0, counts.get("M", 0) or 0
-    return [women, men, women + men]
+    return [women, men, sum(v or 0 for v in counts.values())]
 
 
 def percent(part: float, whole: float) -> float | None:
@@ -265,7 +321,7 @@ def completed_subquery(facts: dict[int, VersionFacts]):
             .subquery("completed"))
 
 
-# Enrolled and completed ----------------------------------------------------------------------
+# Enrolled, completed and certified ----------------------------------------------------------
 
 def _dimension(by: str, s):
     if by == "programme":
@@ -279,16 +335,32 @@ def _dimension(by: str, s):
     return [s.c.cohort_id], []
 
 
+def holds_valid_certificate(enrolment_id):
+    """SQL condition: the enrolment holds a valid certificate (revoked and replaced ones do not
+    count). An enrolment is one officer in one cohort: each officer counts once per cohort.
+
+    A correlated EXISTS is one index lookup per enrolment; a join to a subquery of certified
+    enrolments made SQLite's planner scan it per group (seconds over 10,000 trainees).
+    """
+    return exists().where(Certificate.enrolment_id == enrolment_id,
+                          Certificate.status == "valid")
+
+
+ENROLMENT_MEASURES = ("enrolled", "completed", "certified")
+
+
 def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
-    """Officers enrolled and completed, by cohort (or programme, site, unit, rank) and sex."""
+    """Officers enrolled, completed and certified, by cohort (or programme, site, unit, rank)
+    and sex."""
     by = by if by in DIMENSIONS else "cohort"
     facts = _versions_in(f)
     s = scope(f)
     done = completed_subquery(facts)
     keys, joins = _dimension(by, s)
     completed = or_(done.c.enrolment_id.is_not(None), s.c.status == "completed")
-    query = select(*keys, s.c.sex, func.count(),
-                   func.sum(case((completed, 1), else_=0))).select_from(s)
+    certified = holds_valid_certificate(s.c.enrolment_id)
+    query = select(*keys, s.c.sex, func.count(), func.sum(case((completed, 1), else_=0)),
+                   func.sum(case((certified, 1), else_=0))).select_from(s)
     if by == "programme":
         query = query.join(Programme, *joins)
     elif by == "site":
@@ -296,39 +368,49 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
     query = query.outerjoin(done, done.c.enrolment_id == s.c.enrolment_id) \
         .group_by(*keys, s.c.sex)
     groups: dict[object, dict[str, dict]] = {}
-    for key, sex, enrolled, n_completed in db.session.execute(query):
-        group = groups.setdefault(key, {"enrolled": {}, "completed": {}})
-        group["enrolled"][sex] = enrolled
-        group["completed"][sex] = n_completed or 0
+    for key, sex, *counts in db.session.execute(query):
+        group = groups.setdefault(key, {m: {} for m in ENROLMENT_MEASURES})
+        for measure, count in zip(ENROLMENT_MEASURES, counts, strict=True):
+            group[measure][sex] = count or 0
     labels = {"cohort": _("Cohort"), "programme": _("Programme"), "site": _("Site"),
               "unit": _("Unit"), "rank": _("Rank")}
-    columns = [labels[by]]
+    columns = [(by, labels[by])]
     if by == "cohort":
-        columns += [_("Programme"), _("Site"), _("Start"), _("End")]
+        columns += [("programme", _("Programme")), ("site", _("Site")), ("start", _("Start")),
+                    ("end", _("End"))]
         cohorts = db.session.execute(
             select(Cohort.id, Cohort.name, Programme.code, Site.name, Cohort.start_date,
                    Cohort.end_date).join(Programme).join(Site)
             .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
         # Empty cohorts appear too, with zeros.
-        order = [(c[0], [c[1], c[2], c[3], c[4].isoformat(), c[5].isoformat()])
-                 for c in cohorts]
+        order = [(c[0], {"cohort": c[1], "programme": c[2], "site": c[3],
+                         "start": c[4].isoformat(), "end": c[5].isoformat()}) for c in cohorts]
     else:
         none = _("(not recorded)")
-        order = [(k, [k or none]) for k in sorted(groups, key=lambda k: (k or "").lower())]
-    columns += sex_headers(_("Enrolled")) + sex_headers(_("Completed")) + [
-        _("Completion rate (%)")]
-    table = Table("enrolment", _("Officers enrolled and completed"), columns,
-                  note=_("Completed: marked completed by staff, or submitted the post-test (or, "
-                         "without one, every quiz). "
-                         "An officer enrolled in two cohorts counts in each."))
-    totals = [0] * 6
+        order = [(k, {by: k or none}) for k in sorted(groups, key=lambda k: (k or "").lower())]
+    columns += (sex_columns("enrolled", _("Enrolled")) + sex_columns("completed", _("Completed"))
+                + [("completion_rate", _("Completion rate (%)"))]
+                + sex_columns("certified", _("Certified")))
+    table = Table.keyed(
+        "enrolment", _("Officers enrolled, completed and certified"), columns,
+        note=_("Completed: marked completed by staff, or submitted the post-test (or, without "
+               "one, every quiz). Certified: holds a valid certificate for the cohort; revoked "
+               "or replaced certificates do not count. An officer enrolled in two cohorts "
+               "counts in each. Totals include officers whose sex is not recorded."))
+    totals = {measure: [0, 0, 0] for measure in ENROLMENT_MEASURES}
     for key, label in order:
-        group = groups.get(key, {"enrolled": {}, "completed": {}})
-        figures = _pivot(group["enrolled"]) + _pivot(group["completed"])
-        totals = [a + b for a, b in zip(totals, figures, strict=True)]
-        table.rows.append(label + figures + [percent(figures[5], figures[2])])
-    table.footer = [_("Total")] + [""] * (len(columns) - 8) + totals + [
-        percent(totals[5], totals[2])]
+        group = groups.get(key, {})
+        row = dict(label)
+        for measure in ENROLMENT_MEASURES:
+            figures = _pivot(group.get(measure, {}))
+            totals[measure] = [a + b for a, b in zip(totals[measure], figures, strict=True)]
+            row.update(by_sex(measure, figures))
+        table.add_row({**row, "completion_rate": percent(row["completed_T"], row["enrolled_T"])})
+    footer = {by: _("Total"), "completion_rate": percent(totals["completed"][2],
+                                                         totals["enrolled"][2])}
+    for measure, figures in totals.items():
+        footer.update(by_sex(measure, figures))
+    table.set_footer(footer)
     return table
 
 
@@ -371,13 +453,17 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
         entry = figures.setdefault((vid, key), {"sat": {}, "passed": {}, "pending": {}})
         entry["sat"][sex], entry["passed"][sex] = sat, npassed or 0
         entry["pending"][sex] = pending or 0
-    columns = ([_("Programme"), _("Version"), _("Assessment"), _("Kind"), _("Pass mark (%)")]
-               + sex_headers(_("Sat")) + sex_headers(_("Passed")) + sex_headers(_("Pass rate (%)"))
-               + [_("Awaiting grading")])
-    table = Table("pass_rates", _("Pass rates per assessment"), columns,
-                  note=_("The attempt that counts is the best or the last, as the assessment "
-                         "says; answers awaiting a trainer's grade are not counted as passed. "
-                         "Practical assessments count once a trainer has graded them."))
+    columns = ([("programme", _("Programme")), ("version", _("Version")),
+                ("assessment", _("Assessment")), ("kind", _("Kind")),
+                ("pass_mark", _("Pass mark (%)"))]
+               + sex_columns("sat", _("Sat")) + sex_columns("passed", _("Passed"))
+               + sex_columns("pass_rate", _("Pass rate (%)"))
+               + [("pending", _("Awaiting grading"))])
+    table = Table.keyed(
+        "pass_rates", _("Pass rates per assessment"), columns,
+        note=_("The attempt that counts is the best or the last, as the assessment says; "
+               "answers awaiting a trainer's grade are not counted as passed. Practical "
+               "assessments count once a trainer has graded them."))
     for vid, version in sorted(facts.items(), key=lambda v: (v[1].programme_code, v[0])):
         for key, item in version.assessments.items():
             entry = figures.get((vid, key))
@@ -385,10 +471,13 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
                 continue
             sat, ok = _pivot(entry["sat"]), _pivot(entry["passed"])
             title = item["title"].get(lang) or next(iter(item["title"].values()))
-            table.rows.append([version.programme_code, version.label, title, item["kind"],
-                               item["pass_mark"]] + sat + ok
-                              + [percent(p, t) for p, t in zip(ok, sat, strict=True)]
-                              + [sum(entry["pending"].values())])
+            table.add_row({"programme": version.programme_code, "version": version.label,
+                           "assessment": title, "kind": item["kind"],
+                           "pass_mark": item["pass_mark"], **by_sex("sat", sat),
+                           **by_sex("passed", ok),
+                           **by_sex("pass_rate", [percent(p, t)
+                                                  for p, t in zip(ok, sat, strict=True)]),
+                           "pending": sum(entry["pending"].values())})
     return table
 
 
@@ -512,7 +601,8 @@ def gain_sums(f: ReportFilter) -> dict[int, dict[str, list[float]]]:
     sums: dict[int, dict[str, list[float]]] = {}
     for cohort_id, sex, *values in db.session.execute(query):
         per_sex = sums.setdefault(cohort_id, {x: [0.0] * 10 for x in SEX_COLUMNS})
-        for target in (sex, "T"):
+        # Sex not recorded: in the total only.
+        for target in (sex, "T") if sex in ("F", "M") else ("T",):
             per_sex[target] = [a + (b or 0) for a, b in zip(per_sex[target], values,
                                                              strict=True)]
     return sums
@@ -540,44 +630,55 @@ def gain_by_cohort_table(f: ReportFilter, sums: dict | None = None) -> Table:
     cohorts = db.session.execute(
         select(Cohort.id, Cohort.name, Programme.code, Site.name).join(Programme).join(Site)
         .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
-    table = Table("gain_by_cohort", _("Knowledge gain per cohort"),
-                  [_("Cohort"), _("Programme"), _("Site")]
-                  + sex_headers(_("Sat both tests"))
-                  + [_("Mean pre-test score (%)"), _("Mean post-test score (%)")]
-                  + sex_headers(_("Mean normalized gain g")),
-                  note=_("Cohorts where nobody has sat both tests yet are left out."))
+    table = Table.keyed(
+        "gain_by_cohort", _("Knowledge gain per cohort"),
+        [("cohort", _("Cohort")), ("programme", _("Programme")), ("site", _("Site"))]
+        + sex_columns("both", _("Sat both tests"))
+        + [("mean_pre", _("Mean pre-test score (%)")),
+           ("mean_post", _("Mean post-test score (%)"))]
+        + sex_columns("mean_gain", _("Mean normalized gain g")),
+        note=_("Cohorts where nobody has sat both tests yet are left out."))
     for cohort_id, name, code, site in cohorts:
         figures = groups.get(cohort_id)
         if figures is None:
             continue
-        table.rows.append([name, code, site] + [figures[x].both for x in SEX_COLUMNS]
-                          + [figures["T"].mean_pre, figures["T"].mean_post]
-                          + [figures[x].mean_gain for x in SEX_COLUMNS])
+        table.add_row({"cohort": name, "programme": code, "site": site,
+                       **by_sex("both", [figures[x].both for x in SEX_COLUMNS]),
+                       "mean_pre": figures["T"].mean_pre, "mean_post": figures["T"].mean_post,
+                       **by_sex("mean_gain", [figures[x].mean_gain for x in SEX_COLUMNS])})
     return table
 
 
-def gain_table(f: ReportFilter, sums: dict | None = None) -> Table:
-    """The knowledge-gain figures as a table: one row per measure, women/men/total columns."""
-    figures = knowledge_gain(f, sums)
-    measures = [
-        (_("Trainees who sat both tests"), "both"),
-        (_("Mean pre-test score (%)"), "mean_pre"),
-        (_("Mean post-test score (%)"), "mean_post"),
-        (_("At or above the pass mark before (%)"), "pass_pre"),
-        (_("At or above the pass mark after (%)"), "pass_post"),
-        (_("Mean normalized gain g"), "mean_gain"),
-        (_("Gain of the mean scores"), "class_gain"),
-        (_("Low gain (g below 0.3)"), "low"),
-        (_("Medium gain (g 0.3 to 0.7)"), "medium"),
-        (_("High gain (g above 0.7)"), "high"),
-        (_("Already at the maximum before (no g)"), "at_maximum"),
+def gain_measures() -> list[tuple[str, str]]:
+    """The knowledge-gain measures as (GainFigures field, label), in the order shown."""
+    return [
+        ("both", _("Trainees who sat both tests")),
+        ("mean_pre", _("Mean pre-test score (%)")),
+        ("mean_post", _("Mean post-test score (%)")),
+        ("pass_pre", _("At or above the pass mark before (%)")),
+        ("pass_post", _("At or above the pass mark after (%)")),
+        ("mean_gain", _("Mean normalized gain g")),
+        ("class_gain", _("Gain of the mean scores")),
+        ("low", _("Low gain (g below 0.3)")),
+        ("medium", _("Medium gain (g 0.3 to 0.7)")),
+        ("high", _("High gain (g above 0.7)")),
+        ("at_maximum", _("Already at the maximum before (no g)")),
     ]
-    table = Table("gain", _("Knowledge gain: pre-test to post-test"),
-                  [_("Measure"), _("Women"), _("Men"), _("Total")],
-                  note=_("g = (post - pre) / (100 - pre), in percent of the maximum score. "
-                         "Only trainees who sat both tests count."))
-    for label, name in measures:
-        table.rows.append([label] + [getattr(figures[sex], name) for sex in SEX_COLUMNS])
+
+
+def gain_table(f: ReportFilter, sums: dict | None = None,
+               figures: dict[str, GainFigures] | None = None) -> Table:
+    """The knowledge-gain figures as a table: one row per measure, women/men/total columns."""
+    figures = knowledge_gain(f, sums) if figures is None else figures
+    table = Table.keyed(
+        "gain", _("Knowledge gain: pre-test to post-test"),
+        [("measure", _("Measure")), ("F", _("Women")), ("M", _("Men")), ("T", _("Total"))],
+        note=_("g = (post - pre) / (100 - pre), in percent of the maximum score. Only trainees "
+               "who sat both tests count; the total includes trainees whose sex is not "
+               "recorded."))
+    for name, label in gain_measures():
+        table.add_row({"measure": label,
+                       **{sex: getattr(figures[sex], name) for sex in SEX_COLUMNS}})
     return table
 
 
@@ -598,18 +699,35 @@ def missing_tests_table(f: ReportFilter, limit: int | None = None) -> Table:
              .order_by(Cohort.name, User.last_name, User.first_name, User.academy_number))
     if limit is not None:
         query = query.limit(limit)
-    table = Table("missing_tests", _("Trainees who missed the pre-test or the post-test"),
-                  [_("Name"), _("Academy number"), _("Service number"), _("Sex"), _("Unit"),
-                   _("Rank"), _("Cohort"), _("Pre-test"), _("Post-test")],
-                  note=_("Not counted in the knowledge gain. A test awaiting grading counts as "
-                         "not yet sat."))
+    table = Table.keyed(
+        "missing_tests", _("Trainees who missed the pre-test or the post-test"),
+        person_columns() + [("cohort", _("Cohort")), ("pre", _("Pre-test")),
+                            ("post", _("Post-test"))],
+        note=_("Not counted in the knowledge gain. A test awaiting grading counts as not yet "
+               "sat."))
     yes, no = _("sat"), _("missing")
     for last, first, academy, service, sex, unit, rank, cohort, has_pre, has_post, total in \
             db.session.execute(query):
         table.total_rows = total
-        table.rows.append([f"{first} {last.upper()}", academy, service or "", sex, unit or "",
-                           rank or "", cohort, yes if has_pre else no, yes if has_post else no])
+        table.add_row({**person_values(first, last, academy, service, sex, unit, rank),
+                       "cohort": cohort, "pre": yes if has_pre else no,
+                       "post": yes if has_post else no})
     return table
+
+
+def person_columns() -> list[tuple[str, str]]:
+    """(key, header) pairs of the columns that name an officer in a list of people."""
+    return [("name", _("Name")), ("academy_number", _("Academy number")),
+            ("service_number", _("Service number")), ("sex", _("Sex")), ("unit", _("Unit")),
+            ("rank", _("Rank"))]
+
+
+def person_values(first: str, last: str, academy: str, service: str | None, sex: str | None,
+                  unit: str | None, rank: str | None) -> dict[str, str]:
+    """The values of `person_columns()` for one officer."""
+    return {"name": f"{first} {last.upper()}", "academy_number": academy,
+            "service_number": service or "", "sex": sex or "", "unit": unit or "",
+            "rank": rank or ""}
 
 
 def count_missing_tests(f: ReportFilter) -> int:
@@ -631,6 +749,17 @@ def quarter_range(year: int, quarter: int) -> tuple[date, date]:
     end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
     return start, date.fromordinal(end.toordinal() - 1)
 
+
+def period_presets(today: date) -> list[tuple[str, str, date, date]]:
+    """Common report periods as (key, label, first day, last day): this year, last year, this
+    quarter and the previous one."""
+    quarter = (today.month - 1) // 3 + 1
+    previous = (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
+    return [("this_year", _("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
+            ("last_year", _("Last year"), date(today.year - 1, 1, 1),
+             date(today.year - 1, 12, 31)),
+            ("this_quarter", _("This quarter"), *quarter_range(today.year, quarter)),
+            ("previous_quarter", _("Previous quarter"), *quarter_range(*previous))]
 
 
 def describe_filter(f: ReportFilter) -> str:
@@ -660,21 +789,35 @@ def describe_filter(f: ReportFilter) -> str:
 
 def build_table(key: str, f: ReportFilter, options: Mapping[str, str], lang: str) -> Table | None:
     """One report table by its key (as used in export links); None if the key is unknown."""
+    return build_tables([key], f, options, lang)[0]
+
+
+def build_tables(keys: list[str], f: ReportFilter, options: Mapping[str, str],
+                 lang: str) -> list[Table | None]:
+    """Report tables by key (None for an unknown key); the key indicators reuse the figures of
+    the other tables asked for rather than counting them again."""
+    from lms.reports import delivery
+
+    built: dict[str, Table | None] = {}
+    figures = knowledge_gain(f) if {"gain", "indicators"} & set(keys) else None
     builders = {
         "enrolment": lambda: enrolment_table(f, options.get("by", "cohort")),
         "pass_rates": lambda: pass_rate_table(f, lang),
-        "gain": lambda: gain_table(f),
+        "gain": lambda: gain_table(f, figures=figures),
         "missing_tests": lambda: missing_tests_table(f),
         "gain_by_cohort": lambda: gain_by_cohort_table(f),
+        "attendance": lambda: delivery.attendance_table(f),
+        "cascade": lambda: delivery.cascade_table(f),
+        "unvetted": lambda: delivery.unvetted_table(f),
+        "indicators": lambda: delivery.indicator_table(
+            f, enrolment=built.get("enrolment"), attendance=built.get("attendance"),
+            cascade=built.get("cascade"), gain=figures),
     }
-    from lms.reports import delivery
-
-    builders.update({"attendance": lambda: delivery.attendance_table(f),
-                     "cascade": lambda: delivery.cascade_table(f),
-                     "unvetted": lambda: delivery.unvetted_table(f)})
-    builder = builders.get(key)
-    return builder() if builder else None
+    for key in sorted(set(keys), key=lambda k: k == "indicators"):  # the indicators last
+        builder = builders.get(key)
+        built[key] = builder() if builder else None
+    return [built[key] for key in keys]
 
 
-TABLE_KEYS = ("enrolment", "pass_rates", "gain", "gain_by_cohort", "missing_tests",
+TABLE_KEYS = ("indicators", "enrolment", "pass_rates", "gain", "gain_by_cohort", "missing_tests",
               "attendance", "cascade", "unvetted")

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from lms.auth.access import staff_required
 from lms.i18n import current_locale
@@ -15,62 +16,86 @@ from lms.reports import services as svc
 MISSING_SHOWN = 200
 
 
+def _filter() -> svc.ReportFilter:
+    return svc.ReportFilter.from_args(request.args, today=date.today())
+
+
 def _page(template: str, f: svc.ReportFilter, **context) -> str:
+    periods = [(key, label) for key, label, _start, _end in svc.period_presets(date.today())]
     return render_template(f"lms/reports/{template}", f=f, args=f.to_args(),
                            described=svc.describe_filter(f), choices=svc.filter_choices(),
-                           **context)
+                           periods=periods, **context)
 
 
-def _sex_series(values: dict[str, list]) -> list[charts.Series]:
+def _sex_chart(title: str, description: str, categories: list[str],
+               values: dict[str, list], **options) -> Markup:
+    """Grouped bars with one series per sex key in `values` (F, M, T), one value per category."""
     names = {"F": _("Women"), "M": _("Men"), "T": _("Total")}
-    return [charts.Series(names[s], charts.SEX_FILLS[s], v) for s, v in values.items()]
+    return charts.bar_chart(title, description, categories,
+                            [charts.Series(names[s], charts.SEX_FILLS[s], v)
+                             for s, v in values.items()], **options)
 
 
-def _gain_chart(table: svc.Table):
-    rows = {row[0]: row[1:] for row in table.rows}
-    measures = [table.rows[i][0] for i in (1, 2)]
-    return charts.bar_chart(
-        _("Mean score before and after the course"),
+def _totals_chart(table: svc.Table, measures: list[tuple[str, str]], title: str,
+                  description: str, **options) -> Markup:
+    """Bars for women, men and total of a table's totals row: one group per (key, label)."""
+    return _sex_chart(title, description, [label for _key, label in measures],
+                      {s: [table.total(f"{key}_{s}") for key, _label in measures]
+                       for s in svc.SEX_COLUMNS}, **options)
+
+
+def _gain_chart(figures: dict[str, svc.GainFigures], names: list[str], title: str,
+                description: str, **options) -> Markup:
+    """Bars for women, men and total of some knowledge-gain measures (GainFigures fields)."""
+    labels = dict(svc.gain_measures())
+    return _sex_chart(title, description, [labels[n] for n in names],
+                      {s: [getattr(figures[s], n) for n in names] for s in svc.SEX_COLUMNS},
+                      **options)
+
+
+def _scores_chart(figures: dict[str, svc.GainFigures]) -> Markup:
+    return _gain_chart(
+        figures, ["mean_pre", "mean_post"], _("Mean score before and after the course"),
         _("Mean pre-test and post-test scores in percent, for women, men and in total; the "
-          "table below gives the same figures."),
-        measures, _sex_series({s: [rows[m][i] for m in measures]
-                               for i, s in enumerate(svc.SEX_COLUMNS)}),
-        maximum=100, unit=" %")
+          "table below gives the same figures."), maximum=100, unit=" %")
+
+
+def _enrolment_chart(table: svc.Table) -> Markup:
+    return _totals_chart(
+        table, [(m, label) for m, label in zip(
+            svc.ENROLMENT_MEASURES, (_("Enrolled"), _("Completed"), _("Certified")),
+            strict=True)],
+        _("Officers enrolled, completed and certified"),
+        _("Enrolled, completed and certified officers for women, men and in total; the tables "
+          "below give the same figures."))
 
 
 @bp.route("/")
 @staff_required
 def index():
-    """Show officers enrolled and completed, and the knowledge gain, for the chosen filter."""
-    f = svc.ReportFilter.from_args(request.args)
+    """Show officers enrolled, completed and certified, and the knowledge gain, for the chosen
+    filter."""
+    f = _filter()
     by = request.args.get("by", "cohort")
     enrolment = svc.enrolment_table(f, by)
-    gain = svc.gain_table(f)
-    completed = enrolment.footer[-4:-1]
-    chart = charts.bar_chart(
-        _("Officers enrolled and completed"),
-        _("Enrolled and completed officers for women, men and in total; the tables below give "
-          "the same figures."),
-        [_("Enrolled"), _("Completed")],
-        _sex_series({s: [enrolment.footer[-7 + i], completed[i]]
-                     for i, s in enumerate(svc.SEX_COLUMNS)}))
+    figures = svc.knowledge_gain(f)
     return _page("index.html", f, by=by, dimensions=svc.DIMENSIONS, enrolment=enrolment,
-                 gain=gain, chart=chart, gain_chart=_gain_chart(gain))
+                 gain=svc.gain_table(f, figures=figures), chart=_enrolment_chart(enrolment),
+                 gain_chart=_scores_chart(figures))
 
 
 @bp.route("/assessments")
 @staff_required
 def assessments():
     """Show pass rates per assessment, by sex."""
-    f = svc.ReportFilter.from_args(request.args)
+    f = _filter()
     table = svc.pass_rate_table(f, current_locale())
-    rates = table.column(table.columns[-2])
-    chart = charts.bar_chart(
+    chart = _sex_chart(
         _("Pass rate per assessment"),
         _("Share of trainees who passed each assessment they sat, in percent; the table gives "
           "the figures by sex."),
-        [row[2] for row in table.rows],
-        [charts.Series(_("Total"), charts.SEX_FILLS["T"], rates)], maximum=100, unit=" %")
+        table.column("assessment"), {"T": table.column("pass_rate_T")}, maximum=100,
+        unit=" %")
     return _page("assessments.html", f, table=table, chart=chart)
 
 
@@ -78,18 +103,15 @@ def assessments():
 @staff_required
 def gain():
     """Show the pre-test to post-test knowledge gain, its spread, and who missed a test."""
-    f = svc.ReportFilter.from_args(request.args)
+    f = _filter()
     sums = svc.gain_sums(f)
-    table = svc.gain_table(f, sums)
-    rows = {row[0]: row[1:] for row in table.rows}
-    bands = [table.rows[i][0] for i in (7, 8, 9)]
-    spread = charts.bar_chart(
-        _("Spread of the normalized gain"),
-        _("Number of trainees with a low, medium and high gain, for women, men and in total."),
-        bands, _sex_series({s: [rows[b][i] for b in bands]
-                            for i, s in enumerate(svc.SEX_COLUMNS)}))
+    figures = svc.knowledge_gain(f, sums)
+    spread = _gain_chart(
+        figures, ["low", "medium", "high"], _("Spread of the normalized gain"),
+        _("Number of trainees with a low, medium and high gain, for women, men and in total."))
     missing = svc.missing_tests_table(f, limit=MISSING_SHOWN)
-    return _page("gain.html", f, table=table, chart=_gain_chart(table), spread=spread,
+    return _page("gain.html", f, table=svc.gain_table(f, figures=figures),
+                 chart=_scores_chart(figures), spread=spread,
                  by_cohort=svc.gain_by_cohort_table(f, sums),
                  missing=missing, missing_count=missing.total_rows or 0,
                  missing_shown=MISSING_SHOWN)
@@ -99,13 +121,11 @@ def gain():
 @staff_required
 def attendance():
     """Show attendance rates per cohort, by sex."""
-    f = svc.ReportFilter.from_args(request.args)
+    f = _filter()
     table = delivery.attendance_table(f)
-    chart = charts.bar_chart(
-        _("Attendance rate"),
+    chart = _totals_chart(
+        table, [("rate", _("All cohorts"))], _("Attendance rate"),
         _("Share of counted class meetings attended, in percent, for women, men and in total."),
-        [_("All cohorts")], _sex_series({s: [table.footer[-3 + i]]
-                                         for i, s in enumerate(svc.SEX_COLUMNS)}),
         maximum=100, unit=" %")
     return _page("attendance.html", f, table=table, chart=chart)
 
@@ -114,16 +134,15 @@ def attendance():
 @staff_required
 def trainers():
     """Show trainers trained in train-the-trainer sessions and the trainees they reached."""
-    f = svc.ReportFilter.from_args(request.args)
+    f = _filter()
     table = delivery.cascade_table(f)
     chart = charts.bar_chart(
         _("Train-the-trainer cascade"),
         _("Trainers qualified by each session and the trainees they went on to train."),
-        [row[0] for row in table.rows],
-        [charts.Series(_("Trainers qualified"), charts.SEX_FILLS["F"], table.column(
-            table.columns[5])),
-         charts.Series(_("Trainees reached"), charts.SEX_FILLS["M"], table.column(
-             table.columns[9]))])
+        table.column("session"),
+        [charts.Series(_("Trainers qualified"), charts.SEX_FILLS["F"],
+                       table.column("trainers_T")),
+         charts.Series(_("Trainees reached"), charts.SEX_FILLS["M"], table.column("reached_T"))])
     return _page("trainers.html", f, table=table, chart=chart)
 
 
@@ -131,7 +150,7 @@ def trainers():
 @staff_required
 def vetting():
     """List trainees trained without cleared human-rights (Leahy) vetting."""
-    f = svc.ReportFilter.from_args(request.args)
+    f = _filter()
     return _page("vetting.html", f, table=delivery.unvetted_table(f))
 
 
@@ -145,15 +164,20 @@ def quarterly():
     if not 2000 <= year <= 2100 or not 1 <= quarter <= 4:
         abort(404)
     start, end = svc.quarter_range(year, quarter)
-    base = svc.ReportFilter.from_args(request.args)
+    base = _filter()
     f = svc.ReportFilter(programme_id=base.programme_id, site_id=base.site_id,
                          date_from=start, date_to=end)
     enrolment = svc.enrolment_table(f, "programme")
-    gain = svc.gain_table(f)
+    figures = svc.knowledge_gain(f)
+    attendance = delivery.attendance_table(f)
+    cascade = delivery.cascade_table(f)
+    indicators = delivery.indicator_table(f, enrolment=enrolment, attendance=attendance,
+                                          cascade=cascade, gain=figures)
     return _page("quarterly.html", f, year=year, quarter=quarter, start=start, end=end,
-                 attendance=delivery.attendance_table(f), cascade=delivery.cascade_table(f),
+                 indicators=indicators, enrolment=enrolment,
                  unvetted=len(delivery.unvetted_table(f).rows),
-                 enrolment=enrolment, gain=gain, gain_chart=_gain_chart(gain),
+                 gain=svc.gain_table(f, figures=figures), gain_chart=_scores_chart(figures),
+                 chart=_enrolment_chart(enrolment),
                  pass_rates=svc.pass_rate_table(f, current_locale()))
 
 
@@ -161,10 +185,10 @@ def quarterly():
 @staff_required
 def export(key, fmt):
     """Download one report table (or every table, key "all") as CSV or XLSX."""
-    f = svc.ReportFilter.from_args(request.args)
+    f = _filter()
     lang = current_locale()
     keys = svc.TABLE_KEYS if key == "all" else (key,)
-    tables = [svc.build_table(k, f, request.args, lang) for k in keys]
+    tables = svc.build_tables(list(keys), f, request.args, lang)
     if any(t is None for t in tables) or fmt not in ("csv", "xlsx") or (
             fmt == "csv" and len(tables) != 1):
         abort(404)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from lms.assessment.models import Grade, GradeHistory, QuizSchedule, Regrade, RegradeAttempt
@@ -60,6 +61,28 @@ class Scope:
             return select(User.id)
         return select(User.id).where(User.id.in_(enrolled) | User.id.in_(trainers)
                                      | User.id.in_(graders) | (User.site_id == self.site_id))
+
+
+def _certificate_in(certificate: Certificate, _data: dict, _index) -> None:
+    """Refuse a second valid certificate for one enrolment (issued on two servers) with a
+    message staff can act on, rather than the database's unique-index error."""
+    from lms.sync.engine import MergeRefused
+
+    if certificate.status != "valid":
+        return
+    # No autoflush: the new row must not be written before the check; the objects in the
+    # session keep their unflushed status (an older certificate superseded in this bundle).
+    with db.session.no_autoflush:
+        held = [c for c in db.session.scalars(select(Certificate).where(
+                    Certificate.enrolment_id == certificate.enrolment_id,
+                    Certificate.status == "valid"))
+                if c is not certificate and c.status == "valid"]
+    if held:
+        raise MergeRefused(_(
+            "%(name)s already has a valid certificate %(serial)s here, and the bundle brings "
+            "another one, %(other)s, for the same cohort. Revoke one of the two on its server, "
+            "then carry the bundles again.", name=held[0].name,
+            serial=held[0].display_serial, other=certificate.display_serial))
 
 
 @dataclass
@@ -165,10 +188,11 @@ SPECS: list[Spec] = [
          natural_key=("subject",), on_clash="conflict", skip_columns=frozenset({"version"})),
     Spec(GradeHistory, lambda s: select(GradeHistory).where(GradeHistory.grade_id.in_(
         select(Grade.id).where(Grade.enrolment_id.in_(s.enrolment_ids())))), mode="append"),
-    # Oldest first, so that a reissued certificate follows the one it supersedes.
+    # Oldest first, so that a reissued certificate follows the one it supersedes (which is
+    # marked superseded before the new valid one is written).
     Spec(Certificate, lambda s: select(Certificate).where(
         Certificate.enrolment_id.in_(s.enrolment_ids())).order_by(Certificate.id),
-        natural_key=("serial",), on_clash="conflict"),
+        natural_key=("serial",), on_clash="conflict", extra_in=_certificate_in),
     # A regrade travels with the attempts it changed; recorded once, never changed afterwards.
     Spec(Regrade, lambda s: select(Regrade).where(Regrade.id.in_(
         select(RegradeAttempt.regrade_id).where(RegradeAttempt.attempt_id.in_(

@@ -168,6 +168,71 @@ def test_batch_issue_gives_one_per_eligible_trainee_and_none_to_others(app, key_
     assert len(actions) == 3
 
 
+def _copy(certificate: Certificate, status: str) -> Certificate:
+    """Another row for the same enrolment, written straight to the database."""
+    skip = {"id", "uuid", "serial", "status", "created_at", "updated_at", "supersedes_id"}
+    values = {c.key: getattr(certificate, c.key) for c in Certificate.__table__.columns
+              if c.key not in skip}
+    return Certificate(**values, serial=svc.new_serial(), status=status)
+
+
+def _certificates() -> list[tuple[int, str]]:
+    return [(c.enrolment_id, c.status) for c in db.session.scalars(
+        select(Certificate).order_by(Certificate.id))]
+
+
+def test_the_database_refuses_a_second_valid_certificate_for_an_enrolment(
+        app, key_id, quiz_only_version):
+    enrolment = eligible_enrolment(quiz_only_version)
+    first = svc.issue_certificate(enrolment, None)
+    db.session.add_all([_copy(first, "revoked"), _copy(first, "superseded")])
+    db.session.commit()  # any number of revoked and replaced ones
+    db.session.add(_copy(first, "valid"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    assert _certificates() == [(enrolment.id, "valid"), (enrolment.id, "revoked"),
+                               (enrolment.id, "superseded")]
+
+
+def test_issuing_at_the_same_instant_as_a_colleague_says_already_issued_and_writes_nothing(
+        app, key_id, quiz_only_version, monkeypatch):
+    """A colleague's certificate was committed just after our check looked for one."""
+    staff = make_user(roles=("staff",))
+    enrolment = eligible_enrolment(quiz_only_version, first_name="Grâce", last_name="Ilunga")
+    theirs = svc.issue_certificate(enrolment, None)
+    monkeypatch.setattr(svc, "valid_certificate", lambda enrolment: None)  # the stale check
+    with pytest.raises(svc.CertificateError,
+                       match="Grâce ILUNGA a déjà un certificat valide pour cette cohorte."):
+        svc.issue_certificate(enrolment, staff)
+    assert _certificates() == [(enrolment.id, "valid")]
+    assert db.session.scalars(select(Certificate.id)).all() == [theirs.id]
+    assert db.session.scalars(select(AuditRecord.actor_id).where(
+        AuditRecord.action == "certificate.issue")).all() == [None]
+
+
+def test_a_batch_that_meets_a_colleagues_certificate_is_undone_whole(
+        app, key_id, quiz_only_version, monkeypatch):
+    cohort = make_cohort(quiz_only_version)
+    first, second = (eligible_enrolment(quiz_only_version, cohort=cohort, last_name=name)
+                     for name in ("Amisi", "Banza"))
+    svc.issue_certificate(first, None)
+    with monkeypatch.context() as patch:
+        patch.setattr(svc, "valid_certificate", lambda enrolment: None)
+        with pytest.raises(svc.CertificateError, match="a déjà un certificat valide"):
+            svc.issue_for_cohort(cohort, None)
+    assert _certificates() == [(first.id, "valid")]
+    assert [c.enrolment_id for c in svc.issue_for_cohort(cohort, None)] == [second.id]
+
+
+def test_a_revoked_certificate_can_be_followed_by_a_new_one(app, key_id, quiz_only_version):
+    enrolment = eligible_enrolment(quiz_only_version)
+    svc.revoke_certificate(svc.issue_certificate(enrolment, None), None, "Erreur de saisie")
+    again = svc.issue_certificate(enrolment, None)
+    assert svc.valid_certificate(enrolment).id == again.id
+    assert _certificates() == [(enrolment.id, "revoked"), (enrolment.id, "valid")]
+
+
 def test_revoke_needs_a_reason_and_is_audited(app, key_id, quiz_only_version):
     cert = svc.issue_certificate(eligible_enrolment(quiz_only_version), None)
     staff = make_user(roles=("staff",))
@@ -196,6 +261,9 @@ def test_reissue_supersedes_the_old_certificate_and_keeps_history(app, key_id,
     assert entry.before["serial"] == old.serial and entry.after["serial"] == new.serial
     # The old code still carries a valid signature: only the record says it is replaced.
     assert signing.verify_token(old.token, svc.public_keys()).name == "Grace ILUNGA"
+    newest = svc.reissue_certificate(new, None, "Grade ajouté")
+    assert _certificates() == [(enrolment.id, "superseded")] * 2 + [(enrolment.id, "valid")]
+    assert [c.id for c in svc.history(old)] == [old.id, new.id, newest.id]
 
 
 def test_a_programme_without_rules_needs_its_quizzes_passed(app, tmp_path):

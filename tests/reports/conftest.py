@@ -10,7 +10,7 @@ import pytest
 from lms.extensions import db
 from lms.learning.models import Attempt
 from lms.training.services import create_cohort, enrol, get_or_create_site
-from tests.conftest import CURRICULA, make_user, publish
+from tests.conftest import CURRICULA, make_certificate, make_user, publish
 
 PRE, POST = "evaluations/pre-test", "evaluations/post-test"
 QUIZ = "poste-frontalier/quiz-poste-frontalier"
@@ -27,6 +27,11 @@ def make_attempt(enrolment, key, score, max_score=20.0, number=1, status="submit
                       pending_grading=pending)
     db.session.add(attempt)
     return attempt
+
+
+def by_sex(values: dict, *measures: str) -> list:
+    """Women, men and total of each measure, from a row given as {column key: value}."""
+    return [values[f"{m}_{sex}"] for m in measures for sex in "FMT"]
 
 
 @dataclass
@@ -50,8 +55,10 @@ def known(app, ctx) -> Known:
     | M1  | M   | Kampemba | 20 then 90     | 40   | 0.25  |
     | M2  | M   | Katuba   | -              | 90   | -     |  missed the pre-test
     | M3  | M   | Katuba   | 100            | 100  | none  |  already at the maximum
-    Plus an empty Lubumbashi cohort, a Mbuji-Mayi cohort (W4: 0 -> 100) and a 2025 Lubumbashi
-    cohort (W5: 10 -> 90), both outside the question's filter.
+    Certificates: W1 valid; W2 revoked, then a valid one; M1 one replaced by a reissue (valid);
+    M2 revoked; so 2 women and 1 man certified (each counted once).
+    Plus an empty Lubumbashi cohort, a Mbuji-Mayi cohort (W4: 0 -> 100, certified) and a 2025
+    Lubumbashi cohort (W5: 10 -> 90, certified), both outside the question's filter.
     """
     version = publish(CURRICULA / "police-des-frontieres")
     lubumbashi = get_or_create_site("lubumbashi", "Académie de police de Kasapa, Lubumbashi")
@@ -92,6 +99,13 @@ def known(app, ctx) -> Known:
     make_attempt(w1, QUIZ, 12, number=2)
     make_attempt(m1, QUIZ, 8)
     make_attempt(w2, QUIZ, 2, pending=1)
+    make_certificate(w1)
+    make_certificate(w2, "revoked")
+    make_certificate(w2)
+    make_certificate(m1, supersedes=make_certificate(m1, "superseded"))
+    make_certificate(m2, "revoked")
+    make_certificate(w4)
+    make_certificate(w5)
     db.session.commit()
     return Known(version.programme_id, lubumbashi.id, mbuji.id,
                  {"a": a.id, "empty": empty.id, "c": c.id, "d": d.id})

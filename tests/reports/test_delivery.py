@@ -16,6 +16,9 @@ from lms.training.models import (
 )
 from lms.training.services import create_cohort, enrol
 from tests.conftest import CURRICULA, make_user, publish
+from tests.reports.conftest import by_sex
+
+ATTENDANCE = ("attended", "counted", "rate")
 
 
 def _meeting(klass, day, statuses):
@@ -44,12 +47,15 @@ def test_attendance_rates_by_cohort_and_sex(known):
     db.session.commit()
     table = delivery.attendance_table(svc.ReportFilter(site_id=known.lubumbashi_id,
                                                        date_from=date(2026, 1, 1)))
-    rows = {row[0]: row[3:] for row in table.rows}
-    # registers; attended F/M/T; counted F/M/T; rate F/M/T
-    assert rows["Frontières Kasapa 2026"] == [2, 4, 1, 5, 4, 3, 7, 100.0, 33.3, 71.4]
-    assert rows["Frontières Kasapa 2026-B"] == [0, 0, 0, 0, 0, 0, 0, None, None, None]
+    rows = {row["cohort"]: row for row in table.records()}
+    spring, empty = rows["Frontières Kasapa 2026"], rows["Frontières Kasapa 2026-B"]
+    assert spring["registers"] == 2
+    assert by_sex(spring, *ATTENDANCE) == [4, 1, 5, 4, 3, 7, 100.0, 33.3, 71.4]
+    assert empty["registers"] == 0
+    assert by_sex(empty, *ATTENDANCE) == [0, 0, 0, 0, 0, 0, None, None, None]
+    assert by_sex(table.totals(), *ATTENDANCE) == [4, 1, 5, 4, 3, 7, 100.0, 33.3, 71.4]
     women = delivery.attendance_table(svc.ReportFilter(cohort_id=cohort_id, sex="F"))
-    assert women.rows[0][3:] == [2, 4, 0, 4, 4, 0, 4, 100.0, None, 100.0]
+    assert by_sex(women.records()[0], *ATTENDANCE) == [4, 0, 4, 4, 0, 4, 100.0, None, 100.0]
 
 
 def test_cascade_counts_trainers_qualified_and_trainees_they_reached(known):
@@ -86,11 +92,15 @@ def test_cascade_counts_trainers_qualified_and_trainees_they_reached(known):
     table = delivery.cascade_table(svc.ReportFilter(date_from=date(2026, 1, 1)))
     assert [row[0] for row in table.rows] == ["FdF Kasapa mars 2026"]
     # trainers F/M/T, cohorts led, trainees reached F/M/T
-    assert table.rows[0][3:] == [1, 2, 3, 2, 4, 3, 7]
-    women = delivery.cascade_table(svc.ReportFilter(sex="F"))
-    assert women.rows[0][3:] == [1, 0, 1, 2, 4, 0, 4]
+    session_row = table.records()[0]
+    assert by_sex(session_row, "trainers", "reached") == [1, 2, 3, 4, 3, 7]
+    assert session_row["cohorts_led"] == 2
+    women = delivery.cascade_table(svc.ReportFilter(sex="F")).records()[0]
+    assert by_sex(women, "trainers", "reached") == [1, 0, 1, 4, 0, 4]
+    assert women["cohorts_led"] == 2
     nothing = delivery.cascade_table(svc.ReportFilter(date_from=date(2027, 1, 1)))
-    assert nothing.rows == [] and nothing.footer[3:] == [0] * 7
+    assert nothing.rows == [] and by_sex(nothing.totals(), "trainers", "reached") == [0] * 6
+    assert nothing.totals()["cohorts_led"] == 0
 
 
 def test_trainees_without_cleared_vetting_are_listed_and_the_list_empties(known):
@@ -102,7 +112,7 @@ def test_trainees_without_cleared_vetting_are_listed_and_the_list_empties(known)
                         Vetting(user_id=by_name["M1"].id, status="refused")])
     db.session.commit()
     table = delivery.unvetted_table(f)
-    assert {(row[0], row[-1]) for row in table.rows} == {
+    assert {(row["name"], row["vetting"]) for row in table.records()} == {
         ("W2 TESTW2", "pending"), ("M1 TESTM1", "refused"), ("W3 TESTW3", "unknown"),
         ("M2 TESTM2", "unknown"), ("M3 TESTM3", "unknown")}
     for user in by_name.values():

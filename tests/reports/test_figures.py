@@ -4,7 +4,9 @@ from datetime import date
 
 import pytest
 
+from lms.reports import delivery
 from lms.reports import services as svc
+from tests.reports.conftest import by_sex
 
 F, M, T = 0, 1, 2
 
@@ -19,30 +21,81 @@ def figures(table, label):
     return next(row[1:] for row in table.rows if row[0] == label)
 
 
-def test_enrolled_and_completed_by_cohort_and_sex_including_an_empty_cohort(known):
+ENROLLED_COMPLETED = ("enrolled", "completed")
+
+
+def test_enrolled_completed_and_certified_by_cohort_and_sex_including_an_empty_cohort(known):
     table = svc.enrolment_table(question_filter(known))
-    by_name = {row[0]: row for row in table.rows}
+    by_name = {row["cohort"]: row for row in table.records()}
     assert set(by_name) == {"Frontières Kasapa 2026", "Frontières Kasapa 2026-B"}
-    assert by_name["Frontières Kasapa 2026"][5:] == [3, 3, 6, 2, 3, 5, 83.3]
-    assert by_name["Frontières Kasapa 2026-B"][5:] == [0, 0, 0, 0, 0, 0, None]
-    assert table.footer[-7:] == [3, 3, 6, 2, 3, 5, 83.3]
+    spring, empty = by_name["Frontières Kasapa 2026"], by_name["Frontières Kasapa 2026-B"]
+    assert by_sex(spring, *ENROLLED_COMPLETED) == [3, 3, 6, 2, 3, 5]
+    assert spring["completion_rate"] == 83.3
+    # W1 valid; W2 revoked then valid (once); M1 replaced by a reissue (once); M2 revoked.
+    assert by_sex(spring, "certified") == [2, 1, 3]
+    assert by_sex(empty, *ENROLLED_COMPLETED, "certified") == [0] * 9
+    assert empty["completion_rate"] is None
+    totals = table.totals()
+    assert totals["cohort"] == "Total"
+    assert by_sex(totals, *ENROLLED_COMPLETED, "certified") == [3, 3, 6, 2, 3, 5, 2, 1, 3]
+    assert totals["completion_rate"] == 83.3
+
+
+def test_certified_counts_valid_certificates_only_once_per_officer_and_cohort(known):
+    """Across every site and year: the spring cohort's 3, W4 in Mbuji-Mayi, W5 in 2025."""
+    table = svc.enrolment_table(svc.ReportFilter(programme_id=known.border_id), by="site")
+    assert {row["site"]: by_sex(row, "certified") for row in table.records()} == {
+        "Académie de police de Kasapa, Lubumbashi": [3, 1, 4],
+        "École de police de Mbuji-Mayi": [1, 0, 1]}
+    assert by_sex(table.totals(), "certified") == [4, 1, 5]
+    women = svc.enrolment_table(question_filter(known, sex="F"))
+    assert by_sex(women.totals(), "certified") == [2, 0, 2]
+
+
+def test_a_trainee_whose_sex_is_not_recorded_counts_in_the_totals_only(known):
+    from lms.extensions import db
+    from lms.training.models import Cohort
+    from lms.training.services import enrol
+    from tests.conftest import make_user
+    from tests.reports.conftest import POST, PRE, make_attempt, make_certificate
+
+    user = make_user(first_name="X1", last_name="TestX1")
+    user.sex = ""  # an old record imported without it
+    enrolment = enrol(user, db.session.get(Cohort, known.cohort_ids["a"]))
+    db.session.flush()
+    make_attempt(enrolment, PRE, 10)
+    make_attempt(enrolment, POST, 15)
+    make_certificate(enrolment)
+    db.session.commit()
+    table = svc.enrolment_table(question_filter(known))
+    assert by_sex(table.totals(), *ENROLLED_COMPLETED, "certified") == [
+        3, 3, 7, 2, 3, 6, 2, 1, 4]
+    assert table.totals()["completion_rate"] == 85.7
+    gain = svc.knowledge_gain(question_filter(known))
+    assert (gain["F"].both, gain["M"].both, gain["T"].both) == (2, 2, 5)
+    assert gain["T"].mean_pre == 52.0  # (40 + 50 + 20 + 100 + 50) / 5
+    assert svc.pass_rate_table(question_filter(known), "en").records()  # no error
+    by_unit = svc.enrolment_table(question_filter(known), by="unit")
+    assert by_sex(by_unit.totals(), "enrolled") == [3, 3, 7]
+    assert svc.enrolment_table(question_filter(known, sex="F")).totals()["enrolled_T"] == 3
 
 
 def test_enrolled_by_unit_shows_officers_with_no_unit_recorded(known):
     table = svc.enrolment_table(question_filter(known), by="unit")
-    assert {row[0]: row[1:4] for row in table.rows} == {
+    assert {row["unit"]: by_sex(row, "enrolled") for row in table.records()} == {
         "(non renseigné)": [1, 0, 1], "Kampemba": [2, 1, 3], "Katuba": [0, 2, 2]}
 
 
 def test_filters_by_unit_rank_and_sex(known):
     no_unit = svc.enrolment_table(question_filter(known, unit=""))
-    assert no_unit.footer[-7:-4] == [1, 0, 1]
+    assert by_sex(no_unit.totals(), "enrolled") == [1, 0, 1]
     no_rank = svc.enrolment_table(question_filter(known, rank=""))
-    assert no_rank.footer[-7:-4] == [1, 0, 1]
+    assert by_sex(no_rank.totals(), "enrolled") == [1, 0, 1]
     women = svc.enrolment_table(question_filter(known, sex="F"))
-    assert women.footer[-7:] == [3, 0, 3, 2, 0, 2, 66.7]
+    assert by_sex(women.totals(), *ENROLLED_COMPLETED) == [3, 0, 3, 2, 0, 2]
+    assert women.totals()["completion_rate"] == 66.7
     every_site = svc.enrolment_table(svc.ReportFilter(programme_id=known.border_id))
-    assert every_site.footer[-7:-4] == [5, 3, 8]
+    assert by_sex(every_site.totals(), "enrolled") == [5, 3, 8]
 
 
 def test_knowledge_gain_counts_only_trainees_who_sat_both(known):
@@ -63,7 +116,7 @@ def test_knowledge_gain_counts_only_trainees_who_sat_both(known):
 
 def test_knowledge_gain_per_cohort(known):
     table = svc.gain_by_cohort_table(svc.ReportFilter(programme_id=known.border_id))
-    rows = {row[0]: row[3:] for row in table.rows}
+    rows = {row[0]: row[table.position("both_F"):] for row in table.rows}
     assert rows == {"Frontières Kasapa 2025": [1, 0, 1, 10.0, 90.0, 0.89, None, 0.89],
                     "Frontières Kasapa 2026": [2, 2, 4, 52.5, 80.0, 0.83, 0.25, 0.64],
                     "Frontières Mbuji-Mayi 2026": [1, 0, 1, 0.0, 100.0, 1.0, None, 1.0]}
@@ -71,7 +124,7 @@ def test_knowledge_gain_per_cohort(known):
 
 def test_trainees_who_missed_a_test_are_listed(known):
     table = svc.missing_tests_table(question_filter(known))
-    assert [(row[0], row[7], row[8]) for row in table.rows] == [
+    assert [(row["name"], row["pre"], row["post"]) for row in table.records()] == [
         ("M2 TESTM2", "manquant", "passé"), ("W3 TESTW3", "passé", "manquant")]
     assert svc.count_missing_tests(question_filter(known)) == 2
     limited = svc.missing_tests_table(question_filter(known), limit=1)
@@ -80,11 +133,12 @@ def test_trainees_who_missed_a_test_are_listed(known):
 
 def test_pass_rates_use_the_counted_attempt_and_leave_pending_grades_out(known):
     table = svc.pass_rate_table(question_filter(known), "en")
-    rows = {row[2]: row for row in table.rows}
+    rows = {row["assessment"]: row for row in table.records()}
     quiz = rows["Quiz — The border post and its services"]
-    assert quiz[5:] == [2, 1, 3, 1, 0, 1, 50.0, 0.0, 33.3, 1]
+    assert by_sex(quiz, "sat", "passed", "pass_rate") == [2, 1, 3, 1, 0, 1, 50.0, 0.0, 33.3]
+    assert quiz["pending"] == 1
     post = rows["Post-test — Border police"]
-    assert post[5:14] == [2, 3, 5, 2, 2, 4, 100.0, 66.7, 80.0]
+    assert by_sex(post, "sat", "passed", "pass_rate") == [2, 3, 5, 2, 2, 4, 100.0, 66.7, 80.0]
 
 
 @pytest.mark.parametrize("f", [
@@ -101,9 +155,11 @@ def test_an_empty_selection_gives_zeros_and_no_errors(known, f):
 
 def test_an_empty_cohort_alone_gives_zero_rows_not_errors(known):
     f = svc.ReportFilter(cohort_id=known.cohort_ids["empty"])
-    table = svc.enrolment_table(f)
-    assert table.rows[0][5:] == [0, 0, 0, 0, 0, 0, None]
+    row = svc.enrolment_table(f).records()[0]
+    assert by_sex(row, *ENROLLED_COMPLETED, "certified") == [0] * 9
+    assert row["completion_rate"] is None
     assert svc.gain_table(f).rows[0][1:] == [0, 0, 0]
+    assert [r["rate_T"] for r in delivery.attendance_table(f).records()] == [None]
 
 
 def test_no_data_at_all(app, ctx):
@@ -121,6 +177,21 @@ def test_filter_round_trips_through_query_arguments():
                                        "unit": "*"}) == svc.ReportFilter()
 
 
+def test_a_named_period_sets_both_dates_from_today():
+    today = date(2026, 2, 10)
+    args = {"site": "4", "from": "2020-01-01", "period": "previous_quarter"}
+    assert svc.ReportFilter.from_args(args, today=today) == svc.ReportFilter(
+        site_id=4, date_from=date(2025, 10, 1), date_to=date(2025, 12, 31))
+    assert [(key, start, end) for key, _label, start, end in svc.period_presets(today)] == [
+        ("this_year", date(2026, 1, 1), date(2026, 12, 31)),
+        ("last_year", date(2025, 1, 1), date(2025, 12, 31)),
+        ("this_quarter", date(2026, 1, 1), date(2026, 3, 31)),
+        ("previous_quarter", date(2025, 10, 1), date(2025, 12, 31))]
+    assert svc.ReportFilter.from_args(args).date_from == date(2020, 1, 1)  # no today: ignored
+    unknown = svc.ReportFilter.from_args({"period": "forever"}, today=today)
+    assert unknown == svc.ReportFilter()
+
+
 def test_quarter_range():
     assert svc.quarter_range(2026, 1) == (date(2026, 1, 1), date(2026, 3, 31))
     assert svc.quarter_range(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))
@@ -134,7 +205,7 @@ def test_an_enrolment_marked_completed_by_staff_counts_as_completed(known):
     w3.status = "completed"
     db.session.commit()
     table = svc.enrolment_table(svc.ReportFilter(cohort_id=known.cohort_ids["a"]))
-    assert table.rows[0][5:11] == [3, 3, 6, 3, 3, 6]
+    assert by_sex(table.records()[0], *ENROLLED_COMPLETED) == [3, 3, 6, 3, 3, 6]
 
 
 def test_practical_assessments_count_once_graded(known):
@@ -154,8 +225,9 @@ def test_practical_assessments_count_once_graded(known):
                              score=score, max_score=9, graded_by_id=trainer.id, version=1))
     db.session.commit()
     table = svc.pass_rate_table(question_filter(known), "en")
-    row = next(r for r in table.rows if r[3] == "practical")
-    assert row[5:] == [1, 1, 2, 1, 0, 1, 100.0, 0.0, 50.0, 0]
+    row = next(r for r in table.records() if r["kind"] == "practical")
+    assert by_sex(row, "sat", "passed", "pass_rate") == [1, 1, 2, 1, 0, 1, 100.0, 0.0, 50.0]
+    assert row["pending"] == 0
 
 
 def test_gain_agrees_with_the_assessment_pages(known):

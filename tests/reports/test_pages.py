@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from datetime import date
 from html import unescape
 
 import pytest
@@ -31,32 +32,75 @@ def cell_after(html: str, row_label: str) -> list[str]:
     return re.findall(r"<td>([^<]*)</td>", row.group(1))
 
 
+def shown_table(html: str, anchor: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The rows (by their first cell) and the totals row of the table after `id="anchor"`,
+    each as {column header: cell text}, as a person reads them."""
+    start = html.index(f'id="{anchor}"')
+    table = html[start:html.index("</table>", start)]
+    headers = [unescape(h) for h in re.findall(r'<th scope="col">([^<]*)</th>', table)]
+
+    def cells(row_html):
+        values = [unescape(v) for v in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row_html)]
+        return dict(zip(headers, values, strict=True))
+
+    body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
+    rows = [cells(r) for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", table, re.S)
+    return ({next(iter(r.values())): r for r in rows},
+            cells(footer.group(1)) if footer else {})
+
+
+def by_sex(values: dict, *labels: str) -> list:
+    """Women, men and total of each French measure label, from {header: value}."""
+    return [values[f"{label}\u00a0: {sex}"] for label in labels
+            for sex in ("femmes", "hommes", "total")]
+
+
+class FakeDate(date):
+    """Today is 26 November 2026 for the period shortcuts."""
+
+    @classmethod
+    def today(cls):
+        return cls(2026, 11, 26)
+
+
 def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_gain(
-        app, client, known):
+        app, client, known, monkeypatch):
     """The issue's question, answered in a few clicks from the menu, then exported."""
+    from lms.reports import views
+
+    monkeypatch.setattr(views, "date", FakeDate)
     staff = make_user(roles=("staff",))
     db.session.commit()
     login(client, staff)
     home = client.get("/").text
     reports_url = re.search(r'<a href="([^"]+)">Rapports</a>', home).group(1)
     page = client.get(reports_url).text
-    border = option_value(page, "programme", "frontières")
-    site = option_value(page, "site", "Lubumbashi")
-    answer = client.get(reports_url, query_string={
-        "programme": border, "site": site, "from": "2026-01-01", "to": "2026-12-31",
-        "sex": "F"})
+    # Choose the programme, the site and women in the form, then press "this year".
+    this_year = re.search(r'<button class="link" name="period" value="([^"]+)">Cette année<',
+                          page).group(1)
+    form = {"programme": option_value(page, "programme", "frontières"),
+            "site": option_value(page, "site", "Lubumbashi"), "cohort": "", "from": "",
+            "to": "", "sex": "F", "unit": "*", "rank": "*", "by": "cohort",
+            "period": this_year}
+    answer = client.get(reports_url, query_string=form)
     assert answer.status_code == 200
     html = answer.text
     assert "femmes seulement" in html
-    # Total row: enrolled F/M/T, completed F/M/T, rate.
-    footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S).group(1)
-    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "0", "3", "2", "0", "2", "66.7"]
+    assert "cohortes en cours entre le 2026-01-01 et le 2026-12-31" in html
+    _rows, totals = shown_table(html, "t-enrolment")
+    assert by_sex(totals, "Inscrits", "Ont terminé", "Certifiés") == [
+        "3", "0", "3", "2", "0", "2", "2", "0", "2"]
+    assert totals["Taux d'achèvement (%)"] == "66.7"
     assert cell_after(html, "Gain normalisé moyen g") == ["0.83", "–", "0.83"]
     assert cell_after(html, "Stagiaires qui ont passé les deux tests") == ["2", "0", "2"]
+    chart = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    assert "Certifiés" in chart and "Femmes: 2" in chart
 
     export = re.search(r'href="([^"]*/export/enrolment\.csv[^"]*)"', html).group(1)
-    rows = list(csv.reader(io.StringIO(client.get(unescape(export)).data.decode("utf-8-sig"))))
-    assert rows[-1][-7:] == ["3", "0", "3", "2", "0", "2", "66.7"]
+    lines = list(csv.reader(io.StringIO(client.get(unescape(export)).data.decode("utf-8-sig"))))
+    exported = dict(zip(lines[0], lines[-1], strict=True))
+    assert by_sex(exported, "Ont terminé", "Certifiés") == ["2", "0", "2", "2", "0", "2"]
     gain_export = re.search(r'href="([^"]*/export/gain\.xlsx[^"]*)"', html).group(1)
     response = client.get(unescape(gain_export))
     assert response.headers["Content-Disposition"].startswith("attachment")
@@ -65,6 +109,30 @@ def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_g
     assert values["Gain normalisé moyen g"] == (0.83, None, 0.83)
     assert any("femmes seulement" in str(row[0])
                for row in sheet.iter_rows(values_only=True) if row)
+    everything = re.search(r'href="([^"]*/export/all\.xlsx[^"]*)"', html).group(1)
+    book = load_workbook(io.BytesIO(client.get(unescape(everything)).data))
+    indicators = {row[0]: row[1:] for row in book["Indicateurs clés"].iter_rows(
+        values_only=True) if row}
+    assert indicators["Agents ayant terminé"] == (2, 0, 2)
+    assert indicators["Agents certifiés"] == (2, 0, 2)
+    assert indicators["Gain normalisé moyen g"] == (0.83, None, 0.83)
+
+
+def test_a_period_button_sets_both_dates_and_keeps_the_other_choices(
+        app, client, known, monkeypatch):
+    from lms.reports import views
+
+    monkeypatch.setattr(views, "date", FakeDate)
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    html = client.get("/reports/attendance", query_string={
+        "site": known.lubumbashi_id, "from": "2020-01-01", "to": "", "sex": "F",
+        "period": "previous_quarter"}).text
+    assert 'name="from" value="2026-07-01"' in html and 'name="to" value="2026-09-30"' in html
+    assert (f"/reports/export/attendance.csv?site={known.lubumbashi_id}&amp;from=2026-07-01"
+            "&amp;to=2026-09-30&amp;sex=F") in html
+    assert "femmes seulement" in html
 
 
 def test_every_report_page_renders_with_accessible_svg_charts_and_no_inline_style(
@@ -94,9 +162,23 @@ def test_quarterly_summary_covers_the_quarter_and_prints(app, client, known):
         "programme": known.border_id, "site": known.lubumbashi_id, "year": 2026,
         "quarter": 2}).text
     assert "2026-04-01" in html and "2026-06-30" in html
-    # Q2 2026 in Lubumbashi: only the spring cohort (6 trainees; 2 + 3 completed).
-    footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S).group(1)
-    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "3", "6", "2", "3", "5", "83.3"]
+    # Q2 2026 in Lubumbashi: only the spring cohort (6 trainees; 2 + 3 completed; 2 + 1
+    # certified).
+    rows, totals = shown_table(html, "q-enrolment")
+    assert by_sex(totals, "Inscrits", "Ont terminé", "Certifiés") == [
+        "3", "3", "6", "2", "3", "5", "2", "1", "3"]
+    assert by_sex(rows["police-des-frontieres"], "Certifiés") == ["2", "1", "3"]
+    indicators, _totals = shown_table(html, "q-indicators")
+    assert list(indicators["Agents certifiés"].values())[1:] == ["2", "1", "3"]
+    assert list(indicators["Taux d'achèvement (%)"].values())[1:] == ["66.7", "100", "83.3"]
+    gain, _none = shown_table(html, "q-gain")
+    assert list(gain["Gain normalisé moyen g"].values())[1:] == ["0.83", "0.25", "0.64"]
+    passes, _none = shown_table(html, "q-pass_rates")
+    rate = "Taux de réussite (%)\u00a0: total"
+    assert passes["Test final — Police des frontières"][rate] == "80"
+    assert passes["Quiz — Le poste frontalier et ses services"][rate] == "33.3"
+    assert "Stagiaires formés sans vérification validée\u00a0: 6." in html
+    assert 'href="/reports/export/indicators.csv?' in html
     q4 = client.get("/reports/quarterly", query_string={
         "programme": known.border_id, "site": known.lubumbashi_id, "year": 2026,
         "quarter": 4}).text

@@ -20,7 +20,14 @@ from lms.sync import services as sync
 from lms.sync.bundle import BundleRefused
 from lms.sync.models import SyncConflict
 from lms.training.models import Enrolment
-from tests.conftest import CURRICULA, PASSWORD, IsolatedClient, make_user, publish
+from tests.conftest import (
+    CURRICULA,
+    PASSWORD,
+    IsolatedClient,
+    make_certificate,
+    make_user,
+    publish,
+)
 
 QUIZ = "principes/quiz-principes"
 
@@ -378,3 +385,44 @@ def test_grades_and_registers_kept_by_academy_staff_reach_the_lab(network):
         assert (grade.comment, grade.graded_by.service_number) == ("Observé au poste", "STAFF-9")
         statuses = sorted(db.session.scalars(select(AttendanceRecord.status)))
         assert statuses == ["absent", "present", "present"]
+
+
+def test_a_certificate_reissued_in_a_lab_replaces_the_old_one_at_the_centre(network):
+    from lms.certificates import services as certificates
+    from lms.certificates import signing
+    from lms.certificates.models import Certificate
+
+    central, lab_a, _lab_b = network
+    with on(central):
+        old_serial = make_certificate(_enrolment_of("PNC-1")).serial
+        db.session.commit()
+    _carry(central, lab_a, "Lab A")
+    with on(lab_a):
+        signing.generate_key(certificates.key_folder())
+        new_serial = certificates.reissue_certificate(
+            certificates.get_by_serial(old_serial), None, "Nom mal orthographié").serial
+    _carry(lab_a, central, "Academy")
+    with on(central):
+        assert dict(db.session.execute(select(Certificate.serial, Certificate.status)).all()) == {
+            old_serial: "superseded", new_serial: "valid"}
+
+
+def test_two_valid_certificates_for_one_trainee_are_refused_with_a_clear_message(network):
+    from lms.certificates.models import Certificate
+    from lms.sync.models import SyncBundle
+
+    central, lab_a, _lab_b = network
+    _carry(central, lab_a, "Lab A")
+    with on(lab_a):  # issued in the lab while the centre issued its own
+        lab_serial = make_certificate(_enrolment_of("PNC-2")).display_serial
+        db.session.commit()
+        _name, data = sync.export_bundle(sync.get_peer("Academy"))
+    with on(central):
+        ours = make_certificate(_enrolment_of("PNC-2"))
+        db.session.commit()
+        message = (f"a déjà un certificat valide {ours.display_serial} ici, et le paquet en "
+                   f"apporte un autre, {lab_serial}")
+        with pytest.raises(BundleRefused, match=message):
+            sync.import_bundle(data)
+        assert db.session.scalars(select(Certificate.serial)).all() == [ours.serial]
+        assert db.session.scalar(select(SyncBundle).where(SyncBundle.direction == "in")) is None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:47:43.829167
+Create Date: 2026-11-26 16:08:49.769012
 
 """
 from alembic import op
@@ -486,6 +486,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_certificates_enrolment_id'), ['enrolment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_certificates_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_certificates_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_lms_certificates_one_valid_per_enrolment', ['enrolment_id'], unique=True, sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
 
     op.create_table('lms_lesson_progress',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -649,6 +650,7 @@ def downgrade():
 
     op.drop_table('lms_lesson_progress')
     with op.batch_alter_table('lms_certificates', schema=None) as batch_op:
+        batch_op.drop_index('uq_lms_certificates_one_valid_per_enrolment', sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_user_id'))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_status'))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_enrolment_id'))
