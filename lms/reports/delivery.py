@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select, union
 from lms.auth.models import Site, User
 from lms.curricula.models import Programme
 from lms.extensions import db
+from lms.labels import VETTING_STATUSES, label
 from lms.reports.services import (
     ReportFilter,
     Table,
@@ -161,6 +162,6 @@ def unvetted_table(f: ReportFilter) -> Table:
                          "or withdraw them, before training."))
     for last, first, academy, service, sex, unit, rank, cohort, code, state in rows:
         table.rows.append([f"{first} {last.upper()}", academy, service or "", sex, unit or "",
-                           rank or "", cohort, code, state])
+                           rank or "", cohort, code, label(VETTING_STATUSES, state)])
     return table
 

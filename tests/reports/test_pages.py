@@ -50,8 +50,9 @@ def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_g
     assert "femmes seulement" in html
     # Total row: enrolled F/M/T, completed F/M/T, rate.
     footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S).group(1)
-    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "0", "3", "2", "0", "2", "66.7"]
-    assert cell_after(html, "Gain normalisé moyen g") == ["0.83", "–", "0.83"]
+    # On screen in French decimals; the CSV below keeps machine-readable ones.
+    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "0", "3", "2", "0", "2", "66,7"]
+    assert cell_after(html, "Gain normalisé moyen g") == ["0,83", "–", "0,83"]
     assert cell_after(html, "Stagiaires qui ont passé les deux tests") == ["2", "0", "2"]
 
     export = re.search(r'href="([^"]*/export/enrolment\.csv[^"]*)"', html).group(1)
@@ -96,7 +97,7 @@ def test_quarterly_summary_covers_the_quarter_and_prints(app, client, known):
     assert "2026-04-01" in html and "2026-06-30" in html
     # Q2 2026 in Lubumbashi: only the spring cohort (6 trainees; 2 + 3 completed).
     footer = re.search(r"<tfoot><tr>(.*?)</tr></tfoot>", html, re.S).group(1)
-    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "3", "6", "2", "3", "5", "83.3"]
+    assert re.findall(r"<td>([^<]*)</td>", footer)[-7:] == ["3", "3", "6", "2", "3", "5", "83,3"]
     q4 = client.get("/reports/quarterly", query_string={
         "programme": known.border_id, "site": known.lubumbashi_id, "year": 2026,
         "quarter": 4}).text
