@@ -170,9 +170,11 @@ def role_list(roles: Iterable[str]) -> str:
 
 
 def audit_details(values: Mapping | None) -> list[tuple[str, str]]:
-    """An audit record's before or after, as (field, value) in words."""
+    """An audit record's before or after, as (field, value) in words; empty values left out."""
     details = []
     for key, value in (values or {}).items():
+        if value is None or value == "":
+            continue
         names = _FIELD_VALUES.get(key, {})
         if isinstance(value, bool):
             shown = str(_l("yes") if value else _l("no"))
@@ -185,7 +187,7 @@ def audit_details(values: Mapping | None) -> list[tuple[str, str]]:
         elif isinstance(value, dict):
             shown = ", ".join(f"{k}: {v}" for k, v in value.items())
         else:
-            shown = "" if value is None else label(names, str(value))
+            shown = label(names, str(value))
         details.append((label(AUDIT_FIELDS, key), shown))
     return details
 
