@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-import flask_babel
 from babel import numbers
 from flask import current_app, has_request_context, session
 from flask_babel import get_locale
@@ -26,15 +25,10 @@ def current_locale() -> str:
     return str(get_locale() or current_app.config["LMS_DEFAULT_LOCALE"])
 
 
-def format_number(value: float | int, digits: int = 2) -> str:
-    """A number for people, rounded to `digits` decimals: "72,5" in French, "72.5" in English."""
-    return flask_babel.format_decimal(round(value, digits))
-
-
 def format_percentage(value: float | int | None, digits: int = 1) -> str:
     """A percentage given out of 100, in the user's language: "72,5 %" in French, "72.5%" in
     English; a dash when there is none."""
     if value is None:
         return "—"
     fraction = Decimal(str(round(value, digits))).normalize() / 100
-    return numbers.format_percent(fraction, locale=get_locale(), decimal_quantization=False)
+    return numbers.format_percent(fraction, locale=get_locale() or "fr", decimal_quantization=False)

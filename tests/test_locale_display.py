@@ -11,10 +11,15 @@ import io
 import re
 from datetime import date, time
 
+import flask_babel
+import pytest
+from flask import session
+
 from lms import labels
 from lms.assessment import gradebook as book
 from lms.auth.models import ROLES
 from lms.extensions import db
+from lms.i18n import format_percentage
 from lms.training import attendance as att
 from lms.training import services as training
 from lms.training.models import ATTENDANCE_STATUSES, VETTING_STATUSES
@@ -51,6 +56,16 @@ def test_every_code_people_can_meet_has_words():
             recorded.update(re.findall(r'"([a-z]+\.[a-z_]+)"', call.split(")")[0]))
     assert len(recorded) > 25
     assert recorded <= set(labels.AUDIT_ACTIONS), recorded - set(labels.AUDIT_ACTIONS)
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("fr", ["72,5\u00a0%", "33,3\u00a0%", "100\u00a0%", "0\u00a0%", "—"]),
+    ("en", ["72.5%", "33.3%", "100%", "0%", "—"])])
+def test_percentages_are_written_as_the_readers_language_writes_them(app, lang, expected):
+    with app.test_request_context():
+        session["locale"] = lang
+        flask_babel.refresh()
+        assert [format_percentage(v) for v in (72.5, 100 / 3, 100.0, 0, None)] == expected
 
 
 def test_people_pages_name_roles_in_the_readers_language(client):
