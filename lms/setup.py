@@ -114,6 +114,9 @@ def build_blueprint() -> Blueprint:
     bp.after_app_request(_after_request)
     bp.app_url_defaults(assets.add_static_version)
     bp.app_context_processor(_template_context)
+    from lms.i18n import format_percentage
+
+    bp.add_app_template_filter(format_percentage, "lms_percent")
     from lms import errors
 
     errors.register(bp)
@@ -172,9 +175,11 @@ def _is_lms_request() -> bool:
 
 
 def _template_context() -> dict:
+    from lms import labels
     from lms.i18n import current_locale
 
-    return {"current_locale": current_locale}
+    return {"current_locale": current_locale, "enum_label": labels.enum_label,
+            "role_list": labels.role_list, "audit_details": labels.audit_details}
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

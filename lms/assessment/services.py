@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, format_time
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +37,7 @@ class GradeConflict(LMSError):
             message = _("Already graded by %(name)s at %(time)s: here is their grade. Your grade "
                         "was not saved; change it and save again only if theirs is wrong.",
                         name=grade.graded_by.display_name,
-                        time=learning.as_utc(grade.graded_at).strftime("%H:%M"))
+                        time=format_time(learning.as_utc(grade.graded_at), "short"))
         super().__init__(message)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC
 
 from flask import Response as HttpResponse
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -79,7 +80,7 @@ def grade(response_id):
                 return redirect(url_for(".grade", response_id=following[0].id, cohort=cohort_id))
             return redirect(url_for(".queue", cohort=cohort_id))
     elif request.method == "GET" and existing is not None:
-        form.score.data = f"{existing.score:g}"
+        form.score.data = format_decimal(existing.score)
     return render_template("lms/assessment/grade.html", form=form, response=response,
                            question=learning.question_of(response.attempt, response.question_id),
                            quiz=learning.quiz_of(response.attempt), grade=existing,

@@ -17,6 +17,9 @@ from lms.base import LMSError, utcnow
 from lms.certificates import signing
 from lms.certificates.models import Certificate
 from lms.extensions import db
+from lms.i18n import format_percentage
+from lms.labels import CERTIFICATE_STATUSES
+from lms.labels import label as code_label
 from lms.learning.models import Attempt
 from lms.learning.services import assessment_for, attempt_passed, counted_attempt
 from lms.training.models import Cohort, Enrolment
@@ -128,8 +131,9 @@ def _quiz_problem(structure: dict, key: str, submitted: list[Attempt], lang: str
         return _("%(quiz)s: answers await a trainer's grading.", quiz=quiz["title"])
     if not passed:
         percent = 100 * (counted.score or 0) / counted.max_score if counted.max_score else 0
-        return _("%(quiz)s: %(score)s %% obtained, %(mark)s %% needed.", quiz=quiz["title"],
-                 score=f"{percent:.0f}", mark=f"{quiz['settings']['pass_mark']:g}")
+        return _("%(quiz)s: %(score)s obtained, %(mark)s needed.", quiz=quiz["title"],
+                 score=format_percentage(percent),
+                 mark=format_percentage(quiz["settings"]["pass_mark"]))
     return None
 
 
@@ -177,9 +181,9 @@ def practicals_status(enrolment: Enrolment, lang: str) -> list[str] | None:
                                   item=practical["title"]))
             elif not practical_passed(grade, mark):
                 percent = 100 * grade.score / grade.max_score
-                problems.append(_("%(item)s: %(score)s %% obtained, %(mark)s %% needed.",
-                                  item=practical["title"], score=f"{percent:.0f}",
-                                  mark=f"{mark:g}"))
+                problems.append(_("%(item)s: %(score)s obtained, %(mark)s needed.",
+                                  item=practical["title"], score=format_percentage(percent),
+                                  mark=format_percentage(mark)))
     return problems
 
 
@@ -207,7 +211,7 @@ def eligibility(enrolment: Enrolment, lang: str = "fr") -> Eligibility:
                                          "manifest.")]))
     if rules.get("attendance_min") is not None:
         minimum = float(rules["attendance_min"])
-        label = _("Attendance at least %(min)s %%", min=f"{minimum:g}")
+        label = _("Attendance at least %(min)s", min=format_percentage(minimum))
         rate = attendance_rate(enrolment)
         if rate is None:
             results.append(RuleResult("attendance_min", label, "unknown",
@@ -216,8 +220,8 @@ def eligibility(enrolment: Enrolment, lang: str = "fr") -> Eligibility:
         else:
             ok = rate >= minimum - 1e-9
             results.append(RuleResult("attendance_min", label, "met" if ok else "not_met",
-                                      [] if ok else [_("Attendance is %(rate)s %%.",
-                                                       rate=f"{rate:.0f}")]))
+                                      [] if ok else [_("Attendance is %(rate)s.",
+                                                       rate=format_percentage(rate))]))
     if rules.get("practicals_passed"):
         label = _("Practical assessments passed")
         problems = practicals_status(enrolment, lang)
@@ -421,8 +425,7 @@ def reissue_certificate(certificate: Certificate, actor, reason: str, name: str 
 
 def status_label(status: str) -> str:
     """A certificate status in words."""
-    return {"valid": _("valid"), "revoked": _("revoked"),
-            "superseded": _("replaced by a newer certificate")}.get(status, status)
+    return code_label(CERTIFICATE_STATUSES, status)
 
 
 # Verification ----------------------------------------------------------------------------------

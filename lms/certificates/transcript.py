@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.numbers import format_decimal
 from sqlalchemy import select
 
 from lms.certificates import services as svc
@@ -13,6 +14,15 @@ from lms.learning.services import attempt_passed, counted_attempt, ordered_items
 from lms.training.models import Enrolment
 
 RESULT = {True: "Réussi / Passed", False: "Échoué / Failed", None: "À corriger / To grade"}
+
+
+def _number(value: float) -> str:
+    """A number as the French-first bilingual documents write it: 14,5."""
+    return format_decimal(round(value, 1), locale="fr")
+
+
+def _mark(score: float, maximum: float) -> str:
+    return f"{_number(20 * score / maximum)}/20"
 
 
 def rules_narrative(rules: dict) -> str:
@@ -25,7 +35,7 @@ def rules_narrative(rules: dict) -> str:
     if rules.get("post_test_passed"):
         parts.append("Post-test réussi / Post-test passed")
     if rules.get("attendance_min") is not None:
-        parts.append(f"Assiduité / Attendance ≥ {rules['attendance_min']} %")
+        parts.append(f"Assiduité / Attendance ≥ {_number(float(rules['attendance_min']))} %")
     if rules.get("practicals_passed"):
         parts.append("Évaluations pratiques réussies / Practical assessments passed")
     return "; ".join(parts) or "Formation suivie / Programme completed"
@@ -48,13 +58,13 @@ def _rows(enrolment: Enrolment) -> list[dict]:
         if item["kind"] == "practical":
             grade = svc.practical_grade(enrolment, item["key"])
             if grade is not None and grade.max_score:
-                row["mark"] = f"{20 * grade.score / grade.max_score:.1f}/20"
+                row["mark"] = _mark(grade.score, grade.max_score)
                 row["result"] = RESULT[svc.practical_passed(grade, quiz["settings"]["pass_mark"])]
         submitted = attempts.get(item["key"])
         if submitted:
             counted = counted_attempt(submitted, quiz["settings"]["grading"])
             if counted.score is not None and counted.max_score:
-                row["mark"] = f"{20 * counted.score / counted.max_score:.1f}/20"
+                row["mark"] = _mark(counted.score, counted.max_score)
             row["result"] = RESULT[attempt_passed(counted, quiz["settings"]["pass_mark"])]
             if item["kind"] == "pre_test":
                 row["result"] = "Test initial / Pre-test"

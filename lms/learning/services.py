@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -235,10 +236,10 @@ def window_message(schedule, now: datetime) -> str | None:
     opens, closes = as_utc(schedule.opens_at), as_utc(schedule.closes_at)
     if opens is not None and now < opens:
         return _("This quiz opens on %(when)s (UTC). Come back then.",
-                 when=opens.strftime("%Y-%m-%d %H:%M"))
+                 when=format_datetime(opens, "short", rebase=False))
     if closes is not None and now >= closes:
         return _("This quiz closed on %(when)s (UTC). Ask your trainer if you need to sit it.",
-                 when=closes.strftime("%Y-%m-%d %H:%M"))
+                 when=format_datetime(closes, "short", rebase=False))
     return None
 
 

@@ -8,6 +8,7 @@ from lms.auth.access import admin_required, staff_required
 from lms.auth.models import ROLES, User
 from lms.auth.services import AccountError, issue_one_time_code
 from lms.extensions import db
+from lms.labels import audit_action_choices
 from lms.people import bp
 from lms.people import services as svc
 
@@ -78,4 +79,4 @@ def audit_log():
     records = svc.list_audit(action, actor, page)
     return render_template("lms/people/audit.html", records=records,
                            actors=svc.actors_by_id(records), action=action, actor=actor,
-                           page=page)
+                           actions=audit_action_choices(), page=page)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 SEX_FILLS = {"F": "#7b3294", "M": "#1f5fa8", "T": "#4a545e"}
@@ -28,8 +29,7 @@ class Series:
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
-    text = f"{value:g}" if isinstance(value, int) or float(value).is_integer() else f"{value:.1f}"
-    return f"{text}{unit}"
+    return f"{format_decimal(round(value, 1))}{unit}"
 
 
 def bar_chart(title: str, description: str, categories: list[str], series: list[Series],

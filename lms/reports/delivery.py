@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select, union
 from lms.auth.models import Site, User
 from lms.curricula.models import Programme
 from lms.extensions import db
+from lms.labels import VETTING_STATUSES, label
 from lms.reports.services import (
     ReportFilter,
     Table,
@@ -183,7 +184,8 @@ def unvetted_table(f: ReportFilter) -> Table:
                "withdraw them, before training."))
     for last, first, academy, service, sex, unit, rank, cohort, code, state in rows:
         table.add_row({**person_values(first, last, academy, service, sex, unit, rank),
-                       "cohort": cohort, "programme": code, "vetting": state})
+                       "cohort": cohort, "programme": code,
+                       "vetting": label(VETTING_STATUSES, state)})
     return table
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import (
     Float,
@@ -776,8 +777,8 @@ def describe_filter(f: ReportFilter) -> str:
         parts.append(_("cohort %(name)s", name=name or "?"))
     if f.date_from or f.date_to:
         parts.append(_("cohorts running between %(start)s and %(end)s",
-                       start=f.date_from.isoformat() if f.date_from else "…",
-                       end=f.date_to.isoformat() if f.date_to else "…"))
+                       start=format_date(f.date_from, "medium") if f.date_from else "…",
+                       end=format_date(f.date_to, "medium") if f.date_to else "…"))
     if f.sex is not None:
         parts.append(_("women only") if f.sex == "F" else _("men only"))
     if f.unit is not None:

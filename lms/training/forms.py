@@ -17,6 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.labels import VETTING_STATUSES
+
 
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
@@ -101,8 +103,7 @@ class VettingForm(FlaskForm):
     """Record a trainee's human-rights (Leahy) vetting status."""
 
     status = SelectField(_l("Vetting status"), choices=[
-        SelectChoice("unknown", _l("Unknown")), SelectChoice("pending", _l("Pending")),
-        SelectChoice("cleared", _l("Cleared")), SelectChoice("refused", _l("Refused"))])
+        SelectChoice(code, words) for code, words in VETTING_STATUSES.items()])
     note = StringField(_l("Note (reference of the decision)"),
                        validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Save vetting status"))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
 from lms.extensions import db
+from lms.i18n import format_percentage
 from lms.learning.models import Attempt, LessonProgress
 from lms.learning.services import attempt_passed, counted_attempt, ordered_items
 from lms.training.attendance import Rate, cohort_rate, rates_for_cohort
@@ -132,11 +133,12 @@ def cohort_overview(cohort: Cohort, lang: str, today: date) -> CohortOverview:
 
 def _reasons(progress: TraineeProgress, expected: int) -> None:
     if expected - progress.percent > BEHIND_MARGIN:
-        progress.reasons.append(_("progress %(done)d %% while the calendar expects %(exp)d %%",
-                                  done=progress.percent, exp=expected))
+        progress.reasons.append(_("progress %(done)s while the calendar expects %(exp)s",
+                                  done=format_percentage(progress.percent),
+                                  exp=format_percentage(expected)))
     rate = progress.attendance.percent
     if rate is not None and rate < ATTENDANCE_THRESHOLD:
-        progress.reasons.append(_("attendance %(rate)s %%", rate=rate))
+        progress.reasons.append(_("attendance %(rate)s", rate=format_percentage(rate)))
     if progress.failed:
         progress.reasons.append(_("failed: %(quizzes)s", quizzes=", ".join(progress.failed)))
 

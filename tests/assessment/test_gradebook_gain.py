@@ -150,5 +150,5 @@ def test_gain_page_lists_those_missing_a_test(app, client):
     page = client.get(f"/assessment/cohorts/{cohort.id}/gain")
     assert page.status_code == 200
     assert "KALALA" in page.text and "aucun des deux tests" in page.text
-    # Amisi: pre 1/12 = 8 %, post 100 %, so g = 1.00.
-    assert "<td>8 %</td><td>100 %</td><td>1.00</td>" in page.text
+    # Amisi: pre 1/12 = 8 %, post 100 %, so g = 1,00 (French decimals).
+    assert "<td>8\u00a0%</td><td>100\u00a0%</td><td>1,00</td>" in page.text

@@ -69,9 +69,9 @@ def test_a_trainee_cannot_start_outside_the_cohort_window(app, client):
     enrolment = make_enrolment(cohort=cohort)
     _schedule(cohort, T0, T0 + timedelta(days=1))
     with app.test_request_context():
-        with pytest.raises(learning.QuizNotOpen, match="ouvre le 2026-04-02 08:00"):
+        with pytest.raises(learning.QuizNotOpen, match="ouvre le 02/04/2026 08:00"):
             learning.start_attempt(enrolment, QUIZ, "fr", now=T0 - timedelta(minutes=1))
-        with pytest.raises(learning.QuizNotOpen, match="a fermé le 2026-04-03 08:00"):
+        with pytest.raises(learning.QuizNotOpen, match="a fermé le 03/04/2026 08:00"):
             learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(days=2))
     assert learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(hours=1)).number == 1
     # Through the pages: the window (now in the past) is closed, the start button is gone.

@@ -97,3 +97,82 @@ def test_axe_check_fails_on_a_page_with_serious_violations(new_page, axe_check):
     with pytest.raises(AssertionError) as failure:
         axe_check(page, "broken login")
     assert "label" in str(failure.value) and "color-contrast" in str(failure.value)
+
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _href(page, selector: str) -> str:
+    """The path a link on the current page points to (the first one matching)."""
+    return page.get_attribute(selector, "href")
+
+
+def _assert_fits(page, url: str) -> None:
+    page.goto(url)
+    assert page.locator("main h1").count() == 1, f"{url} did not open a page"
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, f"{url} scrolls sideways on a phone: {width} px wide"
+
+
+@pytest.mark.browser
+def test_key_pages_fit_a_360px_screen(page_as, axe_check, shot):
+    # Staff pages, JavaScript off: reach each page through the links people follow.
+    page = page_as("STAFF-001", viewport=PHONE, java_script_enabled=False)
+    pages = ["/training/cohorts", "/training/programmes", "/training/sites",
+             "/training/qualifications", "/training/cascade", "/assessment/",
+             "/assessment/queue", "/assessment/statistics", "/curricula/", "/certificates",
+             "/people/", "/reports/", "/reports/quarterly", "/reports/attendance", "/sync/",
+             "/my/certificates"]
+    for url in pages:
+        _assert_fits(page, url)
+    page.goto("/training/cohorts")
+    cohort = _href(page, "main table a")
+    page.goto(cohort)
+    class_page, attendance = _href(page, "main a[href*='/classes/']"), _href(
+        page, "main a[href$='/attendance']")
+    trainee = _href(page, "main a[href*='/trainees/']")
+    page.goto(class_page)
+    register = _href(page, "main a[href$='/register']")
+    sheet = _href(page, "main a[href$='/sheet']")
+    page.goto("/assessment/")
+    grading = _href(page, "main table a")
+    page.goto(grading)
+    gradebook, practicals = _href(page, "main a[href$='/gradebook']"), _href(
+        page, "main a[href*='/practicals/']")
+    page.goto("/assessment/statistics")
+    statistics = _href(page, "main a[href*='/statistics/']")
+    page.goto("/curricula/")
+    version = _href(page, "main a[href*='/versions/']")
+    page.goto("/certificates")
+    certificates = _href(page, "main table a")
+    page.goto("/people/")
+    person = _href(page, "main table a")
+    for url in (cohort, class_page, attendance, trainee, register, sheet, grading, gradebook,
+                practicals, statistics, version, certificates, person):
+        _assert_fits(page, url)
+    page.goto(cohort)
+    shot(page, "cohort-360")
+
+    # The menu: one "Menu" button on a phone, opening every link without JavaScript.
+    assert page.locator(".menu-wide").is_hidden()
+    menu = page.locator(".menu-narrow nav")
+    assert menu.is_hidden()
+    page.click(".menu-narrow summary")
+    assert menu.locator("a").count() >= 9 and menu.locator("a").last.is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    shot(page, "menu-360")
+    follow(page, ".menu-narrow nav a[href$='/people/']")
+    assert "Personnes" in page.inner_text("main h1")
+
+    # The same pages for the trainer and the admin's audit log; axe-core with the menu open.
+    trainer = page_as("FORM-001", viewport=PHONE)
+    for url in ("/", "/training/cohorts", cohort, class_page, attendance, register, grading,
+                practicals):
+        _assert_fits(trainer, url)
+    trainer.goto(class_page)
+    trainer.click(".menu-narrow summary")
+    axe_check(trainer, "class page on a phone, menu open")
+    admin = page_as("ADMIN-001", viewport=PHONE)
+    _assert_fits(admin, "/people/audit")
+    axe_check(admin, "audit log on a phone")
+    shot(admin, "audit-360")

@@ -81,7 +81,7 @@ def test_trainer_takes_corrects_and_prints_a_register(page_as, axe_check, shot):
 
     # The first meeting of Class A: nobody has taken its register yet.
     first = meetings.first
-    assert "2026-04-06" in first.inner_text()
+    assert "6 avr. 2026" in first.inner_text()  # the date in French
     follow(page, "main table tbody tr >> nth=0 >> a[href$='/register']")
     register = page.url
     names = page.locator("table.register tbody th").all_inner_texts()

@@ -149,7 +149,7 @@ def test_trainees_see_and_download_only_their_own_certificates(app, client, key_
     transcript = client.get("/my/transcript.pdf")
     text = _pdf_text(transcript.data)
     assert "RELEVÉ DE NOTES" in text and "Police de proximité" in text
-    assert mine.display_serial in text and "20.0/20" in text
+    assert mine.display_serial in text and "20/20" in text
 
 
 @pytest.mark.parametrize("method,path", [

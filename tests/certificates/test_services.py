@@ -96,7 +96,7 @@ def test_practicals_graded_by_a_trainer_count_toward_eligibility(app, tmp_path):
     result = svc.eligibility(weak, "fr")
     assert [r.rule for r in result.unmet] == ["practicals_passed"]
     assert result.unmet[0].reasons == [
-        "Accueillir une plainte au poste\u00a0: 12\u00a0% obtenus, 50\u00a0% nécessaires."]
+        "Accueillir une plainte au poste\u00a0: 12,5\u00a0% obtenus, 50\u00a0% nécessaires."]
 
 
 def test_eligibility_names_each_quiz_not_passed_and_why(app, quiz_only_version):

@@ -17,7 +17,7 @@ def test_admin_changes_roles_and_the_change_is_audited(app, client):
     assert record.before == {"roles": ["trainee"]}
     assert record.after == {"roles": ["trainee", "trainer"]}
     log = client.get("/people/audit?action=user.")
-    assert "user.roles" in log.text and "trainer" in log.text
+    assert "Rôles modifiés" in log.text and "Stagiaire, Formateur" in log.text
 
 
 def test_a_disabled_account_is_signed_out_and_cannot_sign_in(app, client):

@@ -113,8 +113,8 @@ def test_trainees_without_cleared_vetting_are_listed_and_the_list_empties(known)
     db.session.commit()
     table = delivery.unvetted_table(f)
     assert {(row["name"], row["vetting"]) for row in table.records()} == {
-        ("W2 TESTW2", "pending"), ("M1 TESTM1", "refused"), ("W3 TESTW3", "unknown"),
-        ("M2 TESTM2", "unknown"), ("M3 TESTM3", "unknown")}
+        ("W2 TESTW2", "En attente"), ("M1 TESTM1", "Refusé"), ("W3 TESTW3", "Inconnu"),
+        ("M2 TESTM2", "Inconnu"), ("M3 TESTM3", "Inconnu")}
     for user in by_name.values():
         vetting = db.session.query(Vetting).filter_by(user_id=user.id).one_or_none()
         if vetting is None:

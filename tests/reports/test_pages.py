@@ -91,8 +91,8 @@ def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_g
     _rows, totals = shown_table(html, "t-enrolment")
     assert by_sex(totals, "Inscrits", "Ont terminé", "Certifiés") == [
         "3", "0", "3", "2", "0", "2", "2", "0", "2"]
-    assert totals["Taux d'achèvement (%)"] == "66.7"
-    assert cell_after(html, "Gain normalisé moyen g") == ["0.83", "–", "0.83"]
+    assert totals["Taux d'achèvement (%)"] == "66,7"
+    assert cell_after(html, "Gain normalisé moyen g") == ["0,83", "–", "0,83"]
     assert cell_after(html, "Stagiaires qui ont passé les deux tests") == ["2", "0", "2"]
     chart = re.search(r"<svg.*?</svg>", html, re.S).group(0)
     assert "Certifiés" in chart and "Femmes: 2" in chart
@@ -170,13 +170,13 @@ def test_quarterly_summary_covers_the_quarter_and_prints(app, client, known):
     assert by_sex(rows["police-des-frontieres"], "Certifiés") == ["2", "1", "3"]
     indicators, _totals = shown_table(html, "q-indicators")
     assert list(indicators["Agents certifiés"].values())[1:] == ["2", "1", "3"]
-    assert list(indicators["Taux d'achèvement (%)"].values())[1:] == ["66.7", "100", "83.3"]
+    assert list(indicators["Taux d'achèvement (%)"].values())[1:] == ["66,7", "100", "83,3"]
     gain, _none = shown_table(html, "q-gain")
-    assert list(gain["Gain normalisé moyen g"].values())[1:] == ["0.83", "0.25", "0.64"]
+    assert list(gain["Gain normalisé moyen g"].values())[1:] == ["0,83", "0,25", "0,64"]
     passes, _none = shown_table(html, "q-pass_rates")
     rate = "Taux de réussite (%)\u00a0: total"
     assert passes["Test final — Police des frontières"][rate] == "80"
-    assert passes["Quiz — Le poste frontalier et ses services"][rate] == "33.3"
+    assert passes["Quiz — Le poste frontalier et ses services"][rate] == "33,3"
     assert "Stagiaires formés sans vérification validée\u00a0: 6." in html
     assert 'href="/reports/export/indicators.csv?' in html
     q4 = client.get("/reports/quarterly", query_string={

@@ -14,6 +14,7 @@ from lms.auth.models import Site, User
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.i18n import current_locale
+from lms.labels import ENROLMENT_STATUSES, label
 from lms.training import bp, exports, progress
 from lms.training import services as svc
 from lms.training.access import get_class_for, get_cohort_for, get_enrolment_in
@@ -174,7 +175,8 @@ def participants_csv(cohort_id):
     found = get_cohort_for(current_user, cohort_id)
     rows = [[e.user.service_number or "", e.user.academy_number, e.user.last_name,
              e.user.first_name, e.user.sex, e.user.rank, e.user.unit, e.user.phone,
-             e.cohort_class.name if e.cohort_class else "", e.status]
+             e.cohort_class.name if e.cohort_class else "",
+             label(ENROLMENT_STATUSES, e.status)]
             for e in sorted(found.enrolments, key=lambda e: (e.user.last_name,
                                                               e.user.first_name))]
     header = [_("Service number"), _("Academy number"), _("Last name"), _("First name"),
