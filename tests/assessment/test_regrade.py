@@ -7,6 +7,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from lms.assessment import regrade as svc
@@ -364,7 +365,7 @@ def test_staff_preview_writes_nothing_then_apply_regrades_and_the_trainee_sees_i
     login(trainee, world["attempts"]["Alice"].enrolment.user)
     result = trainee.get(f"/attempt/{alice_attempt}/result")
     text = re.sub(r"[ \t\r\n]+", " ", unescape(result.text))
-    today = utcnow().strftime("%Y-%m-%d")
+    today = format_date(utcnow().date(), locale="fr")  # the reader's language: "26 nov. 2026"
     assert f"Note recalculée le {today} après la rectification du corrigé." in text
     assert "Votre note\u00a0: <strong>5 / 12" in text
     assert "corrigé rectifié" in text  # on the corrected questions

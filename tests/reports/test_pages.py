@@ -87,7 +87,7 @@ def test_women_who_completed_border_policing_in_lubumbashi_this_year_and_their_g
     assert answer.status_code == 200
     html = answer.text
     assert "femmes seulement" in html
-    assert "cohortes en cours entre le 2026-01-01 et le 2026-12-31" in html
+    assert "cohortes en cours entre le 1 janv. 2026 et le 31 déc. 2026" in html
     _rows, totals = shown_table(html, "t-enrolment")
     assert by_sex(totals, "Inscrits", "Ont terminé", "Certifiés") == [
         "3", "0", "3", "2", "0", "2", "2", "0", "2"]
