@@ -80,9 +80,17 @@ def test_staff_creates_a_cohort_imports_a_roster_and_prints_first_passwords(
     follow(page, "main a.button[href*='/cohorts/']")
     assert page.inner_text("#enrolled") == "3"
 
-    # Thérèse Kabeya signs in with the password from the printed list.
+    # Thérèse Kabeya signs in with the password from the printed list, then chooses her own.
     trainee = new_page()
-    sign_in(trainee, "PNC-2001", passwords[logins.index("PNC-2001")])
+    printed = passwords[logins.index("PNC-2001")]
+    sign_in(trainee, "PNC-2001", printed)
+    assert trainee.url.endswith("/account/password")
+    assert "Choisissez maintenant votre propre mot de passe" in text(trainee)
+    shot(trainee, "new-trainee-chooses-password")
+    trainee.fill("#current", printed)
+    trainee.fill("#new", "kabeya-2026-pdp")
+    trainee.fill("#confirm", "kabeya-2026-pdp")
+    follow(trainee, "form.card [type=submit]")
     assert "Police de proximité" in text(trainee)
     shot(trainee, "new-trainee-signed-in")
 
