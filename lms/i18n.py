@@ -1,8 +1,10 @@
-"""Locale selection: the user's choice, else the session's, else French."""
+"""Locale selection (the user's choice, else the session's, else French) and lazy messages."""
 
 from flask import current_app, has_request_context, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 
 def select_locale() -> str:
@@ -20,3 +22,25 @@ def select_locale() -> str:
 def current_locale() -> str:
     """The language code in use, e.g. "fr"."""
     return str(get_locale() or current_app.config["LMS_DEFAULT_LOCALE"])
+
+
+class Message(LazyString):
+    """A message translated each time it is shown: in the reader's language in a request, the
+    app's default language on the command line, the English msgid without an app.
+
+    Escaped in templates like any text (Flask-Babel's lazy string is not): its values may come
+    from an uploaded file.
+    """
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_message(msgid: str, **values) -> Message:
+    """`msgid % values`, translated when shown. Import it as `_l` so that it is extracted."""
+    return Message(gettext, msgid, **values)
+
+
+def lazy_plural(singular: str, plural: str, num: int, **values) -> Message:
+    """The plural form for `num`, translated when shown. Import it as `_ln` (extracted 1, 2)."""
+    return Message(ngettext, singular, plural, num, **values)
