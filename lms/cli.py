@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms import resources
 
@@ -99,7 +101,9 @@ def _folders(path: str | None) -> list[Path]:
 @curricula_group.command("check")
 @click.argument("path", required=False)
 def curricula_check(path) -> None:
-    """Check a programme folder (or every programme under PATH); list every problem."""
+    """Check a programme folder (or every programme under PATH); list every problem.
+
+    Problems are written in the app's default language (LMS_DEFAULT_LOCALE, French)."""
     from lms.curricula.parser import check_programme
 
     failed = False
@@ -108,7 +112,9 @@ def curricula_check(path) -> None:
         for problem in sorted(problems.items):
             click.echo(str(problem), err=problem.severity == "error")
         errors, warnings = len(problems.errors), len(problems.warnings)
-        click.echo(f"{folder.name}: {errors} error(s), {warnings} warning(s)")
+        click.echo(_("%(programme)s: %(errors)s, %(warnings)s", programme=folder.name,
+                     errors=ngettext("%(num)d error", "%(num)d errors", errors),
+                     warnings=ngettext("%(num)d warning", "%(num)d warnings", warnings)))
         failed = failed or errors > 0
     if failed:
         raise SystemExit(1)
@@ -126,7 +132,8 @@ def curricula_publish(path) -> None:
         try:
             version, created = publish_programme(folder)
         except CurriculumInvalid as exc:
-            raise click.ClickException(f"{folder.name} is not published.\n{exc}") from exc
+            raise click.ClickException(_("%(programme)s is not published.",
+                                         programme=folder.name) + f"\n{exc}") from exc
         except VersionConflict as exc:
             raise click.ClickException(str(exc)) from exc
         state = "published" if created else "already published, unchanged"

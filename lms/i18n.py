@@ -1,11 +1,14 @@
-"""Locale selection (the user's choice, else the session's, else French) and numbers in it."""
+"""Locale selection (the user's choice, else the session's, else French), numbers in it, and
+lazy messages."""
 
 from decimal import Decimal
 
 from babel import numbers
 from flask import current_app, has_request_context, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 
 def select_locale() -> str:
@@ -32,3 +35,25 @@ def format_percentage(value: float | int | None, digits: int = 1) -> str:
         return "—"
     fraction = Decimal(str(round(value, digits))).normalize() / 100
     return numbers.format_percent(fraction, locale=get_locale() or "fr", decimal_quantization=False)
+
+
+class Message(LazyString):
+    """A message translated each time it is shown: in the reader's language in a request, the
+    app's default language on the command line, the English msgid without an app.
+
+    Escaped in templates like any text (Flask-Babel's lazy string is not): its values may come
+    from an uploaded file.
+    """
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_message(msgid: str, **values) -> Message:
+    """`msgid % values`, translated when shown. Import it as `_l` so that it is extracted."""
+    return Message(gettext, msgid, **values)
+
+
+def lazy_plural(singular: str, plural: str, num: int, **values) -> Message:
+    """The plural form for `num`, translated when shown. Import it as `_ln` (extracted 1, 2)."""
+    return Message(ngettext, singular, plural, num, **values)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Refresh the message catalogues after interface strings changed in lms/ or templates/:
-#   1. extract every _() / ngettext() / lazy_gettext() string into lms/translations/messages.pot
+#   1. extract every _() / ngettext() / _l() / lazy_gettext() / _ln() (lazy plural) string into
+#      lms/translations/messages.pot
 #   2. merge it into lms/translations/fr/LC_MESSAGES/messages.po (new strings appear empty,
 #      changed ones are marked "#, fuzzy" with a guess)
 #   3. compile the .po into the .mo shipped in the package (fuzzy entries are left out)
@@ -16,7 +17,7 @@ DIR=lms/translations
 
 NEW_POT="$(mktemp)"
 trap 'rm -f "$NEW_POT"' EXIT
-"$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
+"$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext -k _ln:1,2 --no-wrap --sort-by-file \
   --project police-academy-lms -o "$NEW_POT" .
 # Keep the old template when only its creation date would change (no noise in commits).
 if ! [ -f "$DIR/messages.pot" ] || ! diff -q <(grep -v '^"POT-Creation-Date' "$DIR/messages.pot") \

@@ -6,10 +6,13 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import flask_babel
 import pytest
+from flask import session
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -188,6 +191,16 @@ def make_certificate(enrolment, status="valid", supersedes=None):
 def login(client, user_or_login, password=PASSWORD, prefix=""):
     login_id = getattr(user_or_login, "login_id", user_or_login)
     return client.post(f"{prefix}/login", data={"login": login_id, "password": password})
+
+
+@contextmanager
+def in_language(app, lang: str | None):
+    """A request context whose session has chosen `lang` (None: no choice)."""
+    with app.test_request_context():
+        if lang:
+            session["locale"] = lang
+        flask_babel.refresh()
+        yield
 
 
 def csrf_token(html: str) -> str:

@@ -129,5 +129,7 @@ def test_publishing_an_invalid_programme_fails_with_the_problems(fresh, tmp_path
     (folder / "manifest.yaml").write_text("id: bad\nversion: 1\n", encoding="utf-8")
     result = invoke(fresh, "curricula", "publish", str(folder))
     assert result.exit_code == 1
-    assert "bad is not published" in result.output and "manifest.yaml:1" in result.output
+    output = result.output.replace("\xa0", " ")  # French no-break spaces
+    assert "Le programme bad n'est pas publié." in output
+    assert "bad/manifest.yaml:1: erreur : le manifeste n'a pas de ligne « title: »" in output
     assert count(CurriculumVersion) == 0

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
-import flask_babel
 import pytest
 from babel.dates import format_date
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from flask import render_template_string, session
+from flask import render_template_string
 
 from lms.auth.models import User
 from lms.curricula.services import publish_programme
 from lms.extensions import db
 from tests.conftest import (
     ROOT,
+    in_language,
     login,
     make_cohort,
     make_enrolment,
@@ -30,7 +29,7 @@ from tests.conftest import (
 TRANSLATIONS = ROOT / "lms" / "translations"
 FRENCH_PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
 FRENCH_MO = FRENCH_PO.with_suffix(".mo")
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "_ln": (1, 2)}
 SOURCE_DIRS = ("lms", "templates")
 
 
@@ -65,16 +64,6 @@ def translations(catalogue) -> dict:
         if msgid and not message.fuzzy and all(strings):
             result[msgid] = strings
     return result
-
-
-@contextmanager
-def in_language(app, lang: str | None):
-    """A request context whose session has chosen `lang` (None: no choice)."""
-    with app.test_request_context():
-        if lang:
-            session["locale"] = lang
-        flask_babel.refresh()
-        yield
 
 
 def test_extraction_finds_strings_from_python_forms_and_templates():
@@ -206,6 +195,26 @@ def test_plural_forms_follow_french_rules(app):
     with in_language(app, "en"):
         assert [render_template_string(template, n=n) for n in (0, 1, 2)] == [
             "0 questions", "1 question", "2 questions"]
+
+
+def test_lazy_messages_without_an_app_are_the_english_msgid():
+    from lms.i18n import lazy_message
+
+    message = lazy_message("question '%(id)s' has no text", id="q1")
+    assert str(message) == "question 'q1' has no text" and "'q1'" in message
+
+
+def test_lazy_messages_are_translated_when_shown_and_escaped_in_pages(app):
+    from lms.i18n import lazy_message
+
+    message = lazy_message("question '%(id)s' has no text", id="<b>q1</b>")
+    template = "{{ m }}"
+    with in_language(app, None):
+        assert render_template_string(template, m=message) == (
+            "la question «\xa0&lt;b&gt;q1&lt;/b&gt;\xa0» n&#39;a pas de texte")
+    with in_language(app, "en"):
+        assert render_template_string(template, m=message) == (
+            "question &#39;&lt;b&gt;q1&lt;/b&gt;&#39; has no text")
 
 
 def test_service_errors_reach_people_in_their_language(app):

@@ -7,21 +7,23 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from lms.assessment import gift
 
 
 def import_gift(path: str, title: str, lang: str) -> None:
-    """Print FILE (GIFT) as a Markdown quiz; report what could not be converted on stderr."""
+    """Print FILE (GIFT) as a Markdown quiz; report what could not be converted on stderr
+    (as FILE:LINE: message, in the app's default language)."""
     result = gift.parse_gift(Path(path).read_bytes(), title, lang)
     for problem in result.problems:
-        click.echo(f"{path}:{problem}", err=True)
+        click.echo(f"{path}:{problem.line}: {problem.message}", err=True)
     if not result.converted:
-        raise click.ClickException("no question could be converted")
+        raise click.ClickException(_("No question could be converted."))
     click.echo(result.markdown, nl=False)
-    _, problems = gift.read_markdown_quiz(result.markdown)
+    _quiz, problems = gift.read_markdown_quiz(result.markdown)
     for problem in problems:
-        click.echo(f"converted quiz: {problem}", err=True)
+        click.echo(_("converted quiz: %(problem)s", problem=str(problem)), err=True)
 
 
 def export_gift(path: str) -> None:
@@ -30,7 +32,7 @@ def export_gift(path: str) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
     if quiz is None:
-        raise click.ClickException(f"{path} has errors: fix them first")
+        raise click.ClickException(_("%(path)s has errors: correct them first.", path=path))
     click.echo(gift.export_gift(quiz, Path(path).name), nl=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from lms.curricula.problems import Problems
+from lms.i18n import lazy_message as _l
 
 # libyaml's safe loader when installed: the same safe subset, ten times faster (a 1,000-lesson
 # programme has 1,000 front matters to read at publication).
@@ -15,13 +16,14 @@ def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, 
     """Return (front matter, body, line number of the body's first line)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        problems.error(path, 1, "the file must start with a front matter block between '---' lines")
+        problems.error(path, 1, _l("the file must start with a front matter block between '---' "
+                                    "lines"))
         return {}, text, 1
     for end in range(1, len(lines)):
         if lines[end].strip() == "---":
             break
     else:
-        problems.error(path, 1, "the front matter opened with '---' is never closed")
+        problems.error(path, 1, _l("the front matter opened with '---' is never closed"))
         return {}, "", len(lines)
     raw = "\n".join(lines[1:end])
     try:
@@ -29,10 +31,11 @@ def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, 
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        problems.error(path, line, f"bad front matter: {getattr(exc, 'problem', exc)}")
+        problems.error(path, line, _l("bad front matter: %(reason)s",
+                                       reason=getattr(exc, "problem", exc)))
         data = {}
     if not isinstance(data, dict):
-        problems.error(path, 2, "bad front matter: expected 'key: value' lines")
+        problems.error(path, 2, _l("bad front matter: expected 'key: value' lines"))
         data = {}
     return data, "\n".join(lines[end + 1:]), end + 2
 

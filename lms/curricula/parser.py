@@ -17,6 +17,7 @@ from lms.curricula.quizfile import (
     parse_settings,
 )
 from lms.curricula.render import render_markdown
+from lms.i18n import lazy_message as _l
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 MAX_FILE_BYTES = 1_000_000
@@ -53,23 +54,23 @@ def check_programme(folder: str | Path) -> tuple[dict | None, Problems]:
     problems = Problems()
     name = folder.name
     if not folder.is_dir():
-        problems.error(name, 1, "no such folder")
+        problems.error(name, 1, _l("no such folder"))
         return None, problems
     raw = read_sources(folder)
     texts: dict[str, str] = {}
     for rel, data in raw.items():
         shown = f"{name}/{rel}"
         if len(data) > MAX_FILE_BYTES:
-            problems.error(shown, 1, f"file too large ({len(data)} bytes; at most "
-                                     f"{MAX_FILE_BYTES})")
+            problems.error(shown, 1, _l("file too large (%(size)d bytes; at most %(limit)d)",
+                                        size=len(data), limit=MAX_FILE_BYTES))
             continue
         try:
             texts[rel] = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
         except UnicodeDecodeError as exc:
             line = data[:exc.start].count(b"\n") + 1
-            problems.error(shown, line, "not UTF-8 text: save the file as UTF-8")
+            problems.error(shown, line, _l("not UTF-8 text: save the file as UTF-8"))
     if "manifest.yaml" not in texts:
-        problems.error(f"{name}/manifest.yaml", 1, "missing manifest.yaml")
+        problems.error(f"{name}/manifest.yaml", 1, _l("missing manifest.yaml"))
         return None, problems
     return _Loader(name, texts, problems).load(), problems
 
@@ -114,38 +115,43 @@ class _Loader:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            p.error(path, mark.line + 1 if mark else 1, f"bad YAML: {getattr(exc, 'problem', exc)}")
+            p.error(path, mark.line + 1 if mark else 1,
+                    _l("bad YAML: %(reason)s", reason=getattr(exc, "problem", exc)))
             return None
         if not isinstance(data, dict):
-            p.error(path, 1, "the manifest must be a set of 'key: value' lines")
+            p.error(path, 1, _l("the manifest must be a set of 'key: value' lines"))
             return None
         ok = True
         for key in ("id", "version", "languages", "title", "modules"):
             if key not in data:
-                p.error(path, 1, f"the manifest has no '{key}'")
+                p.error(path, 1, _l("the manifest has no '%(key)s'", key=key))
                 ok = False
         if not ok:
             return None
         data["id"], data["version"] = str(data["id"]), str(data["version"])
         if not _ID.match(data["id"]):
-            p.error(path, line_of(text, "id:"), "id: use lowercase letters, digits and dashes")
+            p.error(path, line_of(text, "id:"),
+                    _l("id: use lowercase letters, digits and dashes"))
         if data["id"] != self.name:
-            p.warning(path, line_of(text, "id:"), f"id '{data['id']}' differs from the folder "
-                                                  f"name '{self.name}'")
+            p.warning(path, line_of(text, "id:"),
+                      _l("id '%(id)s' differs from the folder name '%(folder)s'",
+                         id=data["id"], folder=self.name))
         languages = data["languages"]
         if not isinstance(languages, list) or not languages:
-            p.error(path, line_of(text, "languages:"), "languages must be a list, e.g. [fr, en]")
+            p.error(path, line_of(text, "languages:"),
+                    _l("languages must be a list, e.g. [fr, en]"))
             return None
         for lang in languages:
             if lang not in SUPPORTED_LANGUAGES:
-                p.error(path, line_of(text, "languages:"), f"unsupported language '{lang}'; "
-                        f"supported: {', '.join(SUPPORTED_LANGUAGES)}")
+                p.error(path, line_of(text, "languages:"),
+                        _l("unsupported language '%(lang)s'; supported: %(supported)s",
+                           lang=lang, supported=", ".join(SUPPORTED_LANGUAGES)))
         data["languages"] = [lg for lg in languages if lg in SUPPORTED_LANGUAGES] or ["fr"]
         data["title"] = self._translated(data.get("title"), "title", data["languages"], text)
         data["description"] = self._translated(data.get("description") or {}, "description",
                                                data["languages"], text, required=False)
         if not isinstance(data["modules"], list) or not data["modules"]:
-            p.error(path, line_of(text, "modules:"), "modules must be a non-empty list")
+            p.error(path, line_of(text, "modules:"), _l("modules must be a non-empty list"))
             return None
         return data
 
@@ -155,12 +161,13 @@ class _Loader:
         if not isinstance(value, dict):
             if required:
                 self.problems.error(self.manifest_path, line_of(text, f"{key}:"),
-                                    f"{key} must give a text per language")
+                                    _l("%(key)s must give a text per language", key=key))
             return {}
         for lang in languages:
             if required and not value.get(lang):
                 self.problems.warning(self.manifest_path, line_of(text, f"{key}:"),
-                                      f"{key} has no '{lang}' text")
+                                      _l("%(key)s has no '%(lang)s' text", key=key,
+                                         lang=lang))
         return {str(k): str(v) for k, v in value.items()}
 
     def _register_items(self, manifest) -> None:
@@ -180,17 +187,18 @@ class _Loader:
         text, p = self.texts["manifest.yaml"], self.problems
         line = line or line_of(text, "modules:")
         if not isinstance(module, dict) or "id" not in module:
-            p.error(self.manifest_path, line, "each module needs an 'id'")
+            p.error(self.manifest_path, line, _l("each module needs an 'id'"))
             return
         mid = str(module["id"])
         if any(m["id"] == mid for m in structure["modules"]) or mid == EVALUATIONS:
-            p.error(self.manifest_path, line, f"duplicate module id '{mid}'")
+            p.error(self.manifest_path, line, _l("duplicate module id '%(id)s'", id=mid))
             return
         if not _ID.match(mid):
-            p.error(self.manifest_path, line, f"module id '{mid}': use lowercase letters, "
-                                              "digits and dashes")
+            p.error(self.manifest_path, line,
+                    _l("module id '%(id)s': use lowercase letters, digits and dashes", id=mid))
         if not any(k.startswith(f"modules/{mid}/") for k in self.texts):
-            p.error(self.manifest_path, line, f"unknown module '{mid}': no folder modules/{mid}/")
+            p.error(self.manifest_path, line,
+                    _l("unknown module '%(id)s': no folder modules/%(id)s/", id=mid))
         entry = {"id": mid, "title": self._translated(module.get("title"), "title", languages,
                                                       text), "items": []}
         structure["modules"].append(entry)
@@ -198,12 +206,14 @@ class _Loader:
         for kind, key in (("lesson", "lessons"), ("assessment", "assessments")):
             ids = module.get(key) or []
             if not isinstance(ids, list):
-                p.error(self.manifest_path, line, f"module '{mid}': {key} must be a list")
+                p.error(self.manifest_path, line,
+                        _l("module '%(id)s': %(key)s must be a list", id=mid, key=key))
                 continue
             for item in map(str, ids):
                 if item in seen:
                     p.error(self.manifest_path, line_of(text, item, line, start=line),
-                            f"duplicate id '{item}' in module '{mid}'")
+                            _l("duplicate id '%(item)s' in module '%(module)s'", item=item,
+                               module=mid))
                     continue
                 seen.add(item)
                 listed.append((kind, item))
@@ -222,13 +232,15 @@ class _Loader:
                  if f"{base}/{item}.{lang}.md" in self.texts}
         line = line_of(self.texts["manifest.yaml"], item)
         if not found:
-            self.problems.error(self.manifest_path, line, f"'{item}' is listed but no file "
-                                f"{base}/{item}.<{'|'.join(languages)}>.md exists")
+            expected = f"{base}/{item}.<{'|'.join(languages)}>.md"
+            self.problems.error(self.manifest_path, line,
+                                _l("'%(item)s' is listed but no file %(file)s exists",
+                                   item=item, file=expected))
         for lang in languages:
             if lang not in found and found:
                 self.problems.warning(f"{self.name}/{base}/{item}.{lang}.md", 1,
-                                      f"missing '{lang}' translation; the other language "
-                                      "will be shown")
+                                      _l("missing '%(lang)s' translation; the other language "
+                                         "will be shown", lang=lang))
         return found
 
     def _lesson(self, mid, item, languages, structure):
@@ -240,7 +252,7 @@ class _Loader:
             path = f"{self.name}/{rel}"
             meta, body, first = split_front_matter(self.texts[rel], path, self.problems)
             if not str(meta.get("title", "")).strip():
-                self.problems.error(path, 2, "the front matter needs a title")
+                self.problems.error(path, 2, _l("the front matter needs a title"))
             lesson[lang] = {"title": str(meta.get("title", item)),
                             "duration": meta.get("duration"),
                             "html": render_markdown(body, self._resolver(path, first, mid))}
@@ -273,7 +285,8 @@ class _Loader:
                             "intro_html": intro, **parsed}
         if len(kinds) > 1:
             self.problems.error(self.manifest_path, line_of(self.texts["manifest.yaml"], item),
-                                f"'{item}' has a different kind in each language")
+                                _l("'%(item)s' has a different kind in each language",
+                                   item=item))
         self._check_translations(item, files, result)
         kind = next(iter(result.values()))["settings"]["kind"]
         structure["assessments"][item_key] = result
@@ -283,8 +296,9 @@ class _Loader:
         item_key = f"{EVALUATIONS}/{item}"
         found = self._assessment(EVALUATIONS, item_key, languages, structure)
         if found and found["kind"] != key:
-            self.problems.error(f"{self.name}/{EVALUATIONS}/{item}.{languages[0]}.md", 2,
-                                f"the {key.replace('_', '-')} must have 'kind: {key}'")
+            message = (_l("the pre-test must have 'kind: pre_test'") if key == "pre_test"
+                       else _l("the post-test must have 'kind: post_test'"))
+            self.problems.error(f"{self.name}/{EVALUATIONS}/{item}.{languages[0]}.md", 2, message)
 
     # consistency ------------------------------------------------------------------------------
     def _check_translations(self, item, files, result) -> None:
@@ -297,13 +311,14 @@ class _Loader:
             if a != b:
                 differ = [q["line"] for q, sig in zip(other.get("questions", []), b, strict=False)
                           if sig not in a]
-                self.problems.error(path, differ[0] if differ else 1,
-                                    f"'{item}' in '{lang}' does not match "
-                                    f"'{langs[0]}': questions must have the same ids, types, "
-                                    "points and correct choices in the same order")
+                self.problems.error(path, differ[0] if differ else 1, _l(
+                    "'%(item)s' in '%(lang)s' does not match '%(first)s': questions must have "
+                    "the same ids, types, points and correct choices in the same order",
+                    item=item, lang=lang, first=langs[0]))
             if _rubric(first) != _rubric(other):
-                self.problems.error(path, 1, f"'{item}' in '{lang}' does not match "
-                                    f"'{langs[0]}': criteria and levels must be the same")
+                self.problems.error(path, 1, _l(
+                    "'%(item)s' in '%(lang)s' does not match '%(first)s': criteria and levels "
+                    "must be the same", item=item, lang=lang, first=langs[0]))
 
     def _check_pair(self, structure) -> None:
         pre, post = structure["pre_test"], structure["post_test"]
@@ -319,15 +334,15 @@ class _Loader:
                 extra = [q["line"] for q in questions_b if q["id"] not in ids_a]
                 self.problems.error(f"{self.name}/{EVALUATIONS}/{post}.{next(iter(b))}.md",
                                     extra[0] if extra else 1,
-                                    "the post-test must have the same question ids as the "
-                                    "pre-test")
+                                    _l("the post-test must have the same question ids as "
+                                       "the pre-test"))
 
     def _check_certificate(self, structure) -> None:
         rules = structure["certificate"]
         text = self.texts["manifest.yaml"]
         if not isinstance(rules, dict):
             self.problems.error(self.manifest_path, line_of(text, "certificate:"),
-                                "certificate must be a set of rules")
+                                _l("certificate must be a set of rules"))
             structure["certificate"] = {}
             return
         modules = rules.get("modules_passed", "all")
@@ -336,11 +351,12 @@ class _Loader:
             for mid in modules if isinstance(modules, list) else [modules]:
                 if mid not in known:
                     self.problems.error(self.manifest_path, line_of(text, "modules_passed"),
-                                        f"unknown module '{mid}' in certificate rules")
+                                        _l("unknown module '%(id)s' in certificate rules",
+                                           id=mid))
         rate = rules.get("attendance_min", 0)
         if not isinstance(rate, int | float) or not 0 <= rate <= 100:
             self.problems.error(self.manifest_path, line_of(text, "attendance_min"),
-                                "attendance_min is a percentage between 0 and 100")
+                                _l("attendance_min is a percentage between 0 and 100"))
 
     def _resolver(self, path, first_line, module):
         def resolve(href: str, line: int) -> str | None:
@@ -361,8 +377,8 @@ class _Loader:
     def _check_links(self) -> None:
         for path, line, module, target in self.links:
             if self._link_key(module, target) is None:
-                self.problems.error(path, line, f"broken link '{target}': no lesson or "
-                                                "assessment has that id")
+                self.problems.error(path, line, _l("broken link '%(target)s': no lesson or "
+                                                   "assessment has that id", target=target))
 
     def _unused_files(self, structure) -> None:
         used = {"manifest.yaml"}
@@ -373,7 +389,8 @@ class _Loader:
         for rel in self.texts:
             if rel not in used and rel.endswith(".md") and "/" in rel \
                     and rel.split("/")[0] in ("modules", EVALUATIONS):
-                self.problems.warning(f"{self.name}/{rel}", 1, "file not listed in the manifest")
+                self.problems.warning(f"{self.name}/{rel}", 1,
+                                      _l("file not listed in the manifest"))
 
 
 def _sequence_lines(text: str, key: str) -> list[int]:

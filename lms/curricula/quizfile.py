@@ -10,6 +10,8 @@ import nh3
 
 from lms.curricula.problems import Problems
 from lms.curricula.render import render_markdown
+from lms.i18n import lazy_message as _l
+from lms.i18n import lazy_plural as _ln
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "essay", "matching")
 QUESTION_KEYS = {"type", "points", "match", "answer", "tolerance", "tags", "feedback"}
@@ -28,14 +30,17 @@ _PAIR = re.compile(r"^[-*]\s+(.*?)\s*->\s*(.*?)\s*$")
 Resolver = Callable[[str, int], str | None]
 
 
-def _number(value, path, line, problems, what, minimum=0.0):
+def _number(value, path, line, problems, key, minimum=0.0):
+    """`value` as a number, else report that the YAML `key` needs one."""
     try:
         number = float(str(value).replace(",", "."))
     except ValueError:
-        problems.error(path, line, f"{what} must be a number, not '{value}'")
+        problems.error(path, line, _l("%(key)s must be a number, not '%(value)s'", key=key,
+                                      value=value))
         return None
     if number < minimum:
-        problems.error(path, line, f"{what} must be at least {minimum:g}")
+        problems.error(path, line, _l("%(key)s must be at least %(minimum)s", key=key,
+                                      minimum=format(minimum, "g")))
         return None
     return number
 
@@ -44,10 +49,11 @@ def parse_settings(meta: dict, path: str, problems: Problems) -> dict:
     """Validate a quiz's front matter and return its settings with defaults."""
     kind = meta.get("kind", "quiz")
     if kind not in KINDS:
-        problems.error(path, 2, f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+        problems.error(path, 2, _l("unknown kind '%(kind)s'; use one of %(kinds)s", kind=kind,
+                                   kinds=", ".join(KINDS)))
         kind = "quiz"
     if not str(meta.get("title", "")).strip():
-        problems.error(path, 2, "the front matter needs a title")
+        problems.error(path, 2, _l("the front matter needs a title"))
     settings = {
         "kind": kind,
         "pass_mark": 50.0,
@@ -61,19 +67,20 @@ def parse_settings(meta: dict, path: str, problems: Problems) -> dict:
     if "pass_mark" in meta:
         mark = _number(meta["pass_mark"], path, 2, problems, "pass_mark")
         if mark is not None and mark > 100:
-            problems.error(path, 2, "pass_mark is a percentage: at most 100")
+            problems.error(path, 2, _l("pass_mark is a percentage: at most 100"))
         elif mark is not None:
             settings["pass_mark"] = mark
     for key in ("max_attempts", "time_limit"):
         if meta.get(key) is not None:
             if not isinstance(meta[key], int) or isinstance(meta[key], bool) or meta[key] < 1:
-                problems.error(path, 2, f"{key} must be a whole number of at least 1")
+                problems.error(path, 2, _l("%(key)s must be a whole number of at least 1",
+                                           key=key))
             else:
                 settings[key] = meta[key]
     for key in ("shuffle_questions", "shuffle_choices"):
         if key in meta:
             if not isinstance(meta[key], bool):
-                problems.error(path, 2, f"{key} must be true or false")
+                problems.error(path, 2, _l("%(key)s must be true or false", key=key))
             else:
                 settings[key] = meta[key]
     if meta.get("draw") is not None:
@@ -81,7 +88,8 @@ def parse_settings(meta: dict, path: str, problems: Problems) -> dict:
     for key, allowed in (("feedback", FEEDBACK), ("grading", GRADING)):
         if key in meta:
             if meta[key] not in allowed:
-                problems.error(path, 2, f"{key} must be one of {', '.join(allowed)}")
+                problems.error(path, 2, _l("%(key)s must be one of %(allowed)s", key=key,
+                                           allowed=", ".join(allowed)))
             else:
                 settings[key] = meta[key]
     return settings
@@ -90,13 +98,14 @@ def parse_settings(meta: dict, path: str, problems: Problems) -> dict:
 def _parse_draw(value, path: str, problems: Problems) -> dict[str, int]:
     """Validate `draw: {tag: N, ...}`: how many questions to draw from each tag."""
     if not isinstance(value, dict) or not value:
-        problems.error(path, 2, "draw must list tags and counts, e.g. 'draw: {sara: 2, loi: 1}'")
+        problems.error(path, 2, _l("draw must list tags and counts, e.g. "
+                                   "'draw: {sara: 2, loi: 1}'"))
         return {}
     draw = {}
     for tag, count in value.items():
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            problems.error(path, 2, f"draw: the count for tag '{tag}' must be a whole number of "
-                                    "at least 1")
+            problems.error(path, 2, _l("draw: the count for tag '%(tag)s' must be a whole "
+                                       "number of at least 1", tag=tag))
         else:
             draw[str(tag)] = count
     return draw
@@ -110,10 +119,12 @@ def check_draw(settings: dict, questions: list[dict], text: str, path: str,
     for tag, count in settings.get("draw", {}).items():
         tagged = [q["id"] for q in questions if tag in q["tags"]]
         if len(tagged) < count:
-            problems.error(path, line, f"draw asks for {count} question(s) tagged '{tag}' but "
-                                       f"only {len(tagged)} have that tag "
-                                       f"({', '.join(tagged) or 'none'}); add 'tags: {tag}' "
-                                       "to more questions or draw fewer")
+            problems.error(path, line, _ln(
+                "draw asks for %(num)d question tagged '%(tag)s' but only %(found)d have that "
+                "tag (%(ids)s); add 'tags: %(tag)s' to more questions or draw fewer",
+                "draw asks for %(num)d questions tagged '%(tag)s' but only %(found)d have that "
+                "tag (%(ids)s); add 'tags: %(tag)s' to more questions or draw fewer",
+                count, tag=tag, found=len(tagged), ids=", ".join(tagged) or _l("none")))
 
 
 def draw_questions(questions: list[dict], draw: dict[str, int], rng) -> list[dict]:
@@ -136,46 +147,48 @@ def parse_quiz_body(body: str, first_line: int, path: str, problems: Problems,
     questions, seen = [], {}
     for qid, line, lines in blocks:
         if qid in seen:
-            problems.error(path, line, f"duplicate question id '{qid}' (first at line {seen[qid]})")
+            problems.error(path, line, _l("duplicate question id '%(id)s' (first at line "
+                                          "%(first)d)", id=qid, first=seen[qid]))
             continue
         seen[qid] = line
         question = _parse_question(qid, line, lines, path, problems, resolve)
         if question:
             questions.append(question)
     if not blocks:
-        problems.error(path, first_line, "the quiz has no question ('## Question <id>')")
+        problems.error(path, first_line, _l("the quiz has no question ('## Question <id>')"))
     return render_markdown(intro, resolve), questions
 
 
 def parse_practical_body(body: str, first_line: int, path: str, problems: Problems,
                          resolve: Resolver) -> tuple[str, list[dict]]:
     """Return (description HTML, rubric criteria) from a practical assessment body."""
-    intro, blocks = _blocks(body, first_line, _CRITERION, path, problems, "## Criterion <id>")
+    intro, blocks = _blocks(body, first_line, _CRITERION, path, problems,
+                            _l("## Criterion <id>"))
     criteria, seen = [], set()
     for cid, line, lines in blocks:
         if cid in seen:
-            problems.error(path, line, f"duplicate criterion id '{cid}'")
+            problems.error(path, line, _l("duplicate criterion id '%(id)s'", id=cid))
             continue
         seen.add(cid)
         text, levels = [], []
         for number, raw in lines:
             match = _LEVEL.match(raw)
             if match:
-                points = _number(match.group(1), path, number, problems, "level points")
+                points = _number(match.group(1), path, number, problems, "points")
                 if points is not None:
                     levels.append({"points": points,
                                    "html": render_markdown(match.group(2), inline=True)})
             elif raw.strip():
                 text.append(raw)
         if len(levels) < 2:
-            problems.error(path, line, f"criterion '{cid}' needs at least two levels "
-                                       "('- <points>: <description>')")
+            problems.error(path, line, _l("criterion '%(id)s' needs at least two levels "
+                                          "('- <points>: <description>')", id=cid))
             continue
         criteria.append({"id": cid, "html": render_markdown("\n".join(text), resolve),
                          "levels": levels, "max_points": max(lv["points"] for lv in levels)})
     if not blocks:
-        problems.error(path, first_line, "the practical assessment has no criterion "
-                                         "('## Criterion <id>')")
+        problems.error(path, first_line, _l("the practical assessment has no criterion "
+                                            "('## Criterion <id>')"))
     return render_markdown(intro, resolve), criteria
 
 
@@ -188,7 +201,8 @@ def _blocks(body, first_line, heading, path, problems, expected):
         if match:
             blocks.append((match.group(1), number, []))
         elif raw.startswith("## ") or raw.startswith("##\t"):
-            problems.error(path, number, f"bad heading '{raw.strip()}': expected '{expected}'")
+            problems.error(path, number, _l("bad heading '%(heading)s': expected '%(expected)s'",
+                                            heading=raw.strip(), expected=expected))
             blocks.append((None, number, []))
         elif blocks:
             blocks[-1][2].append((number, raw))
@@ -203,7 +217,7 @@ def _parse_question(qid, line, lines, path, problems, resolve):
         number, raw = lines[index]
         key, value = _ATTR.match(raw).groups()
         if key not in QUESTION_KEYS:
-            problems.error(path, number, f"unknown question key '{key}'")
+            problems.error(path, number, _l("unknown question key '%(key)s'", key=key))
         attrs[key] = (value, number)
         index += 1
     qtype, type_line = attrs.get("type", (None, line))
@@ -215,8 +229,8 @@ def _parse_question(qid, line, lines, path, problems, resolve):
         if pair and not choice:
             pairs.append({"item": pair.group(1), "answer": pair.group(2), "line": number})
         elif pairs and raw.strip():
-            problems.error(path, number, "text after the pairs: put the question text before "
-                                         "the list of pairs ('- item -> answer')")
+            problems.error(path, number, _l("text after the pairs: put the question text "
+                                            "before the list of pairs ('- item -> answer')"))
         elif choice:
             choices.append({"correct": choice.group(1) != " ", "text": choice.group(2),
                             "feedback": [], "line": number})
@@ -225,16 +239,17 @@ def _parse_question(qid, line, lines, path, problems, resolve):
         elif choices and raw.startswith("  ") and raw.strip():
             choices[-1]["text"] += " " + raw.strip()
         elif choices and raw.strip():
-            problems.error(path, number, "text after the choices: put the question text "
-                                         "before the list of choices")
+            problems.error(path, number, _l("text after the choices: put the question text "
+                                            "before the list of choices"))
         elif not choices:
             stem.append(raw)
     if qtype is None:
-        problems.error(path, line, f"question '{qid}' has no 'type:' line")
+        problems.error(path, line, _l("question '%(id)s' has no 'type:' line", id=qid))
         return None
     if qtype not in QUESTION_TYPES:
-        problems.error(path, type_line, f"unknown question type '{qtype}'; use one of "
-                                        f"{', '.join(QUESTION_TYPES)}")
+        problems.error(path, type_line, _l("unknown question type '%(type)s'; use one of "
+                                           "%(types)s", type=qtype,
+                                           types=", ".join(QUESTION_TYPES)))
         return None
     points = 1.0
     if "points" in attrs:
@@ -243,9 +258,9 @@ def _parse_question(qid, line, lines, path, problems, resolve):
         if points is None:
             return None
         if points <= 0:
-            problems.error(path, number, "points must be more than 0")
+            problems.error(path, number, _l("points must be more than 0"))
     if not "\n".join(stem).strip():
-        problems.error(path, line, f"question '{qid}' has no text")
+        problems.error(path, line, _l("question '%(id)s' has no text", id=qid))
     question = {
         "id": qid, "type": qtype, "points": points, "line": line,
         "stem_html": render_markdown("\n".join(stem), resolve),
@@ -269,39 +284,42 @@ def _check_choices(question, choices, attrs, path, problems):
              "feedback_html": render_markdown(" ".join(c["feedback"]), inline=True)}
             for c in choices]
         if len(choices) < 2:
-            problems.error(path, line, f"question '{qid}' needs at least two choices")
+            problems.error(path, line, _l("question '%(id)s' needs at least two choices",
+                                          id=qid))
         if qtype == "truefalse" and len(choices) != 2:
-            problems.error(path, line, f"true/false question '{qid}' must have exactly two "
-                                       "choices")
+            problems.error(path, line, _l("true/false question '%(id)s' must have exactly two "
+                                          "choices", id=qid))
         if correct == 0:
-            problems.error(path, line, f"question '{qid}' has no correct answer: mark one "
-                                       "choice with [x]")
+            problems.error(path, line, _l("question '%(id)s' has no correct answer: mark one "
+                                          "choice with [x]", id=qid))
         elif correct > 1 and qtype != "multiple":
             second = [c["line"] for c in choices if c["correct"]][1]
-            problems.error(path, second, f"{qtype} question '{qid}' has more than one choice "
-                                         "marked correct")
+            problems.error(path, second, _l("question '%(id)s' (type: %(type)s) has more than "
+                                            "one choice marked correct", id=qid, type=qtype))
     elif qtype == "short":
         question["accepted"] = [c["text"] for c in choices if c["correct"]]
         match, number = attrs.get("match", ("loose", line))
         if match not in ("loose", "exact"):
-            problems.error(path, number, "match must be 'loose' or 'exact'")
+            problems.error(path, number, _l("match must be 'loose' or 'exact'"))
         question["match"] = match
         if not question["accepted"]:
-            problems.error(path, line, f"short-answer question '{qid}' has no accepted answer "
-                                       "('- [x] answer')")
+            problems.error(path, line, _l("short-answer question '%(id)s' has no accepted "
+                                          "answer ('- [x] answer')", id=qid))
     elif qtype == "numeric":
         if "answer" not in attrs:
-            problems.error(path, line, f"numeric question '{qid}' has no 'answer:' line")
+            problems.error(path, line, _l("numeric question '%(id)s' has no 'answer:' line",
+                                          id=qid))
             return
         value, number = attrs["answer"]
         question["answer"] = _number(value, path, number, problems, "answer", float("-inf"))
         tol, tol_line = attrs.get("tolerance", ("0", number))
         question["tolerance"] = _number(tol, path, tol_line, problems, "tolerance") or 0.0
         if choices:
-            problems.error(path, line, f"numeric question '{qid}' takes 'answer:', not choices")
+            problems.error(path, line, _l("numeric question '%(id)s' takes 'answer:', not "
+                                          "choices", id=qid))
     elif qtype == "essay" and choices:
-        problems.error(path, line, f"essay question '{qid}' cannot have choices: a trainer "
-                                   "grades it")
+        problems.error(path, line, _l("essay question '%(id)s' cannot have choices: a trainer "
+                                      "grades it", id=qid))
 
 
 def _plain_text(markdown: str) -> str:
@@ -314,15 +332,15 @@ def _check_pairs(question, pairs, choices, path, problems):
     """Matching: `- item -> answer` lines; `- -> answer` adds a wrong answer to choose from."""
     qid, line = question["id"], question["line"]
     if choices:
-        problems.error(path, choices[0]["line"], f"matching question '{qid}' takes pairs "
-                                                 "('- item -> answer'), not choices")
+        problems.error(path, choices[0]["line"], _l("matching question '%(id)s' takes pairs "
+                                                    "('- item -> answer'), not choices", id=qid))
     answers: list[str] = []
     question["pairs"], question["answers"] = [], answers
     seen: dict[str, int] = {}
     for pair in pairs:
         text = _plain_text(pair["answer"])
         if not text:
-            problems.error(path, pair["line"], "a pair needs an answer after '->'")
+            problems.error(path, pair["line"], _l("a pair needs an answer after '->'"))
             continue
         if text not in answers:
             answers.append(text)
@@ -330,12 +348,12 @@ def _check_pairs(question, pairs, choices, path, problems):
             continue
         item = _plain_text(pair["item"])
         if item in seen:
-            problems.error(path, pair["line"], f"the item '{item}' is already paired at line "
-                                               f"{seen[item]}")
+            problems.error(path, pair["line"], _l("the item '%(item)s' is already paired at "
+                                                  "line %(line)d", item=item, line=seen[item]))
             continue
         seen[item] = pair["line"]
         question["pairs"].append({"html": render_markdown(pair["item"], inline=True),
                                   "answer": answers.index(text)})
     if len(question["pairs"]) < 2:
-        problems.error(path, line, f"matching question '{qid}' needs at least two pairs "
-                                   "('- item -> answer')")
+        problems.error(path, line, _l("matching question '%(id)s' needs at least two pairs "
+                                      "('- item -> answer')", id=qid))

@@ -1,6 +1,7 @@
 """Moodle GIFT files to Markdown quizzes and back, with files written as Moodle writes them
 and as trainers write them by hand."""
 
+import html
 import io
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from lms.assessment import gift
 from lms.curricula.problems import Problems
 from lms.curricula.quizfile import parse_quiz_body
-from tests.conftest import CURRICULA, login, make_user, publish
+from tests.conftest import CURRICULA, in_language, login, make_user, publish
 
 # As Moodle 4 exports a question bank: BOM, CRLF, "// question:" comments, [tag:] comments,
 # categories, [html] texts with escaped attributes, entities and images, matching pairs with
@@ -350,7 +351,13 @@ def test_cli_imports_and_exports(runner, tmp_path):
     result = runner.invoke(args=["lms", "quiz", "import-gift", str(path)])
     assert result.exit_code == 0
     assert "## Question Principe-1" in result.stdout and "type: matching" in result.stdout
-    assert "Affiche de la PNC" in result.stderr and "moodle.txt:line" in result.stderr
+    line = _line_of(MOODLE_EXPORT, "::Prévention::")
+    problems = result.stderr.replace("\xa0", " ")  # French no-break spaces
+    assert (f"moodle.txt:{line}: question « Prevention » : les poids sont devenus des parts "
+            "égales : chaque bon choix coché rapporte 1/2 des points") in problems
+    assert (f"moodle.txt:{line}: question « Prevention » : les images ne font pas partie d'un "
+            "fichier GIFT ; leur description est affichée à la place (Affiche de la PNC)"
+            in problems)
     assert "converted quiz" not in result.stderr  # the result passes the checker
     same = runner.invoke(args=["lms", "gift", "import", str(path)])
     assert same.stdout == result.stdout
@@ -361,12 +368,60 @@ def test_cli_imports_and_exports(runner, tmp_path):
     assert "::Associer::[html]" in exported.stdout and " -> partenaire" in exported.stdout
 
 
+def upload_gift(client, text: str):
+    return client.post("/assessment/gift", data={
+        "file": (io.BytesIO(text.encode("utf-8")), "moodle.txt"),
+        "title": "", "lang": "fr"}, content_type="multipart/form-data")
+
+
+def shown(page) -> str:
+    """The page's text as a person reads it (entities decoded, no-break spaces as spaces)."""
+    return html.unescape(page.text).replace("\xa0", " ")
+
+
+BROKEN = MOODLE_EXPORT + "\r\n::Combien::Combien de principes ? {#<b>six</b>}\r\n"
+
+
+def test_gift_problems_are_shown_by_line_in_the_staff_members_language(app, client):
+    line = _line_of(MOODLE_EXPORT, "::Prévention::")
+    broken = _line_of(BROKEN, "::Combien::")
+    login(client, make_user(roles=("staff",)))
+    page = upload_gift(client, BROKEN)
+    assert page.status_code == 200
+    text = shown(page)
+    assert (f"ligne {line} : question « Prevention » : les poids sont devenus des parts égales : "
+            "chaque bon choix coché rapporte 1/2 des points, chaque mauvais choix coché en "
+            "retire autant") in text
+    assert (f"ligne {broken} : question « Combien » : « <b>six</b> » n'est ni un nombre, ni "
+            "« n:tolérance », ni « min..max »") in text
+    assert "&lt;b&gt;six&lt;/b&gt;" in page.text  # the file's text is shown, never run
+    assert "weights became" not in text
+
+    english = app.test_client()
+    login(english, make_user(roles=("staff",), locale="en"))
+    text = shown(upload_gift(english, BROKEN))
+    assert (f"line {line}: question 'Prevention': weights became equal shares: each right "
+            "choice ticked earns 1/2 of the points, each wrong one loses as much") in text
+    assert (f"line {broken}: question 'Combien': '<b>six</b>' is not a number, 'n:tolerance' "
+            "or 'low..high'") in text
+    assert "les poids" not in text
+
+
+def test_gift_problems_are_translated_when_shown(app):
+    problem = gift.parse_gift(BROKEN).problems[-1]  # found once, read in two languages
+    with in_language(app, "fr"):
+        assert str(problem).replace("\xa0", " ") == (
+            f"ligne {problem.line} : question « Combien » : « <b>six</b> » n'est ni un nombre, "
+            "ni « n:tolérance », ni « min..max »")
+    with in_language(app, "en"):
+        assert str(problem) == (f"line {problem.line}: question 'Combien': '<b>six</b>' is "
+                                "not a number, 'n:tolerance' or 'low..high'")
+
+
 def test_staff_upload_a_gift_file_and_download_markdown(app, client):
     staff = make_user(roles=("staff",))
     login(client, staff)
-    page = client.post("/assessment/gift", data={
-        "file": (io.BytesIO(MOODLE_EXPORT.encode("utf-8")), "moodle.txt"),
-        "title": "", "lang": "fr"}, content_type="multipart/form-data")
+    page = upload_gift(client, MOODLE_EXPORT)
     assert page.status_code == 200
     assert "10 questions converties" in page.text and "Affiche de la PNC" in page.text
     assert "type: matching" in page.text and "<script>" not in page.text.split("<main")[1]

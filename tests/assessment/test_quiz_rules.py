@@ -144,9 +144,10 @@ def _pool_folder(tmp_path, draw="draw: {loi: 2}"):
 def test_the_checker_refuses_a_draw_larger_than_its_tagged_questions(tmp_path, ctx):
     folder = _pool_folder(tmp_path, "draw: {loi: 4}")
     _structure, problems = check_programme(folder)
-    errors = [p for p in problems.errors if "draw" in p.message]
+    errors = [p for p in problems.errors if "draw" in p.text]
     assert errors and errors[0].line == 11
-    assert "only 3 have that tag" in errors[0].message
+    assert "draw demande 4 questions avec l'étiquette" in errors[0].text
+    assert "le quiz n'en a que 3 (pr1, pr3, pr4)" in errors[0].text
     assert errors[0].path.endswith("quiz-principes.fr.md")
 
 

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
+import flask_babel
 import pytest
 
 from lms.assessment.gift import read_markdown_quiz
-from lms.curricula.parser import check_programme
+from lms.curricula.parser import check_programme, load_programme
+from lms.curricula.problems import CurriculumInvalid, Problem
 from lms.curricula.quizfile import QUESTION_TYPES
-from tests.conftest import CURRICULA, make_programme_folder
+from tests.conftest import CURRICULA, in_language, make_programme_folder
 
 NAME = "police-de-proximite"
 QUIZ_FR = "modules/principes/quiz-principes.fr.md"
@@ -16,9 +18,9 @@ LESSON_FR = "modules/partenariat/clsp-forums.fr.md"
 
 
 def errors(folder: Path) -> list[tuple[str, int, str]]:
-    """(file, line, message) of every error the checker reports."""
+    """(file, line, message) of every error the checker reports (without an app: English)."""
     _structure, problems = check_programme(folder)
-    return [(p.path, p.line, p.message) for p in problems.errors]
+    return [(p.path, p.line, p.text) for p in problems.errors]
 
 
 def find(found, path, line, *words):
@@ -320,13 +322,85 @@ def test_every_problem_is_listed_in_one_run(folder):
         assert expected in messages
 
 
+def plain(output: str) -> str:
+    """Command output with French no-break spaces (before ':' and inside « ») as spaces."""
+    return output.replace("\xa0", " ")
+
+
 def test_cli_check_exit_status(folder, runner):
     ok = runner.invoke(args=["lms", "curricula", "check", str(CURRICULA)])
     assert ok.exit_code == 0, ok.output
     for name in ("police-de-proximite", "police-des-mines", "police-des-frontieres",
                  "formation-des-formateurs"):
-        assert f"{name}: 0 error(s)" in ok.output
+        assert f"{name} : 0 erreur, 0 avertissement" in plain(ok.output)
     second_problem(folder)
     bad = runner.invoke(args=["lms", "curricula", "check", str(folder)])
     assert bad.exit_code == 1
-    assert f"{NAME}/{LESSON_FR}:" in bad.output and "broken link" in bad.output
+    assert f"{NAME}/{LESSON_FR}:" in bad.output and "lien cassé" in bad.output
+
+
+def test_cli_check_lists_problems_in_french_with_file_and_line(app, folder, runner):
+    link = second_problem(folder)
+    replace(folder, QUIZ_FR, "pass_mark: 50", "pass_mark: la moitié")
+    line = _add_to_both(folder, "z1", "type: single\n\nQui ?\n\n- [ ] A\n- [ ] B\n")
+    (folder / "modules/principes/six-principes.en.md").unlink()
+
+    result = runner.invoke(args=["lms", "curricula", "check", str(folder)])
+    assert result.exit_code == 1
+    out = plain(result.output)
+    assert (f"{NAME}/{LESSON_FR}:{link}: erreur : lien cassé « fiche-inexistante » : aucune "
+            "leçon ni évaluation n'a cet id") in out
+    assert (f"{NAME}/{QUIZ_FR}:2: erreur : pass_mark doit être un nombre, pas « la moitié »"
+            in out)
+    assert (f"{NAME}/{QUIZ_FR}:{line}: erreur : la question « z1 » n'a pas de bonne réponse : "
+            "marquez un choix avec [x]") in out
+    assert (f"{NAME}/modules/principes/six-principes.en.md:1: avertissement : traduction « en » "
+            "manquante ; l'autre langue sera affichée") in out
+    assert f"{NAME} : 4 erreurs, 1 avertissement" in out
+    assert "error" not in out and "broken link" not in out
+
+    app.config["LMS_DEFAULT_LOCALE"] = "en"  # a site whose default language is English
+    flask_babel.refresh()
+    english = runner.invoke(args=["lms", "curricula", "check", str(folder)])
+    assert (f"{NAME}/{LESSON_FR}:{link}: error: broken link 'fiche-inexistante'"
+            in english.output)
+    assert f"{NAME}: 4 errors, 1 warning" in english.output
+
+
+def test_problems_are_translated_when_shown_not_when_found(app, folder):
+    link = second_problem(folder)
+    _structure, problems = check_programme(folder)  # found once ...
+    [problem] = [p for p in problems.errors if p.line == link]
+    with in_language(app, "en"):  # ... read in each person's language
+        assert str(problem) == (f"{NAME}/{LESSON_FR}:{link}: error: broken link "
+                                "'fiche-inexistante': no lesson or assessment has that id")
+    with in_language(app, "fr"):
+        assert plain(str(problem)) == (f"{NAME}/{LESSON_FR}:{link}: erreur : lien cassé "
+                                       "« fiche-inexistante » : aucune leçon ni évaluation "
+                                       "n'a cet id")
+
+
+def test_problems_without_an_app_are_english_and_sort_and_compare_as_text(folder):
+    link = second_problem(folder)
+    _add_to_both(folder, "z1", "type: single\n\nQui ?\n\n- [ ] A\n- [ ] B\n")
+    _structure, problems = check_programme(folder)
+    ordered = sorted(problems.items)
+    assert ordered == sorted(problems.items, key=lambda p: (p.path, p.line, p.text))
+    same = Problem(f"{NAME}/{LESSON_FR}", link, "broken link 'fiche-inexistante': no lesson or "
+                   "assessment has that id")
+    assert same in problems.errors and len(set(problems.items)) == len(problems.items)
+    assert str(same) in [str(p) for p in problems.errors]
+
+
+def test_publishing_a_broken_curriculum_fails_with_every_error_in_the_readers_language(
+        app, folder):
+    link = second_problem(folder)
+    with pytest.raises(CurriculumInvalid) as raised:
+        load_programme(folder)
+    with in_language(app, "fr"):
+        message = plain(str(raised.value))
+    assert message.startswith("1 erreur dans le contenu de formation :\n")
+    assert f"{NAME}/{LESSON_FR}:{link}: erreur : lien cassé « fiche-inexistante »" in message
+    with in_language(app, "en"):
+        assert str(raised.value).startswith("1 error in the curriculum:\n")
+        assert "broken link 'fiche-inexistante'" in str(raised.value)

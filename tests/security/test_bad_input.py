@@ -39,6 +39,7 @@ def test_the_checker_reports_problems_and_never_crashes_on_any_quiz_text(tmp_pat
     structure, problems = check_programme(folder)
     for problem in problems.items:
         assert problem.path.startswith("prog/") and problem.line >= 1
+        assert str(problem)  # the message renders whatever the file holds
     if not problems.errors:
         assert structure["assessments"]["m/quiz"]["fr"]["questions"]
 

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import nh3
+from flask_babel import gettext as _
 
 from lms.assessment.gift.markup import escape_markdown, to_markdown
 from lms.assessment.gift.syntax import (
@@ -28,6 +29,8 @@ from lms.assessment.gift.syntax import (
     text_format,
     unescape,
 )
+from lms.i18n import Message
+from lms.i18n import lazy_message as _l
 
 LABELS = {"fr": ("Vrai", "Faux"), "en": ("True", "False")}
 IMAGE_TEXT = {"fr": "(image : {alt})", "en": "(image: {alt})"}
@@ -39,13 +42,21 @@ _MOODLE_TAG = re.compile(r"\[tag:((?:\\]|[^\]<>`])+)\]")
 
 @dataclass
 class GiftProblem:
-    """Something in a GIFT file that could not be converted, at a line."""
+    """Something in a GIFT file that could not be converted, at a line.
+
+    The message is translated when shown (`str(problem.message)`), in the reader's language.
+    """
 
     line: int
-    message: str
+    message: Message
+
+    @property
+    def text(self) -> str:
+        """The message in the current language."""
+        return str(self.message)
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return _("line %(n)s: %(message)s", n=self.line, message=self.message)
 
 
 @dataclass
@@ -58,7 +69,16 @@ class GiftResult:
 
 
 class _Unsupported(Exception):
-    """A question that cannot be converted; the message says why."""
+    """A question that cannot be converted; `message` says why."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
+
+
+def _about(qid: str, message: Message) -> Message:
+    """A message about question `qid`."""
+    return _l("question '%(id)s': %(message)s", id=qid, message=message)
 
 
 def _slug(text: str) -> str:
@@ -154,7 +174,7 @@ def parse_gift(text: str | bytes, title: str = "", lang: str = "fr") -> GiftResu
         try:
             questions.append(_Question(block, lang, problems).markdown(tag, ids))
         except _Unsupported as exc:
-            problems.append(GiftProblem(block.line, str(exc)))
+            problems.append(GiftProblem(block.line, exc.message))
     category_title = categories[0] if categories else ""
     title = title or category_title or ("Quiz importé" if lang == "fr" else "Imported quiz")
     head = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\nkind: quiz\n---\n"
@@ -171,8 +191,12 @@ class _Question:
         self.qid = ""
         self.images: list[str] = []
 
-    def report(self, message: str) -> None:
-        self.problems.append(GiftProblem(self.block.line, f"question '{self.qid}': {message}"))
+    def report(self, message: Message) -> None:
+        self.problems.append(GiftProblem(self.block.line, _about(self.qid, message)))
+
+    def unsupported(self, message: Message) -> _Unsupported:
+        """The question cannot be converted, for the reason `message`."""
+        return _Unsupported(_about(self.qid, message))
 
     def md(self, raw: str, default: str, inline: bool = False) -> str:
         """A GIFT text (with its optional [format]) as Markdown."""
@@ -196,20 +220,20 @@ class _Question:
         if text.startswith("::"):
             end = find(text, "::", 2)
             if end < 0:
-                raise _Unsupported("the title opened with '::' is never closed")
+                raise _Unsupported(_l("the title opened with '::' is never closed"))
             name, text = unescape(text[2:end]).strip(), text[end + 2:].strip()
         fmt, text = text_format(text, "moodle")
         opened = find(text, "{")
         if opened < 0:
-            raise _Unsupported("a description without answers ('{...}') cannot be converted; "
-                               "put the text in the quiz introduction")
+            raise _Unsupported(_l("a description without answers ('{...}') cannot be "
+                                  "converted; put the text in the quiz introduction"))
         closed = find(text, "}", opened)
         if closed < 0:
-            raise _Unsupported("the answers opened with '{' are never closed with '}'")
+            raise _Unsupported(_l("the answers opened with '{' are never closed with '}'"))
         inside, after = text[opened + 1:closed].strip(), text[closed + 1:]
         if find(after, "{") >= 0:
-            raise _Unsupported("a question can have only one answer block '{...}' (several "
-                               "blanks are Moodle's Cloze format, not GIFT)")
+            raise _Unsupported(_l("a question can have only one answer block '{...}' "
+                                  "(several blanks are Moodle's Cloze format, not GIFT)"))
         blank = BLANK if fmt != "markdown" else escape_markdown(BLANK)
         stem_raw = text[:opened] + blank + after if after.strip() else text[:opened]
         slug = _slug(name)
@@ -222,7 +246,7 @@ class _Question:
             inside = inside[:general_at].strip()
         stem = self.md(stem_raw, fmt)
         if not stem.strip():
-            raise _Unsupported(f"question '{self.qid}' has no text")
+            raise _Unsupported(_l("question '%(id)s' has no text", id=self.qid))
         qtype, attrs, lines = self.answers(inside, fmt)
         ids.add(self.qid)
         tags = [tag] if tag else []
@@ -230,8 +254,9 @@ class _Question:
             tags += [_slug(t.replace("\\]", "]")).lower() for t in _MOODLE_TAG.findall(comment)]
         tags = [t for i, t in enumerate(tags) if t and t not in tags[:i]]
         if self.images:
-            self.report("images are not part of a GIFT file; their description is shown "
-                        f"instead ({', '.join(self.images)}): add the images to the lesson")
+            self.report(_l("images are not part of a GIFT file; their description is shown "
+                           "instead (%(images)s): add the images to the lesson",
+                           images=", ".join(self.images)))
         head = [f"\n## Question {self.qid}", f"type: {qtype}", *attrs]
         if tags:
             head.append(f"tags: {', '.join(tags)}")
@@ -279,15 +304,15 @@ class _Question:
             else:
                 left_out += 1
         if not accepted:
-            raise _Unsupported(f"question '{self.qid}': no short answer gives full credit")
+            raise self.unsupported(_l("no short answer gives full credit"))
         if left_out:
-            self.report("answers giving less than full credit were left out; only full-credit "
-                        "answers are accepted")
+            self.report(_l("answers giving less than full credit were left out; only "
+                           "full-credit answers are accepted"))
         if any("*" in a for a in accepted):
-            self.report("Moodle's wildcard '*' is not supported: the answer must be typed "
-                        "exactly as written")
+            self.report(_l("Moodle's wildcard '*' is not supported: the answer must be typed "
+                           "exactly as written"))
         if feedback:
-            self.report("per-answer feedback of a short-answer question was left out")
+            self.report(_l("per-answer feedback of a short-answer question was left out"))
         return "short", [], [f"- [x] {a}" for a in accepted]
 
     def choice(self, parts: list[tuple[str, str]], fmt: str) -> tuple[str, list[str], list[str]]:
@@ -296,41 +321,42 @@ class _Question:
         for sep, raw in parts:
             raw = raw.strip()
             if not sep:
-                self.report(f"'{_one_line(raw)}' before the first '~' or '=' is taken as a "
-                            "wrong answer, as Moodle does")
+                self.report(_l("'%(text)s' before the first '~' or '=' is taken as a wrong "
+                               "answer, as Moodle does", text=_one_line(raw)))
             weight, raw = _weight(raw, 100.0 if sep == "=" else 0.0)
             if sep == "=":
                 weight = 100.0
             text, fb = feedback_split(raw)
             words = self.md(text, fmt, inline=True)
             if not words:
-                raise _Unsupported(f"question '{self.qid}': an answer has no text (an image "
-                                   "without a description?); write the answer in words")
+                raise self.unsupported(_l("an answer has no text (an image without a "
+                                          "description?); write the answer in words"))
             answers.append({"weight": weight, "text": words,
                             "feedback": self.md(fb, fmt, inline=True)})
         if len(answers) < 2:
-            raise _Unsupported(f"question '{self.qid}': a multiple-choice question needs at "
-                               "least two answers")
+            raise self.unsupported(_l("a multiple-choice question needs at least two "
+                                      "answers"))
         if single:
             full = [a for a in answers if a["weight"] >= 100]
             if len(full) > 1:
-                self.report("more than one answer gives full credit; only the first is marked "
-                            "correct")
+                self.report(_l("more than one answer gives full credit; only the first is "
+                               "marked correct"))
             if any(0 < a["weight"] < 100 for a in answers):
-                self.report("partial-credit answers count as wrong: a single-answer question "
-                            "gives full credit or none")
+                self.report(_l("partial-credit answers count as wrong: a single-answer "
+                               "question gives full credit or none"))
             for a in answers:
                 a["correct"] = a is full[0]
             qtype = "single"
         else:
             correct = [a for a in answers if a["weight"] > 0]
             if not correct:
-                raise _Unsupported(f"question '{self.qid}': no answer has a positive weight")
+                raise self.unsupported(_l("no answer has a positive weight"))
             share = 100 / len(correct)
             if any(abs(a["weight"] - share) > 0.01 for a in correct) or any(
                     a["weight"] < 0 and abs(a["weight"] + share) > 0.01 for a in answers):
-                self.report("weights became equal shares: each right choice ticked earns "
-                            f"1/{len(correct)} of the points, each wrong one loses as much")
+                self.report(_l("weights became equal shares: each right choice ticked earns "
+                               "1/%(n)d of the points, each wrong one loses as much",
+                               n=len(correct)))
             for a in answers:
                 a["correct"] = a["weight"] > 0
             qtype = "multiple"
@@ -346,21 +372,21 @@ class _Question:
         for _sep, raw in parts:
             at = raw.find("->")
             if at < 0:
-                raise _Unsupported(f"question '{self.qid}': '{_one_line(unescape(raw))}' has no "
-                                   "'->': each pair of a matching question is '=item -> answer'")
+                raise self.unsupported(_l("'%(pair)s' has no '->': each pair of a matching "
+                                          "question is '=item -> answer'",
+                                          pair=_one_line(unescape(raw))))
             item = self.md(raw[:at], fmt, inline=True).replace("->", "-\\>")
             if raw[:at].strip() and not item:
-                raise _Unsupported(f"question '{self.qid}': an item has no text (an image "
-                                   "without a description?); write the item in words")
+                raise self.unsupported(_l("an item has no text (an image without a "
+                                          "description?); write the item in words"))
             answer = escape_markdown(_one_line(unescape(raw[at + 2:])))
             if not answer:
-                raise _Unsupported(f"question '{self.qid}': the pair '{_one_line(raw)}' has no "
-                                   "answer after '->'")
+                raise self.unsupported(_l("the pair '%(pair)s' has no answer after '->'",
+                                          pair=_one_line(raw)))
             items += bool(item)
             lines.append(f"- {item} -> {answer}" if item else f"- -> {answer}")
         if items < 2:
-            raise _Unsupported(f"question '{self.qid}': a matching question needs at least two "
-                               "pairs")
+            raise self.unsupported(_l("a matching question needs at least two pairs"))
         return "matching", [], lines
 
     def numeric(self, inside: str) -> tuple[str, list[str], list[str]]:
@@ -384,15 +410,15 @@ class _Question:
                 choices.append((weight, float(tolerant.group(1)),
                                 abs(float(tolerant.group(2) or 0))))
             else:
-                raise _Unsupported(f"question '{self.qid}': '{raw}' is not a number, "
-                                   "'n:tolerance' or 'low..high'")
+                raise self.unsupported(_l("'%(value)s' is not a number, 'n:tolerance' or "
+                                          "'low..high'", value=raw))
         full = [c for c in choices if c[0] >= 100]
         if not full:
-            raise _Unsupported(f"question '{self.qid}': no full-credit numeric answer")
+            raise self.unsupported(_l("no full-credit numeric answer"))
         if len(choices) > 1:
-            self.report("only the first full-credit number was kept")
+            self.report(_l("only the first full-credit number was kept"))
         if feedback:
-            self.report("per-answer feedback of a numeric question was left out")
+            self.report(_l("per-answer feedback of a numeric question was left out"))
         _full, answer, tolerance = full[0]
         return "numeric", [f"answer: {_number(answer)}", f"tolerance: {_number(tolerance)}"], []
 

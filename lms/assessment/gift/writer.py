@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from lms.assessment.gift.syntax import BLANK, ESCAPABLE
+from lms.i18n import lazy_message as _l
 
 _BLANK_IN_HTML = re.compile(r"(?<!_)" + BLANK + r"(?!_)")
 
@@ -92,7 +93,7 @@ def read_markdown_quiz(text: str, path: str = "quiz.md") -> tuple[dict | None, l
     meta, body, first = split_front_matter(text, path, problems)
     settings = parse_settings(meta, path, problems)
     if settings["kind"] == "practical":
-        problems.error(path, 2, "a practical assessment has no questions to export")
+        problems.error(path, 2, _l("a practical assessment has no questions to export"))
         return None, problems.items
     intro, questions = parse_quiz_body(body, first, path, problems, lambda href, line: None)
     check_draw(settings, questions, text, path, problems)
