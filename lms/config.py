@@ -7,6 +7,9 @@ from pathlib import Path
 
 DEFAULTS = {
     "LMS_DEFAULT_LOCALE": "fr",
+    # Times are stored in UTC and shown in the academy's time zone (Lubumbashi and Mbuji-Mayi:
+    # UTC+2; Kinshasa: "Africa/Kinshasa", UTC+1).
+    "LMS_TIMEZONE": "Africa/Lubumbashi",
     "LMS_LOCALES": ("fr", "en"),
     "LMS_SESSION_IDLE_MINUTES": 60,
     "LMS_MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
@@ -28,6 +31,7 @@ ENVIRONMENT = {
     "LMS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "LMS_SECRET_KEY": ("SECRET_KEY", str),
     "LMS_DEFAULT_LOCALE": ("LMS_DEFAULT_LOCALE", str),
+    "LMS_TIMEZONE": ("LMS_TIMEZONE", str),
     "LMS_SESSION_IDLE_MINUTES": ("LMS_SESSION_IDLE_MINUTES", int),
     "LMS_CURRICULA_DIR": ("LMS_CURRICULA_DIR", str),
     "LMS_ACADEMY_NAME": ("LMS_ACADEMY_NAME", str),

@@ -1,14 +1,18 @@
 """Locale selection (the user's choice, else the session's, else French), numbers in it, and
 lazy messages."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
+import flask_babel
 from babel import numbers
 from flask import current_app, has_request_context, session
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
+
+from lms.base import utcnow
 
 
 def select_locale() -> str:
@@ -57,3 +61,20 @@ def lazy_message(msgid: str, **values) -> Message:
 def lazy_plural(singular: str, plural: str, num: int, **values) -> Message:
     """The plural form for `num`, translated when shown. Import it as `_ln` (extracted 1, 2)."""
     return Message(ngettext, singular, plural, num, **values)
+
+
+def local_to_utc(moment: datetime | None) -> datetime | None:
+    """A wall-clock time typed in the academy's time zone (`LMS_TIMEZONE`), as aware UTC."""
+    return None if moment is None else flask_babel.to_utc(moment).replace(tzinfo=UTC)
+
+
+def utc_to_local(moment: datetime | None) -> datetime | None:
+    """A stored UTC time as the academy's wall-clock time (naive), e.g. to fill a form."""
+    return None if moment is None else flask_babel.to_user_timezone(moment).replace(tzinfo=None)
+
+
+def timezone_label() -> str:
+    """The academy's time zone for people: "Africa/Lubumbashi, UTC+02:00"."""
+    zone = flask_babel.get_timezone()
+    offset = utcnow().astimezone(zone).strftime("%z")
+    return f"{zone}, UTC{offset[:3]}:{offset[3:]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import zoneinfo
 from datetime import timedelta
 
 import flask_babel
@@ -48,6 +49,7 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
     _default(app, "WTF_CSRF_TIME_LIMIT", 12 * 3600)
     _default(app, "MAX_CONTENT_LENGTH", app.config["LMS_MAX_UPLOAD_BYTES"])
     _default(app, "BABEL_DEFAULT_LOCALE", app.config["LMS_DEFAULT_LOCALE"])
+    _default(app, "BABEL_DEFAULT_TIMEZONE", _checked_timezone(app.config["LMS_TIMEZONE"]))
     _default(app, "BABEL_TRANSLATION_DIRECTORIES", str(resources.translations_dir()))
 
     from lms import models  # noqa: F401  (register every table before binding)
@@ -85,6 +87,16 @@ class _LMSBlueprint(Blueprint):
 
     def get_send_file_max_age(self, filename: str | None) -> int:
         return STATIC_MAX_AGE
+
+
+def _checked_timezone(name: str) -> str:
+    """The configured time zone, refused at start-up when the name is unknown."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise RuntimeError(f"LMS_TIMEZONE: unknown time zone {name!r}; use a name such as "
+                           "'Africa/Lubumbashi' or 'Africa/Kinshasa'.") from None
+    return name
 
 
 def _default(app: Flask, key: str, value) -> None:

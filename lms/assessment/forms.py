@@ -35,9 +35,9 @@ class ScheduleForm(FlaskForm):
     """When a cohort may sit one quiz."""
 
     item = HiddenField(validators=[DataRequired()])
-    opens_at = DateTimeLocalField(_l("Opens (UTC)"), format="%Y-%m-%dT%H:%M",
+    opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M",
                                   validators=[Optional()])
-    closes_at = DateTimeLocalField(_l("Closes (UTC)"), format="%Y-%m-%dT%H:%M",
+    closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M",
                                    validators=[Optional()])
     submit = SubmitField(_l("Save dates"))
 

@@ -26,7 +26,7 @@ from lms.training.models import Cohort, Enrolment
 
 
 class QuizSchedule(GlobalIdMixin, db.Model):
-    """When a cohort may sit one quiz: opening and closing times (UTC)."""
+    """When a cohort may sit one quiz: opening and closing times (stored in UTC)."""
 
     __tablename__ = "lms_quiz_schedules"
     __table_args__ = (UniqueConstraint("cohort_id", "item_key"),)

@@ -3,8 +3,6 @@ item analysis and GIFT conversion."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import Response as HttpResponse
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
@@ -22,7 +20,7 @@ from lms.assessment.forms import GiftImportForm, GradeForm, PracticalForm, Sched
 from lms.auth.access import staff_required, trainer_required
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
-from lms.i18n import current_locale
+from lms.i18n import current_locale, local_to_utc, timezone_label, utc_to_local
 from lms.learning import services as learning
 from lms.training.models import Enrolment
 
@@ -234,12 +232,11 @@ def _next_ungraded(cohort, key, after) -> Enrolment | None:
 @bp.route("/cohorts/<int:cohort_id>/schedule", methods=["GET", "POST"])
 @trainer_required
 def schedule(cohort_id):
-    """Set when the cohort may sit each quiz (opening and closing, UTC)."""
+    """Set when the cohort may sit each quiz (opening and closing, in the academy's time)."""
     found = get_cohort_for(current_user, cohort_id)
     form = ScheduleForm()
     if form.validate_on_submit():
-        opens = form.opens_at.data.replace(tzinfo=UTC) if form.opens_at.data else None
-        closes = form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None
+        opens, closes = local_to_utc(form.opens_at.data), local_to_utc(form.closes_at.data)
         try:
             svc.set_schedule(current_user, found, form.item.data, opens, closes)
         except learning.UnknownItem:
@@ -256,10 +253,11 @@ def schedule(cohort_id):
     for a in svc.cohort_assessments(found, current_locale(), ("quiz", "pre_test", "post_test")):
         s = schedules.get(a["key"])
         row_form = ScheduleForm(formdata=None, item=a["key"],
-                                opens_at=s.opens_at if s else None,
-                                closes_at=s.closes_at if s else None)
+                                opens_at=utc_to_local(s.opens_at) if s else None,
+                                closes_at=utc_to_local(s.closes_at) if s else None)
         rows.append((a, row_form))
-    return render_template("lms/assessment/schedule.html", cohort=found, rows=rows)
+    return render_template("lms/assessment/schedule.html", cohort=found, rows=rows,
+                           timezone_name=timezone_label())
 
 
 # Gradebook ---------------------------------------------------------------------------------------

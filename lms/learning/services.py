@@ -235,11 +235,11 @@ def window_message(schedule, now: datetime) -> str | None:
         return None
     opens, closes = as_utc(schedule.opens_at), as_utc(schedule.closes_at)
     if opens is not None and now < opens:
-        return _("This quiz opens on %(when)s (UTC). Come back then.",
-                 when=format_datetime(opens, "short", rebase=False))
+        return _("This quiz opens on %(when)s. Come back then.",
+                 when=format_datetime(opens, "short"))
     if closes is not None and now >= closes:
-        return _("This quiz closed on %(when)s (UTC). Ask your trainer if you need to sit it.",
-                 when=format_datetime(closes, "short", rebase=False))
+        return _("This quiz closed on %(when)s. Ask your trainer if you need to sit it.",
+                 when=format_datetime(closes, "short"))
     return None
 
 

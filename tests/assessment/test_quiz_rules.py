@@ -68,10 +68,11 @@ def test_a_trainee_cannot_start_outside_the_cohort_window(app, client):
     cohort = make_cohort()
     enrolment = make_enrolment(cohort=cohort)
     _schedule(cohort, T0, T0 + timedelta(days=1))
+    # Stored in UTC, told in the academy's time (Lubumbashi, UTC+2).
     with app.test_request_context():
-        with pytest.raises(learning.QuizNotOpen, match="ouvre le 02/04/2026 08:00"):
+        with pytest.raises(learning.QuizNotOpen, match="ouvre le 02/04/2026 10:00"):
             learning.start_attempt(enrolment, QUIZ, "fr", now=T0 - timedelta(minutes=1))
-        with pytest.raises(learning.QuizNotOpen, match="a fermé le 03/04/2026 08:00"):
+        with pytest.raises(learning.QuizNotOpen, match="a fermé le 03/04/2026 10:00"):
             learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(days=2))
     assert learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(hours=1)).number == 1
     # Through the pages: the window (now in the past) is closed, the start button is gone.
@@ -172,3 +173,44 @@ def test_a_pool_draws_the_same_questions_on_reload_and_the_right_number(app, tmp
             missing = ({"pr1", "pr3", "pr4"} - ids).pop()
             learning.save_response(attempt, missing, ["0"])
     assert len(drawn_sets) > 1
+
+
+def test_quiz_dates_are_typed_and_read_in_the_academys_time_zone(app, client):
+    cohort = make_cohort()
+    trainer = make_trainer(cohort)
+    login(client, trainer)
+    saved = client.post(f"/assessment/cohorts/{cohort.id}/schedule", data={
+        "item": QUIZ, "opens_at": "2026-04-02T08:00", "closes_at": "2026-04-02T17:30"})
+    assert saved.status_code == 302
+    db.session.rollback()
+    window = learning.schedule_for(cohort.id, QUIZ)
+    # 08:00 in Lubumbashi is 06:00 UTC.
+    assert learning.as_utc(window.opens_at) == datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
+    assert learning.as_utc(window.closes_at) == datetime(2026, 4, 2, 15, 30, tzinfo=UTC)
+    page = client.get(f"/assessment/cohorts/{cohort.id}/schedule").text
+    assert 'value="2026-04-02T08:00"' in page and 'value="2026-04-02T17:30"' in page
+    assert "Africa/Lubumbashi, UTC+02:00" in page
+    trainee = make_enrolment(cohort=cohort)
+    reader = app.test_client()
+    login(reader, trainee.user)
+    assert "Ouverture\u00a0: 02/04/2026 08:00" in reader.get(f"/learn/{trainee.id}/{QUIZ}").text
+
+
+def test_a_kinshasa_server_reads_dates_one_hour_behind(tmp_path):
+    from lms import create_app
+    from lms.i18n import local_to_utc, timezone_label, utc_to_local
+
+    kinshasa = create_app({"TESTING": True, "SECRET_KEY": "k", "LMS_TIMEZONE": "Africa/Kinshasa",
+                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.sqlite'}"})
+    with kinshasa.test_request_context():
+        assert local_to_utc(datetime(2026, 4, 2, 8, 0)) == datetime(2026, 4, 2, 7, 0, tzinfo=UTC)
+        assert utc_to_local(datetime(2026, 4, 2, 7, 0, tzinfo=UTC)) == datetime(2026, 4, 2, 8, 0)
+        assert timezone_label() == "Africa/Kinshasa, UTC+01:00"
+
+
+def test_an_unknown_time_zone_stops_the_app_at_start_up(tmp_path):
+    from lms import create_app
+
+    with pytest.raises(RuntimeError, match="LMS_TIMEZONE: unknown time zone 'Africa/Atlantis'"):
+        create_app({"TESTING": True, "SECRET_KEY": "k", "LMS_TIMEZONE": "Africa/Atlantis",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
