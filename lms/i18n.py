@@ -41,6 +41,12 @@ def format_percentage(value: float | int | None, digits: int = 1) -> str:
     return numbers.format_percent(fraction, locale=get_locale() or "fr", decimal_quantization=False)
 
 
+def format_answer(value: float | int) -> str:
+    """A number a trainee types as an answer, in the user's language without thousands
+    separators: the year 2011 stays "2011", 2.5 reads "2,5" in French."""
+    return numbers.format_decimal(value, locale=get_locale() or "fr", group_separator=False)
+
+
 class Message(LazyString):
     """A message translated each time it is shown: in the reader's language in a request, the
     app's default language on the command line, the English msgid without an app.

@@ -126,9 +126,10 @@ def build_blueprint() -> Blueprint:
     bp.after_app_request(_after_request)
     bp.app_url_defaults(assets.add_static_version)
     bp.app_context_processor(_template_context)
-    from lms.i18n import format_percentage
+    from lms.i18n import format_answer, format_percentage
 
     bp.add_app_template_filter(format_percentage, "lms_percent")
+    bp.add_app_template_filter(format_answer, "lms_answer")
     from lms import errors
 
     errors.register(bp)

@@ -19,7 +19,7 @@ from lms import labels
 from lms.assessment import gradebook as book
 from lms.auth.models import ROLES
 from lms.extensions import db
-from lms.i18n import format_percentage
+from lms.i18n import format_answer, format_percentage
 from lms.training import attendance as att
 from lms.training import services as training
 from lms.training.models import ATTENDANCE_STATUSES, VETTING_STATUSES
@@ -66,6 +66,15 @@ def test_percentages_are_written_as_the_readers_language_writes_them(app, lang, 
         session["locale"] = lang
         flask_babel.refresh()
         assert [format_percentage(v) for v in (72.5, 100 / 3, 100.0, 0, None)] == expected
+
+
+@pytest.mark.parametrize("lang, expected", [("fr", ["2011", "2,5", "-3"]),
+                                            ("en", ["2011", "2.5", "-3"])])
+def test_expected_numeric_answers_keep_their_digits_together(app, lang, expected):
+    with app.test_request_context():
+        session["locale"] = lang
+        flask_babel.refresh()
+        assert [format_answer(v) for v in (2011, 2.5, -3)] == expected
 
 
 def test_people_pages_name_roles_in_the_readers_language(client):
