@@ -10,6 +10,7 @@ from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from lms import audit
 from lms.auth.models import ROLES, SEXES, Site, User, UserRole
@@ -194,7 +195,8 @@ def load_user(user_id: str) -> User | None:
         uid, version = (int(part) for part in user_id.split(":"))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, uid)
+    # Roles are read when a page asks for them: saving an answer never does.
+    user = db.session.get(User, uid, options=[lazyload(User.role_rows)])
     if user is None or user.session_version != version or not user.active:
         return None
     return user
