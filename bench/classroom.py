@@ -265,7 +265,7 @@ def main(argv=None) -> int:
                 rounds.append((ours, theirs))
         finally:
             bare.stop()
-        rss = server.peak_rss()
+        rss, pss = server.peak_rss(), server.pss()
     finally:
         server.stop()
 
@@ -280,6 +280,10 @@ def main(argv=None) -> int:
     print(f"  median ratio {ratio:.2f}")
     print(f"peak RSS: master {master / MB:.0f} MB, workers "
           + ", ".join(f"{w / MB:.0f} MB" for w in workers))
+    if pss:
+        print("PSS at the end (shared pages counted once): "
+              + ", ".join(f"{p / MB:.0f} MB" for p in pss.values())
+              + f"; whole server {sum(pss.values()) / MB:.0f} MB")
     targets = [
         ("no error", not rec.errors),
         ("one complete attempt per trainee", "the database does not hold exactly one complete "
