@@ -184,6 +184,7 @@ def review(attempt_id):
 
 @bp.route("/attempt/<int:attempt_id>/submit", methods=["POST"])
 @login_required
+@writes_in_blocks
 def submit(attempt_id):
     """Submit the attempt (once, even if sent twice) and show the result."""
     attempt = get_attempt_for(current_user, attempt_id)

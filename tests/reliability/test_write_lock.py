@@ -29,14 +29,8 @@ def _transactions(statements: list[str]) -> list[list[str]]:
     return groups
 
 
-def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client):
-    _sqlite_only(app)
-    db.session.rollback()
-    enrolment = make_enrolment()
-    login(client, enrolment.user)
-    first = client.post(f"/learn/{enrolment.id}/principes/quiz-principes/start"
-                        ).headers["Location"]
-    attempt_id = int(first.split("/")[2])
+def _recorded(client, path: str, data: dict) -> tuple:
+    """Send a POST; its answer and the statements it ran, COMMIT included."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):
@@ -48,10 +42,27 @@ def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client)
     event.listen(db.engine, "before_cursor_execute", record)
     event.listen(db.engine, "commit", ended)
     try:
-        page = client.post(first, data={"answer": ["0"], "go": "next"})
+        page = client.post(path, data=data)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
         event.remove(db.engine, "commit", ended)
+    return page, statements
+
+
+def _started(client):
+    db.session.rollback()
+    enrolment = make_enrolment()
+    login(client, enrolment.user)
+    return client.post(f"/learn/{enrolment.id}/principes/quiz-principes/start"
+                       ).headers["Location"]
+
+
+def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client):
+    _sqlite_only(app)
+    first = _started(client)
+    attempt_id = int(first.split("/")[2])
+
+    page, statements = _recorded(client, first, {"answer": ["0"], "go": "next"})
 
     assert page.status_code == 302
     writes = [t for t in _transactions(statements) if t[0] == "BEGIN IMMEDIATE"]
@@ -74,6 +85,25 @@ def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client)
     saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
     assert [(r.question_id, r.answer) for r in saved] == [(question["id"],
                                                            expected(question, ["1"]))]
+
+
+def test_submitting_takes_the_write_lock_once_to_score_and_close(app, client):
+    _sqlite_only(app)
+    first = _started(client)
+    attempt_id = int(first.split("/")[2])
+    client.post(first, data={"answer": ["0"], "go": "next"})
+
+    page, statements = _recorded(client, f"/attempt/{attempt_id}/submit", {})
+
+    assert page.status_code == 302
+    groups = _transactions(statements)
+    writes = [t for t in groups if t[0] == "BEGIN IMMEDIATE"]
+    assert len(writes) == 1, statements
+    assert groups[0][0] == "BEGIN DEFERRED"  # the user and the attempt: read without the lock
+    assert "SELECT lms_responses.id, lms_responses.attempt_id," in writes[0]
+    assert "UPDATE lms_attempts SET" in writes[0] and writes[0][-1] == "COMMIT"
+    db.session.rollback()
+    assert db.session.get(Attempt, attempt_id).status == "submitted"
 
 
 def test_an_answer_arriving_just_after_a_submit_is_refused_and_not_stored(app):
