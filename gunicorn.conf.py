@@ -11,10 +11,13 @@ import ctypes
 import os
 
 bind = os.environ.get("LMS_BIND", "127.0.0.1:8000")
-# One process per core; threads overlap the waits (SQLite commit, password hashing, network).
-workers = int(os.environ.get("LMS_WORKERS", "2"))
+# One process per core plus one, two threads each: the threads overlap the waits (SQLite
+# commit, network), more processes rather than more threads keep Python's GIL uncontended and
+# each worker's peak memory lower (bench/README.md: 2 x 4 threads peaked at 77-83 MB a worker,
+# 3 x 2 at 76-77 MB, for the same throughput and latency).
+workers = int(os.environ.get("LMS_WORKERS", (os.cpu_count() or 2) + 1))
 worker_class = "gthread"
-threads = int(os.environ.get("LMS_THREADS", "4"))
+threads = int(os.environ.get("LMS_THREADS", "2"))
 # Keep-alive saves a TCP handshake per page on a slow lab network.
 keepalive = 5
 # Import the app once in the master: faster start, workers share its memory pages.
