@@ -189,6 +189,10 @@ class Server:
         """Peak resident memory (VmHWM) in bytes for each process of the tree."""
         return {pid: peak for pid in self.pids() if (peak := vm_hwm(pid))}
 
+    def pss(self) -> dict[int, int]:
+        """Proportional set size in bytes (pages shared between processes counted once)."""
+        return {pid: size for pid in self.pids() if (size := proportional_size(pid))}
+
     def kill(self) -> None:
         """SIGKILL the whole tree at once, as a power cut or the OOM killer would."""
         for pid in [*children(self.process.pid), self.process.pid]:
@@ -224,6 +228,29 @@ def vm_hwm(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (Linux /proc), in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def proportional_size(pid: int) -> int:
+    """A process's PSS in bytes (Linux smaps_rollup), 0 if it is gone or unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass

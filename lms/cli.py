@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
+from flask import current_app, has_app_context
+from flask.cli import ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -35,7 +35,29 @@ def init_database() -> None:
     """Run every Alembic migration up to head."""
     from flask_migrate import upgrade
 
+    from lms.setup import init_migrations
+
+    init_migrations(current_app)
     upgrade(directory=str(resources.migrations_dir()))
+
+
+class MigrationsCommand(click.Command):
+    """`flask db ...`: Flask-Migrate's command group, imported only when it runs."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, help="Perform database migrations (Flask-Migrate, Alembic).")
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from flask_migrate.cli import db as db_group
+
+        from lms.setup import init_migrations
+
+        if has_app_context():
+            app = current_app._get_current_object()
+        else:
+            app = (parent or click.get_current_context()).ensure_object(ScriptInfo).load_app()
+        init_migrations(app)
+        return db_group.make_context(info_name, args, parent=parent, **extra)
 
 
 @lms_cli.command("demo")

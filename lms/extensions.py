@@ -1,8 +1,10 @@
-"""Flask extensions, created unbound and initialised by `LMS.init_app`."""
+"""Flask extensions, created unbound and initialised by `LMS.init_app`.
+
+Flask-Migrate is bound only when a command needs it (`lms.setup.init_migrations`).
+"""
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -16,7 +18,6 @@ naming_convention = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from lms import assets, resources
 from lms.config import DEFAULTS, default_database_uri, instance_secret_key
-from lms.extensions import babel, csrf, db, login_manager, migrate
+from lms.extensions import babel, csrf, db, login_manager
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -45,6 +45,9 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
     _default(app, "PERMANENT_SESSION_LIFETIME", idle)
     _default(app, "SESSION_COOKIE_HTTPONLY", True)
     _default(app, "SESSION_COOKIE_SAMESITE", "Lax")
+    # A new cookie (signed, compressed) only when the session changes: at least every 30 s of
+    # activity, when `last_seen` moves (lms.auth.services.session_expired), not on every answer.
+    _default(app, "SESSION_REFRESH_EACH_REQUEST", False)
     # A quiz can last hours: a token must outlive the longest attempt.
     _default(app, "WTF_CSRF_TIME_LIMIT", 12 * 3600)
     _default(app, "MAX_CONTENT_LENGTH", app.config["LMS_MAX_UPLOAD_BYTES"])
@@ -61,8 +64,6 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-    migrate.init_app(app, db, directory=str(resources.migrations_dir()), render_as_batch=True,
-                     version_table="lms_alembic_version", compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "lms.auth.login"
     login_manager.login_message = None
@@ -74,9 +75,27 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
         babel.init_app(app, locale_selector=select_locale)
 
     app.register_blueprint(build_blueprint(), url_prefix=url_prefix or None)
-    from lms.cli import lms_cli
+    from lms.cli import MigrationsCommand, lms_cli
 
     app.cli.add_command(lms_cli)
+    if "db" not in app.cli.commands:  # a host app's own `flask db` stays its own
+        app.cli.add_command(MigrationsCommand("db"))
+
+
+def init_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate (Alembic) to `app` for the migration commands, once.
+
+    Not done at start-up: Alembic adds about 10 MB and 0.2 s to every web worker, which never
+    migrates.
+    """
+    current = app.extensions.get("migrate")
+    if current is not None and getattr(current, "lms", False):
+        return
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(resources.migrations_dir()), render_as_batch=True,
+            version_table="lms_alembic_version", compare_type=True)
+    app.extensions["migrate"].lms = True
 
 
 STATIC_MAX_AGE = 365 * 24 * 3600
@@ -212,14 +231,14 @@ def _sqlite_begin(conn) -> None:
 
     A request that may write (POST and the like) takes the write lock at once (BEGIN IMMEDIATE),
     so a read never has to upgrade to a write and fail with "database is locked"; pages that
-    only read use a deferred transaction and never block writers (WAL). Code outside requests
-    can ask for either with the `sqlite_begin` execution option.
+    only read use a deferred transaction and never block writers (WAL). Views marked with
+    `lms.transactions.writes_in_blocks` read in deferred transactions and write only in
+    `write_transaction()`. Other code can ask for either with the `sqlite_begin` execution
+    option.
     """
     mode = conn.get_execution_options().get("sqlite_begin")
     if mode is None:
-        writing = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-                   and not g.get("lms_reads_only"))
-        mode = "IMMEDIATE" if writing else "DEFERRED"
+        mode = "IMMEDIATE" if has_request_context() and _request_writes() else "DEFERRED"
     raw = conn.connection.dbapi_connection
     if mode != "DEFERRED" and isinstance(raw, QueuedWriterConnection):
         raw.wait_for_writer_turn()
@@ -229,6 +248,15 @@ def _sqlite_begin(conn) -> None:
         if isinstance(raw, QueuedWriterConnection):
             raw.writer_done()
         raise
+
+
+def _request_writes() -> bool:
+    """Whether this request's transactions take the write lock from their first query."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or g.get("lms_reads_only"):
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    # Such views take the lock only inside write_transaction() (lms/transactions.py).
+    return not getattr(view, "lms_writes_in_blocks", False)
 
 
 try:

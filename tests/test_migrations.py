@@ -2,16 +2,16 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
 
-from lms import create_app, resources
+from lms import create_app
+from lms.cli import init_database
 from lms.extensions import db
 
 
 def test_migrations_match_the_models(tmp_path, database_url):
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x"})
     with app.app_context():
-        upgrade(directory=str(resources.migrations_dir()))
+        init_database()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = [d for d in compare_metadata(context, db.metadata)

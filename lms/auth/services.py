@@ -10,6 +10,7 @@ from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from lms import audit
 from lms.auth.models import ROLES, SEXES, Site, User, UserRole
@@ -85,17 +86,20 @@ def authenticate(login: str, password: str, now: datetime | None = None) -> User
     """Return the active user matching login and password, or None."""
     user = User.by_login(login or "")
     stored = user.password_hash if user is not None else DUMMY_HASH
+    active, expires = (user.active, user.password_expires_at) if user is not None else (False,
+                                                                                       None)
     # End the transaction before the 20 ms hash: a sign-in (a POST) holds SQLite's write lock
     # from its first query, and every other trainee's save would wait behind the hash.
     db.session.commit()
-    if not verify_password(stored, password or "") or user is None or not user.active:
+    if not verify_password(stored, password or "") or user is None or not active:
         return None
-    expires = user.password_expires_at
     if expires is not None and (now or utcnow()) > _as_utc(expires):
         raise AccountError(_("This one-time code has expired. Ask the academy staff for a "
                              "new one."))
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if needs_rehash(stored):
+        # Hashed before touching the user again, which would take the write lock.
+        fresh = hash_password(password)
+        user.password_hash = fresh
         db.session.commit()
     return user
 
@@ -194,7 +198,8 @@ def load_user(user_id: str) -> User | None:
         uid, version = (int(part) for part in user_id.split(":"))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, uid)
+    # Roles are read when a page asks for them: saving an answer never does.
+    user = db.session.get(User, uid, options=[lazyload(User.role_rows)])
     if user is None or user.session_version != version or not user.active:
         return None
     return user

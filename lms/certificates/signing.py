@@ -16,10 +16,13 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:  # cryptography (8 MB) is imported by the functions that use it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 FORMAT = "C1"
 PRIVATE_KEY_FILE = "signing-key.pem"
@@ -68,6 +71,8 @@ _B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=
 
 def raw_public(key: Ed25519PublicKey) -> bytes:
     """The 32 raw bytes of a public key."""
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -101,6 +106,8 @@ def extract_token(text: str) -> str:
 
 def verify_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> Claims:
     """Check the signature with the matching public key and return the claims."""
+    from cryptography.exceptions import InvalidSignature
+
     try:
         encoded_payload, encoded_signature = extract_token(token).split(".")
         payload, signature = unb64url(encoded_payload), unb64url(encoded_signature)
@@ -130,6 +137,9 @@ def verify_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> Claims
 
 def load_private_key(folder: Path) -> Ed25519PrivateKey:
     """The current signing key from the key folder."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     path = Path(folder) / PRIVATE_KEY_FILE
     if not path.exists():
         raise SigningKeyError(f"No certificate signing key in {folder}: run "
@@ -155,6 +165,8 @@ def public_jwk(key: Ed25519PublicKey, created: str) -> dict:
 
 
 def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
+    from cryptography.hazmat.primitives import serialization
+
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     tmp = path.with_suffix(".tmp")
@@ -178,6 +190,8 @@ def generate_key(folder: Path, *, rotate: bool = False) -> str:
     Without `rotate`, refuse to replace an existing key. With it, the new key signs from now
     on and the old public keys stay in the set so that earlier certificates still verify.
     """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
@@ -201,6 +215,8 @@ def generate_key(folder: Path, *, rotate: bool = False) -> str:
 
 def public_keys_from_set(key_set: dict) -> dict[str, Ed25519PublicKey]:
     """Public keys by id from a JWKS-shaped set."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     keys = {}
     for entry in key_set.get("keys", []):
         if entry.get("kty") == "OKP" and entry.get("crv") == "Ed25519":
@@ -211,6 +227,9 @@ def public_keys_from_set(key_set: dict) -> dict[str, Ed25519PublicKey]:
 
 def load_public_keys(source: str | Path) -> dict[str, Ed25519PublicKey]:
     """Public keys by id from an exported file: a JSON key set or one or more PEM keys."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     text = Path(source).read_text("utf-8")
     if text.lstrip().startswith("{"):
         return public_keys_from_set(json.loads(text))
@@ -226,6 +245,8 @@ def load_public_keys(source: str | Path) -> dict[str, Ed25519PublicKey]:
 
 def export_pem(key_set: dict) -> str:
     """Every public key of the set as PEM, each preceded by a comment with its id."""
+    from cryptography.hazmat.primitives import serialization
+
     out = []
     for kid, key in public_keys_from_set(key_set).items():
         pem = key.public_bytes(serialization.Encoding.PEM,

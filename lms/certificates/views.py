@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.access import staff_required
 from lms.auth.models import User
 from lms.base import utcnow
-from lms.certificates import badges, bp, pdf, signing
+from lms.certificates import badges, bp, signing
 from lms.certificates import services as svc
 from lms.certificates import transcript as transcripts
 from lms.certificates.models import Certificate
@@ -98,6 +98,13 @@ def _verification_page(serial: str | None, token: str | None):
 
 # Trainees: their own certificates and transcript ----------------------------------------------
 
+def _pdf():
+    """The PDF module, imported by the first download: fpdf2 and its fonts weigh ~30 MB."""
+    from lms.certificates import pdf
+
+    return pdf
+
+
 @bp.route("/my/certificates")
 @login_required
 def mine():
@@ -111,8 +118,8 @@ def mine():
 def certificate_pdf(certificate_id):
     """Download one certificate as a printable PDF (its owner or staff)."""
     cert = get_certificate_for(current_user, certificate_id)
-    return _pdf_response(pdf.certificates_pdf([cert], _issuer(), verification_url),
-                         pdf.file_name(cert))
+    return _pdf_response(_pdf().certificates_pdf([cert], _issuer(), verification_url),
+                         _pdf().file_name(cert))
 
 
 @bp.route("/certificates/<int:certificate_id>/badge.json")
@@ -137,7 +144,7 @@ def badge(certificate_id):
 def my_transcript():
     """Download the signed-in trainee's transcript."""
     data = transcripts.transcript_for(current_user, utcnow().date())
-    return _pdf_response(pdf.transcript_pdf(data, _issuer()), "releve-de-notes.pdf")
+    return _pdf_response(_pdf().transcript_pdf(data, _issuer()), "releve-de-notes.pdf")
 
 
 @bp.route("/certificates/trainee/<int:user_id>/transcript.pdf")
@@ -146,7 +153,7 @@ def trainee_transcript(user_id):
     """Download any trainee's transcript (staff)."""
     user = db.session.get(User, user_id) or abort(404)
     data = transcripts.transcript_for(user, utcnow().date())
-    return _pdf_response(pdf.transcript_pdf(data, _issuer()),
+    return _pdf_response(_pdf().transcript_pdf(data, _issuer()),
                          f"releve-de-notes-{user.login_id}.pdf")
 
 
@@ -213,7 +220,7 @@ def cohort_pdf(cohort_id):
     if not certificates:
         flash(_("This cohort has no valid certificate to print yet."), "info")
         return redirect(url_for("lms.certificates.cohort", cohort_id=cohort.id))
-    return _pdf_response(pdf.certificates_pdf(certificates, _issuer(), verification_url),
+    return _pdf_response(_pdf().certificates_pdf(certificates, _issuer(), verification_url),
                          f"certificats-cohorte-{cohort.id}.pdf")
 
 
@@ -226,7 +233,7 @@ def cohort_zip(cohort_id):
     if not certificates:
         flash(_("This cohort has no valid certificate to print yet."), "info")
         return redirect(url_for("lms.certificates.cohort", cohort_id=cohort.id))
-    return _pdf_response(pdf.certificates_zip(certificates, _issuer(), verification_url),
+    return _pdf_response(_pdf().certificates_zip(certificates, _issuer(), verification_url),
                          f"certificats-cohorte-{cohort.id}.zip", "application/zip")
 
 

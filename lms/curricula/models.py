@@ -10,9 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.base import GlobalIdMixin, utcnow
 from lms.extensions import db
 
-# Decoded structures by (uuid, hash): a big programme's JSON is decoded once, not per request.
+# Decoded structures by (id, content hash): a programme's JSON is decoded once, not per request.
+# The same key always means the same content (one process may serve several databases).
 _STRUCTURES: dict[tuple, dict] = {}
 _STRUCTURES_KEPT = 32
+
+
+def _remember(key: tuple, structure: dict) -> None:
+    if len(_STRUCTURES) >= _STRUCTURES_KEPT:
+        _STRUCTURES.pop(next(iter(_STRUCTURES), None), None)
+    _STRUCTURES[key] = structure
 
 
 class Programme(GlobalIdMixin, db.Model):
@@ -40,7 +47,8 @@ class CurriculumVersion(GlobalIdMixin, db.Model):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
-    sources: Mapped[dict] = mapped_column(JSON)    # {relative path: text}
+    # {relative path: text}: read only to compare versions, so not loaded with the row.
+    sources: Mapped[dict] = mapped_column(JSON, deferred=True)
     # The parsed programme with its HTML rendered; read through `structure` (cached).
     structure_json: Mapped[dict] = mapped_column("structure", JSON, deferred=True)
 
@@ -52,14 +60,12 @@ class CurriculumVersion(GlobalIdMixin, db.Model):
 
         Shared between requests: read it, never modify it.
         """
-        key = (self.uuid, self.content_hash)
+        key = (self.id, self.content_hash)
         cached = _STRUCTURES.get(key)
         if cached is None:
             cached = self.structure_json
-            if self.id is not None and self.uuid is not None:
-                if len(_STRUCTURES) >= _STRUCTURES_KEPT:
-                    _STRUCTURES.pop(next(iter(_STRUCTURES)), None)
-                _STRUCTURES[key] = cached
+            if self.id is not None and self.content_hash:
+                _remember(key, cached)
         return cached
 
     @structure.setter
@@ -69,3 +75,14 @@ class CurriculumVersion(GlobalIdMixin, db.Model):
     @property
     def label(self) -> str:
         return f"{self.version} ({self.content_hash[:10]})"
+
+
+def structure_of(version_id: int, content_hash: str) -> dict:
+    """The structure of a curriculum version, without reading its row once it is decoded.
+
+    For records that name their version and hash, such as an attempt: read it, never modify it.
+    """
+    cached = _STRUCTURES.get((version_id, content_hash))
+    if cached is None:
+        cached = db.session.get(CurriculumVersion, version_id).structure
+    return cached

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -9,15 +10,17 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.base import LMSError, utcnow
+from lms.base import LMSError, new_uuid, utcnow
+from lms.curricula.models import structure_of
 from lms.curricula.quizfile import draw_questions
 from lms.extensions import db
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
+from lms.transactions import write_transaction
 
 
 class AttemptClosed(LMSError):
@@ -249,10 +252,18 @@ def deadline(attempt: Attempt) -> datetime | None:
     ends = []
     if limit:
         ends.append(as_utc(attempt.started_at) + timedelta(minutes=limit))
-    schedule = schedule_for(attempt.enrolment.cohort_id, attempt.item_key)
-    if schedule is not None and schedule.closes_at is not None:
-        ends.append(as_utc(schedule.closes_at))
+    closes = _closing_time(attempt.enrolment.cohort_id, attempt.item_key)
+    if closes is not None:
+        ends.append(closes)
     return min(ends) if ends else None
+
+
+def _closing_time(cohort_id: int, item_key: str) -> datetime | None:
+    """When the cohort's window for a quiz closes (one column: read on every answer saved)."""
+    from lms.assessment.models import QuizSchedule
+
+    return as_utc(db.session.scalar(select(QuizSchedule.closes_at).where(
+        QuizSchedule.cohort_id == cohort_id, QuizSchedule.item_key == item_key)))
 
 
 def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
@@ -265,10 +276,7 @@ def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     """Submit an open attempt whose time ran out; True if it was closed now."""
     if not is_overdue(attempt, now):
         return False
-    ends = deadline(attempt)
-    # End the read transaction first so the write below takes the lock cleanly (SQLite).
-    db.session.commit()
-    submit_attempt(attempt, now=ends)
+    submit_attempt(attempt, now=deadline(attempt))
     return True
 
 
@@ -317,8 +325,8 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
 
 def quiz_of(attempt: Attempt) -> dict:
     """The quiz as it was when the attempt started (its pinned version and language)."""
-    return assessment_for(attempt.curriculum_version.structure, attempt.item_key,
-                          attempt.language)
+    return assessment_for(structure_of(attempt.curriculum_version_id, attempt.content_hash),
+                          attempt.item_key, attempt.language)
 
 
 def question_of(attempt: Attempt, question_id: str) -> dict:
@@ -341,10 +349,15 @@ def read_answer(question: dict, values: list[str], layout) -> dict | None:
 
 
 def save_response(attempt: Attempt, question_id: str, values: list[str],
-                  now: datetime | None = None) -> Response | None:
-    """Store the answer to one question at once; an empty answer clears it."""
+                  now: datetime | None = None) -> int | None:
+    """Store the answer to one question at once; the response's id (None: answer cleared).
+
+    The rules are checked on what the request has read; the write is one statement in a short
+    write transaction of its own, which stores the answer only if the attempt is still open.
+    """
+    closed = _("This attempt is already submitted; its answers cannot change.")
     if not attempt.is_open:
-        raise AttemptClosed(_("This attempt is already submitted; its answers cannot change."))
+        raise AttemptClosed(closed)
     if close_if_expired(attempt, now):
         raise AttemptClosed(_("Time is up: this answer arrived after the time limit and was not "
                               "saved. Your earlier answers were submitted."))
@@ -356,21 +369,45 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
         raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
                               "and save again.", n=limit))
     answer = read_answer(question, values, attempt.choice_order.get(question_id))
-    existing = db.session.scalar(select(Response).where(
-        Response.attempt_id == attempt.id, Response.question_id == question_id))
-    if answer is None:
-        if existing is not None:
-            db.session.delete(existing)
-            db.session.commit()
-        return None
-    if existing is None:
-        existing = Response(attempt_id=attempt.id, question_id=question_id,
-                            max_score=question["points"], answer=answer)
-        db.session.add(existing)
-    existing.answer = answer
-    existing.saved_at = now or utcnow()
-    db.session.commit()
-    return existing
+    attempt_id, moment = attempt.id, now or utcnow()
+    with write_transaction():
+        if answer is None:
+            if db.session.scalar(select(Attempt.id).where(
+                    Attempt.id == attempt_id, Attempt.status == "open")) is None:
+                raise AttemptClosed(closed)
+            db.session.execute(delete(Response).where(Response.attempt_id == attempt_id,
+                                                      Response.question_id == question_id))
+            return None
+        saved = db.session.execute(_store_answer(db.session.get_bind().dialect.name), {
+            "attempt_id": attempt_id, "question_id": question_id, "answer": answer,
+            "saved_at": moment, "max_score": question["points"], "uuid": new_uuid(),
+            "created_at": moment, "updated_at": moment}).scalar()
+        if saved is None:  # submitted by another request since this one read it
+            raise AttemptClosed(closed)
+    return saved
+
+
+@functools.cache
+def _store_answer(dialect: str):
+    """INSERT ... SELECT ... WHERE the attempt is open ON CONFLICT DO UPDATE RETURNING id:
+    an answer stored or replaced in one statement, and no row when the attempt is closed.
+
+    Built once per dialect (SQLite or PostgreSQL); parameters named after the columns.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = Response.__table__
+    names = ["attempt_id", "question_id", "answer", "saved_at", "max_score", "uuid",
+             "created_at", "updated_at"]
+    row = select(*(bindparam(name, type_=table.c[name].type) for name in names)).where(
+        Attempt.id == bindparam("attempt_id"), Attempt.status == "open")
+    statement = insert(table).from_select(names, row)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.attempt_id, table.c.question_id],
+        set_={name: statement.excluded[name] for name in ("answer", "saved_at", "updated_at")},
+    ).returning(table.c.id)
 
 
 def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
@@ -378,27 +415,27 @@ def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     if not attempt.is_open:
         return attempt
     quiz = quiz_of(attempt)
-    responses = responses_by_question(attempt)
-    total, pending = 0.0, 0
-    asked = set(attempt.question_order)
-    for question in quiz["questions"]:
-        response = responses.get(question["id"]) if question["id"] in asked else None
-        qtype = QUESTION_TYPES[question["type"]]
-        if response is None:
-            continue
-        response.score = qtype.score(question, response.answer)
-        if response.score is None:
-            pending += 1
-        else:
-            total += response.score
-    changed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open").values(
-            status="submitted", submitted_at=now or utcnow(), score=round(total, 4),
-            pending_grading=pending).execution_options(synchronize_session=False))
-    if changed.rowcount != 1:  # another request submitted it first
-        db.session.rollback()
-    else:
-        db.session.commit()
+    with write_transaction():
+        # Read the answers inside the write transaction: none can be saved meanwhile.
+        responses = responses_by_question(attempt)
+        total, pending = 0.0, 0
+        asked = set(attempt.question_order)
+        for question in quiz["questions"]:
+            response = responses.get(question["id"]) if question["id"] in asked else None
+            qtype = QUESTION_TYPES[question["type"]]
+            if response is None:
+                continue
+            response.score = qtype.score(question, response.answer)
+            if response.score is None:
+                pending += 1
+            else:
+                total += response.score
+        changed = db.session.execute(
+            update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open").values(
+                status="submitted", submitted_at=now or utcnow(), score=round(total, 4),
+                pending_grading=pending).execution_options(synchronize_session=False))
+        if changed.rowcount != 1:  # another request submitted it first: keep its scores
+            db.session.rollback()
     db.session.refresh(attempt)
     return attempt
 

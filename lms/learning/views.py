@@ -14,6 +14,7 @@ from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
+from lms.transactions import writes_in_blocks
 
 
 @bp.route("/")
@@ -94,6 +95,7 @@ def start(enrolment_id, module, item):
 
 @bp.route("/attempt/<int:attempt_id>/<int:number>", methods=["GET", "POST"])
 @login_required
+@writes_in_blocks
 def question(attempt_id, number):
     """Show one question of an open attempt; saving stores the answer at once."""
     attempt = get_attempt_for(current_user, attempt_id)
@@ -105,8 +107,7 @@ def question(attempt_id, number):
     if not 1 <= number <= len(order):
         abort(404)
     if request.method == "POST":
-        # Worked out before saving: after the commit, reading the attempt again would start a
-        # second write transaction for nothing.
+        # Worked out before saving: after the commit, the attempt would be read again.
         following = _after_save(attempt, number, request.form.get("go", "next"))
         result = url_for(".result", attempt_id=attempt.id)
         try:
@@ -162,6 +163,7 @@ def _after_save(attempt, number, go):
 
 @bp.route("/attempt/<int:attempt_id>/autosave", methods=["POST"])
 @login_required
+@writes_in_blocks
 def autosave(attempt_id):
     """Save one answer in the background while the trainee types (JavaScript only)."""
     attempt = get_attempt_for(current_user, attempt_id)
@@ -193,6 +195,7 @@ def review(attempt_id):
 
 @bp.route("/attempt/<int:attempt_id>/submit", methods=["POST"])
 @login_required
+@writes_in_blocks
 def submit(attempt_id):
     """Submit the attempt (once, even if sent twice) and show the result."""
     attempt = get_attempt_for(current_user, attempt_id)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-
 from lms.reports.services import Table
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -39,6 +37,8 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(tables: list[Table]) -> bytes:
     """The tables as an XLSX workbook, one sheet each, with the filter note on top."""
+    from openpyxl import Workbook  # 9 MB, imported by the first download only
+
     workbook = Workbook(write_only=True)
     for table in tables:
         sheet = workbook.create_sheet(title=_sheet_name(table.title))

@@ -8,13 +8,14 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask_babel import gettext as _
 
 from lms.base import LMSError
+
+if TYPE_CHECKING:  # cryptography (8 MB) is imported when a bundle is signed or checked
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 FORMAT = "lms-sync-bundle/1"
 MAX_BUNDLE_BYTES = 2 * 1024 ** 3
@@ -66,6 +67,10 @@ def read_manifest(data: bytes) -> dict:
 
 def verify_bundle(data: bytes, public_key_pem: str) -> Bundle:
     """Check the signature and every table's hash and count; return the bundle's content."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     manifest = read_manifest(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

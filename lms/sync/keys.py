@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
+
+if TYPE_CHECKING:  # cryptography (8 MB) is imported when a key is used
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 KEY_FILE = "sync_ed25519.pem"
 
@@ -18,6 +20,9 @@ def key_path() -> Path:
 
 def load_or_create_key() -> Ed25519PrivateKey:
     """The server's private key, generated on first use (file mode 600)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     path = key_path()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,5 +39,7 @@ def load_or_create_key() -> Ed25519PrivateKey:
 
 def public_pem(key: Ed25519PrivateKey) -> str:
     """The public half, as PEM text to give to peers."""
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()

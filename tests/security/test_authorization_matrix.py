@@ -172,7 +172,7 @@ def world(app):
     essay_attempt = learning.start_attempt(
         enrolment, "resolution-problemes/quiz-resolution-problemes", "fr")
     essay = next(q for q in learning.quiz_of(essay_attempt)["questions"] if q["type"] == "essay")
-    response = learning.save_response(essay_attempt, essay["id"], ["Mon plan SARA."])
+    response_id = learning.save_response(essay_attempt, essay["id"], ["Mon plan SARA."])
     learning.submit_attempt(essay_attempt)
     practical = grading.practical_of(enrolment, "principes/accueil-plainte", "fr")
     grade = grading.record_practical(
@@ -180,7 +180,7 @@ def world(app):
         {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}, "", 0)
     ids = {"enrolment": enrolment.id, "attempt": attempt.id, "version": version.id,
            "question": attempt.question_order[0], "target": make_user().id,
-           "cohort": cohort_a.id, "response": response.id, "grade": grade.id,
+           "cohort": cohort_a.id, "response": response_id, "grade": grade.id,
            "class_": class_a.id, "meeting": meeting.id, "trainer_id": people["trainer"].id}
     ids.update(_certificate_ids(enrolment))
     return {"people": {k: v.login_id for k, v in people.items()}, "ids": ids}

@@ -82,13 +82,13 @@ def test_any_grade_typed_is_saved_within_bounds_or_refused(app, score, comment):
     trainer = make_trainer(cohort)
     attempt = learning.start_attempt(enrolment, ESSAY_QUIZ, "fr")
     essay = next(q for q in learning.quiz_of(attempt)["questions"] if q["type"] == "essay")
-    response = learning.save_response(attempt, essay["id"], ["Réponse."])
+    response_id = learning.save_response(attempt, essay["id"], ["Réponse."])
     learning.submit_attempt(attempt)
     client = app.test_client()
     login(client, trainer)
-    page = client.post(f"/assessment/responses/{response.id}",
+    page = client.post(f"/assessment/responses/{response_id}",
                        data={"score": score, "comment": comment, "version": "0"})
     assert page.status_code in (200, 302, 400, 409)
-    grade = db.session.scalar(select(Grade).where(Grade.response_id == response.id))
+    grade = db.session.scalar(select(Grade).where(Grade.response_id == response_id))
     if grade is not None:
         assert 0 <= grade.score <= essay["points"]

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from lms.auth.models import User
 from lms.auth.throttle import LoginFailure, check_login_allowed, record_login_failure
 from lms.base import utcnow
 from lms.extensions import db
@@ -64,5 +65,24 @@ def test_failures_are_counted_in_the_database_not_in_a_worker(app):
 @pytest.mark.real_password_cost
 def test_passwords_are_stored_with_argon2id_at_owasp_minimum_cost(app):
     user = make_user()
-    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    # One of OWASP's equivalent Argon2id minimums (9 MiB, 4 passes).
+    assert user.password_hash.startswith("$argon2id$v=19$m=9216,t=4,p=1$")
     assert PASSWORD not in user.password_hash
+
+
+@pytest.mark.real_password_cost
+def test_a_password_hashed_with_the_former_19_mib_setting_signs_in_and_is_rehashed(app, client):
+    from argon2 import PasswordHasher
+
+    user = make_user()
+    user.password_hash = PasswordHasher(time_cost=2, memory_cost=19 * 1024,
+                                        parallelism=1).hash(PASSWORD)
+    db.session.commit()
+    user_id, login_id = user.id, user.login_id
+
+    assert login(client, login_id).status_code == 302
+    db.session.rollback()
+    stored = db.session.get(User, user_id).password_hash
+    assert stored.startswith("$argon2id$v=19$m=9216,t=4,p=1$")
+    client.post("/logout")
+    assert login(client, login_id).status_code == 302  # the new hash verifies

@@ -1,0 +1,124 @@
+"""Saving an answer holds SQLite's write lock for one statement, and never stores an answer into
+an attempt that another request has just submitted."""
+
+import pytest
+from sqlalchemy import event, select, update
+
+from lms.extensions import db
+from lms.learning import services as learning
+from lms.learning.models import Attempt, Response
+from lms.learning.scoring import QUESTION_TYPES
+from tests.conftest import login, make_enrolment
+
+QUIZ = "principes/quiz-principes"
+
+
+def _sqlite_only(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+
+
+def _transactions(statements: list[str]) -> list[list[str]]:
+    """Statements grouped by transaction: each list starts with its BEGIN."""
+    groups: list[list[str]] = []
+    for statement in statements:
+        if statement.startswith("BEGIN"):
+            groups.append([statement])
+        elif groups and groups[-1][-1] != "COMMIT" and groups[-1][-1] != "ROLLBACK":
+            groups[-1].append(statement)
+    return groups
+
+
+def _recorded(client, path: str, data: dict) -> tuple:
+    """Send a POST; its answer and the statements it ran, COMMIT included."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()[:3]))
+
+    def ended(conn, *args):
+        statements.append("COMMIT")
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(db.engine, "commit", ended)
+    try:
+        page = client.post(path, data=data)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(db.engine, "commit", ended)
+    return page, statements
+
+
+def _started(client):
+    db.session.rollback()
+    enrolment = make_enrolment()
+    login(client, enrolment.user)
+    return client.post(f"/learn/{enrolment.id}/principes/quiz-principes/start"
+                       ).headers["Location"]
+
+
+def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client):
+    _sqlite_only(app)
+    first = _started(client)
+    attempt_id = int(first.split("/")[2])
+
+    page, statements = _recorded(client, first, {"answer": ["0"], "go": "next"})
+
+    assert page.status_code == 302
+    writes = [t for t in _transactions(statements) if t[0] == "BEGIN IMMEDIATE"]
+    # The user, the attempt and the quiz window are read without the lock; then one statement
+    # stores the answer if the attempt is still open.
+    assert writes == [["BEGIN IMMEDIATE", "INSERT INTO lms_responses", "COMMIT"]], statements
+    reads = [t for t in _transactions(statements) if t[0] == "BEGIN DEFERRED"]
+    assert reads and any(s.startswith("SELECT") for s in reads[0])
+    db.session.rollback()
+    attempt = db.session.get(Attempt, attempt_id)
+    question = learning.question_of(attempt, attempt.question_order[0])
+    expected = QUESTION_TYPES[question["type"]].read
+    saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
+    assert [(r.question_id, r.answer) for r in saved] == [(question["id"],
+                                                           expected(question, ["0"]))]
+
+    # Saving the same question again replaces the answer (one row, the new value).
+    client.post(first, data={"answer": ["1"], "go": "next"})
+    db.session.rollback()
+    saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
+    assert [(r.question_id, r.answer) for r in saved] == [(question["id"],
+                                                           expected(question, ["1"]))]
+
+
+def test_submitting_takes_the_write_lock_once_to_score_and_close(app, client):
+    _sqlite_only(app)
+    first = _started(client)
+    attempt_id = int(first.split("/")[2])
+    client.post(first, data={"answer": ["0"], "go": "next"})
+
+    page, statements = _recorded(client, f"/attempt/{attempt_id}/submit", {})
+
+    assert page.status_code == 302
+    groups = _transactions(statements)
+    writes = [t for t in groups if t[0] == "BEGIN IMMEDIATE"]
+    assert len(writes) == 1, statements
+    assert groups[0][0] == "BEGIN DEFERRED"  # the user and the attempt: read without the lock
+    assert "SELECT lms_responses.id, lms_responses.attempt_id," in writes[0]
+    assert "UPDATE lms_attempts SET" in writes[0] and writes[0][-1] == "COMMIT"
+    db.session.rollback()
+    assert db.session.get(Attempt, attempt_id).status == "submitted"
+
+
+def test_an_answer_arriving_just_after_a_submit_is_refused_and_not_stored(app):
+    enrolment = make_enrolment()
+    attempt = learning.start_attempt(enrolment, QUIZ, "fr")
+    question = attempt.question_order[0]
+    assert attempt.is_open  # what this request has read...
+    with db.engine.connect() as other:  # ...before another request submitted the attempt
+        other.execute(update(Attempt).where(Attempt.id == attempt.id).values(
+            status="submitted"))
+        other.commit()
+
+    with pytest.raises(learning.AttemptClosed):
+        learning.save_response(attempt, question, ["0"])
+
+    db.session.rollback()
+    assert db.session.scalars(select(Response).where(
+        Response.attempt_id == attempt.id)).all() == []
