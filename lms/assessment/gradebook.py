@@ -14,6 +14,7 @@ from lms.assessment.services import cohort_assessments
 from lms.extensions import db
 from lms.learning.models import Attempt
 from lms.learning.services import counted_attempt
+from lms.training.exports import sheet_title
 from lms.training.models import Cohort, Enrolment
 
 PASS_ON_20 = 10.0
@@ -175,14 +176,9 @@ def to_xlsx(lines: list[list], title: str) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_sheet_title(title))
+    sheet = book.create_sheet(title=sheet_title(title, "Gradebook"))
     for line in lines:
         sheet.append(line)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = "".join(ch for ch in title if ch not in "[]:*?/\\")
-    return cleaned[:31] or "Gradebook"

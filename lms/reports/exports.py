@@ -6,6 +6,7 @@ import csv
 import io
 
 from lms.reports.services import Table
+from lms.training.exports import sheet_title
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,7 +42,7 @@ def to_xlsx(tables: list[Table]) -> bytes:
 
     workbook = Workbook(write_only=True)
     for table in tables:
-        sheet = workbook.create_sheet(title=_sheet_name(table.title))
+        sheet = workbook.create_sheet(title=sheet_title(table.title, "Report"))
         sheet.append([safe_cell(table.title)])
         if table.note:
             sheet.append([safe_cell(table.note)])
@@ -51,8 +52,3 @@ def to_xlsx(tables: list[Table]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _sheet_name(title: str) -> str:
-    cleaned = "".join(c for c in title if c not in "[]:*?/\\'")
-    return cleaned[:31] or "Report"

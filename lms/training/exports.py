@@ -14,6 +14,12 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def sheet_title(title: str, fallback: str) -> str:
+    """A worksheet name Excel accepts: none of []:*?/\\ or ', at most 31 characters."""
+    cleaned = "".join(c for c in title if c not in "[]:*?/\\'")
+    return cleaned[:31] or fallback
+
+
 def to_csv(header: list[str], rows: list[list]) -> str:
     """CSV text (separator ';' as French spreadsheets expect), with a BOM so Excel reads UTF-8."""
     out = io.StringIO()
