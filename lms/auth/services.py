@@ -192,6 +192,9 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+_WITHOUT_ROLES = [lazyload(User.role_rows)]  # built once
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: "<id>:<session version>"; a stale version signs out."""
     try:
@@ -199,7 +202,7 @@ def load_user(user_id: str) -> User | None:
     except (ValueError, AttributeError):
         return None
     # Roles are read when a page asks for them: saving an answer never does.
-    user = db.session.get(User, uid, options=[lazyload(User.role_rows)])
+    user = db.session.get(User, uid, options=_WITHOUT_ROLES)
     if user is None or user.session_version != version or not user.active:
         return None
     return user

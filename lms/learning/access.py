@@ -1,17 +1,26 @@
 """What a signed-in user may open: only their own enrolments and attempts."""
 
-from flask import abort
-from sqlalchemy.orm import joinedload
+import functools
+
+from flask import abort, request, session
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from lms.extensions import db
 from lms.learning.models import Attempt
 from lms.training.models import Enrolment
 
+# Where a request keeps the quiz closing times it has read (the WSGI environ is per request,
+# unlike `g`, which an application context can share between requests).
+CLOSING_TIMES_KEY = "lms.closing_times"
+# Loader options are immutable: built once, not on every request.
+_WITH_VERSION = [joinedload(Enrolment.curriculum_version)]
+_WITH_ENROLMENT = [joinedload(Attempt.enrolment)]
+
 
 def get_enrolment_for(user, enrolment_id: int) -> Enrolment:
     """The user's own enrolment, or 404."""
-    enrolment = db.session.get(Enrolment, enrolment_id,
-                               options=[joinedload(Enrolment.curriculum_version)])
+    enrolment = db.session.get(Enrolment, enrolment_id, options=_WITH_VERSION)
     if enrolment is None or enrolment.user_id != user.id:
         abort(404)
     return enrolment
@@ -19,7 +28,45 @@ def get_enrolment_for(user, enrolment_id: int) -> Enrolment:
 
 def get_attempt_for(user, attempt_id: int) -> Attempt:
     """The user's own attempt, or 404."""
-    attempt = db.session.get(Attempt, attempt_id, options=[joinedload(Attempt.enrolment)])
+    attempt = db.session.get(Attempt, attempt_id, options=_WITH_ENROLMENT)
     if attempt is None or attempt.enrolment.user_id != user.id:
         abort(404)
     return attempt
+
+
+def prefetch_attempt(_endpoint, values) -> None:
+    """Read what an attempt page needs in one query, before anything asks for it.
+
+    The signed-in user, the attempt, its enrolment and the quiz's closing time are loaded
+    together into the session (the user only if the attempt is theirs), so the user loader,
+    `get_attempt_for` and the deadline check find them without a query each. It decides
+    nothing: those still check the session version, the owner and the time as always, and a
+    request whose row is not found here simply reads them the usual way.
+    """
+    attempt_id = (values or {}).get("attempt_id")
+    user_id = str(session.get("_user_id", "")).split(":")[0]
+    if attempt_id is None or not user_id.isdigit():
+        return
+    row = db.session.execute(_prefetch_statement(), {
+        "user_id": int(user_id), "attempt_id": attempt_id}).first()
+    if row is not None:
+        user, enrolment, attempt, closes_at = row
+        # The session's identity map holds objects weakly: keep them for the request.
+        request.environ["lms.prefetched"] = (user, enrolment, attempt)
+        request.environ.setdefault(CLOSING_TIMES_KEY, {})[
+            (enrolment.cohort_id, attempt.item_key)] = closes_at
+
+
+@functools.cache
+def _prefetch_statement():
+    """Built once: composing a statement costs more than running it."""
+    from lms.assessment.models import QuizSchedule
+    from lms.auth.models import User
+
+    return (select(User, Enrolment, Attempt, QuizSchedule.closes_at)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .join(Attempt, Attempt.enrolment_id == Enrolment.id)
+            .outerjoin(QuizSchedule, and_(QuizSchedule.cohort_id == Enrolment.cohort_id,
+                                          QuizSchedule.item_key == Attempt.item_key))
+            .where(User.id == bindparam("user_id"), Attempt.id == bindparam("attempt_id"))
+            .options(lazyload(User.role_rows)))

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, select, update
@@ -17,6 +17,7 @@ from lms.base import LMSError, new_uuid, utcnow
 from lms.curricula.models import structure_of
 from lms.curricula.quizfile import draw_questions
 from lms.extensions import db
+from lms.learning.access import CLOSING_TIMES_KEY
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
@@ -259,9 +260,13 @@ def deadline(attempt: Attempt) -> datetime | None:
 
 
 def _closing_time(cohort_id: int, item_key: str) -> datetime | None:
-    """When the cohort's window for a quiz closes (one column: read on every answer saved)."""
+    """When the cohort's window for a quiz closes (one column: read on every answer saved,
+    unless the request has read it already, see `lms.learning.access.prefetch_attempt`)."""
     from lms.assessment.models import QuizSchedule
 
+    known = request.environ.get(CLOSING_TIMES_KEY, {}) if has_request_context() else {}
+    if (cohort_id, item_key) in known:
+        return as_utc(known[(cohort_id, item_key)])
     return as_utc(db.session.scalar(select(QuizSchedule.closes_at).where(
         QuizSchedule.cohort_id == cohort_id, QuizSchedule.item_key == item_key)))
 
@@ -355,9 +360,8 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
     The rules are checked on what the request has read; the write is one statement in a short
     write transaction of its own, which stores the answer only if the attempt is still open.
     """
-    closed = _("This attempt is already submitted; its answers cannot change.")
     if not attempt.is_open:
-        raise AttemptClosed(closed)
+        raise AttemptClosed(_closed())
     if close_if_expired(attempt, now):
         raise AttemptClosed(_("Time is up: this answer arrived after the time limit and was not "
                               "saved. Your earlier answers were submitted."))
@@ -374,7 +378,7 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
         if answer is None:
             if db.session.scalar(select(Attempt.id).where(
                     Attempt.id == attempt_id, Attempt.status == "open")) is None:
-                raise AttemptClosed(closed)
+                raise AttemptClosed(_closed())
             db.session.execute(delete(Response).where(Response.attempt_id == attempt_id,
                                                       Response.question_id == question_id))
             return None
@@ -383,8 +387,12 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
             "saved_at": moment, "max_score": question["points"], "uuid": new_uuid(),
             "created_at": moment, "updated_at": moment}).scalar()
         if saved is None:  # submitted by another request since this one read it
-            raise AttemptClosed(closed)
+            raise AttemptClosed(_closed())
     return saved
+
+
+def _closed() -> str:
+    return _("This attempt is already submitted; its answers cannot change.")
 
 
 @functools.cache

@@ -108,13 +108,13 @@ def question(attempt_id, number):
         abort(404)
     if request.method == "POST":
         # Worked out before saving: after the commit, the attempt would be read again.
-        following = _after_save(attempt, number, request.form.get("go", "next"))
-        result = url_for(".result", attempt_id=attempt.id)
+        attempt_id, following = attempt.id, _after_save(attempt, number,
+                                                        request.form.get("go", "next"))
         try:
             svc.save_response(attempt, order[number - 1], request.form.getlist("answer"))
         except svc.AttemptClosed as exc:
             flash(str(exc), "error")
-            return redirect(result)
+            return redirect(url_for(".result", attempt_id=attempt_id))
         except svc.AnswerTooLong as exc:
             flash(str(exc), "error")
             return render_question(attempt, number, posted=request.form.getlist("answer"),

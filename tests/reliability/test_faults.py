@@ -68,13 +68,16 @@ def test_server_killed_mid_save_leaves_no_half_attempt_and_the_trainee_resumes(c
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 30
-    while saves < 3 * len(logins) and time.monotonic() < deadline:
+    # Every trainee must have started (a slow sign-in could otherwise miss the kill) and some
+    # answers must be saved before the kill.
+    while ((saves < 3 * len(logins) or len(started) < len(logins))
+           and time.monotonic() < deadline):
         time.sleep(0.05)
     server.kill()  # SIGKILL master and workers in the middle of saves
     stop.set()
     for thread in threads:
         thread.join(20)
-    assert saves >= 3 * len(logins)
+    assert saves >= 3 * len(logins) and len(started) == len(logins)
 
     counts = attempt_counts(tmp / "lms.sqlite")
     assert counts["integrity"] == "ok"
