@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Imported by the first download, export, migration or signature, not by every worker.
-HEAVY = ["alembic", "flask_migrate", "fpdf", "fontTools", "openpyxl", "segno", "cryptography"]
+# Imported by the first download, export, migration or signature (and publication, curriculum
+# check or GIFT conversion for the last three), not by every worker.
+HEAVY = ["alembic", "flask_migrate", "fpdf", "fontTools", "openpyxl", "segno", "cryptography",
+         "markdown_it", "nh3", "yaml"]
 
 
 def test_the_wsgi_app_starts_without_the_heavy_libraries(tmp_path):

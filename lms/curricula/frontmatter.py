@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import yaml
-
 from lms.curricula.problems import Problems
 from lms.i18n import lazy_message as _l
-
-# libyaml's safe loader when installed: the same safe subset, ten times faster (a 1,000-lesson
-# programme has 1,000 front matters to read at publication).
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, str, int]:
@@ -26,8 +20,13 @@ def split_front_matter(text: str, path: str, problems: Problems) -> tuple[dict, 
         problems.error(path, 1, _l("the front matter opened with '---' is never closed"))
         return {}, "", len(lines)
     raw = "\n".join(lines[1:end])
+    import yaml  # PyYAML at the first publication or check, not in every web worker
+
+    # libyaml's safe loader when installed: the same safe subset, ten times faster (a
+    # 1,000-lesson programme has 1,000 front matters to read at publication).
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(raw, Loader=SafeLoader) if raw.strip() else {}
+        data = yaml.load(raw, Loader=safe_loader) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -6,8 +6,6 @@ import hashlib
 import re
 from pathlib import Path
 
-import yaml
-
 from lms.curricula.frontmatter import line_of, split_front_matter
 from lms.curricula.problems import CurriculumInvalid, Problems
 from lms.curricula.quizfile import (
@@ -111,6 +109,8 @@ class _Loader:
     # manifest -----------------------------------------------------------------------------
     def _manifest(self) -> dict | None:
         text, path, p = self.texts["manifest.yaml"], self.manifest_path, self.problems
+        import yaml  # at the first publication or check, not in every web worker
+
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -395,6 +395,8 @@ class _Loader:
 
 def _sequence_lines(text: str, key: str) -> list[int]:
     """Line number (1-based) of each entry of the top-level YAML list `key`."""
+    import yaml
+
     try:
         root = yaml.compose(text)
     except yaml.YAMLError:

@@ -6,8 +6,6 @@ import html
 import re
 from collections.abc import Callable
 
-import nh3
-
 from lms.curricula.problems import Problems
 from lms.curricula.render import render_markdown
 from lms.i18n import lazy_message as _l
@@ -324,6 +322,8 @@ def _check_choices(question, choices, attrs, path, problems):
 
 def _plain_text(markdown: str) -> str:
     """The words of one line of Markdown, without formatting (a <select> shows only text)."""
+    import nh3
+
     return " ".join(html.unescape(nh3.clean(render_markdown(markdown, inline=True),
                                             tags=set())).split())
 

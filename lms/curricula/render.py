@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-
-import nh3
-from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
@@ -17,8 +15,16 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"},
                       "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
-_md = MarkdownIt("commonmark", {"html": False, "maxNesting": 20}).enable(
-    ["table", "strikethrough"])
+
+
+@functools.cache
+def _markdown():
+    """The parser, built at the first use: a web worker serving published pages never needs
+    markdown-it (nor nh3), only publishing and the GIFT converter do."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "maxNesting": 20}).enable(
+        ["table", "strikethrough"])
 
 
 def is_internal_link(href: str) -> bool:
@@ -30,6 +36,7 @@ def render_markdown(text: str, resolve_link: Callable[[str, int], str | None] | 
                     inline: bool = False) -> str:
     """Render Markdown to sanitised HTML; `resolve_link(href, line)` rewrites internal links."""
     env: dict = {}
+    _md = _markdown()
     tokens = _md.parseInline(text, env) if inline else _md.parse(text, env)
     if resolve_link is not None:
         line = 0
@@ -51,5 +58,7 @@ def render_markdown(text: str, resolve_link: Callable[[str, int], str | None] | 
 
 def clean_html(html: str) -> str:
     """Remove anything but safe formatting tags, and any script-bearing URL."""
+    import nh3
+
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")

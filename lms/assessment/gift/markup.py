@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-import nh3
-
 _BLOCK = {"p", "div", "blockquote", "table", "tr", "dl", "dt", "dd", "figure", "figcaption",
           "caption", "section", "article", "header", "footer", "center", "details", "summary",
           "hr"}
@@ -81,6 +79,8 @@ def _from_markdown(text: str, inline: bool) -> str:
 
 
 def _from_html(text: str, inline: bool, image_text: str) -> Markdown:
+    import nh3  # at the first import or export, not in every web worker
+
     cleaned = nh3.clean(text, tags=_KEPT, attributes={"a": {"href"}, "img": {"alt", "src"}},
                         url_schemes={"http", "https", "mailto"}, link_rel=None)
     converter = _Converter(image_text)

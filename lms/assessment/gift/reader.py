@@ -16,7 +16,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import nh3
 from flask_babel import gettext as _
 
 from lms.assessment.gift.markup import escape_markdown, to_markdown
@@ -212,6 +211,8 @@ class _Question:
         fmt, body = text_format(raw.strip(), default)
         body = unescape(body)
         if fmt in ("html", "moodle") and "<" in body:
+            import nh3
+
             body = html.unescape(nh3.clean(body, tags=set()))
         return _one_line(body)
 
