@@ -165,10 +165,21 @@ def _before_request():
     # Choose the language afresh for each request, even where an app context outlives one
     # request (tests, host apps): the choice may have changed since.
     flask_babel.refresh()
-    from lms.auth.services import session_expired
-
     if not session.permanent:  # setting it marks the session changed: a new cookie each time
         session.permanent = True
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "lms_checks_signed_in_user", False):
+        return None  # the view runs check_signed_in_user() itself (lms.learning.fastsave)
+    return check_signed_in_user()
+
+
+def check_signed_in_user():
+    """End an idle session; send a user who must change their password to that page first.
+
+    Run before every LMS view; a redirect to return, or None.
+    """
+    from lms.auth.services import session_expired
+
     if current_user.is_authenticated and session_expired(session):
         from flask import flash
         from flask_babel import gettext as _

@@ -365,14 +365,7 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
     if close_if_expired(attempt, now):
         raise AttemptClosed(_("Time is up: this answer arrived after the time limit and was not "
                               "saved. Your earlier answers were submitted."))
-    if question_id not in attempt.question_order:
-        raise UnknownItem(question_id)
-    question = question_of(attempt, question_id)
-    limit = current_app.config["LMS_MAX_ANSWER_CHARS"]
-    if any(len(v) > limit for v in values):
-        raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
-                              "and save again.", n=limit))
-    answer = read_answer(question, values, attempt.choice_order.get(question_id))
+    question, answer = answer_to_store(attempt, question_id, values)
     attempt_id, moment = attempt.id, now or utcnow()
     with write_transaction():
         if answer is None:
@@ -382,13 +375,34 @@ def save_response(attempt: Attempt, question_id: str, values: list[str],
             db.session.execute(delete(Response).where(Response.attempt_id == attempt_id,
                                                       Response.question_id == question_id))
             return None
-        saved = db.session.execute(_store_answer(db.session.get_bind().dialect.name), {
-            "attempt_id": attempt_id, "question_id": question_id, "answer": answer,
-            "saved_at": moment, "max_score": question["points"], "uuid": new_uuid(),
-            "created_at": moment, "updated_at": moment}).scalar()
+        saved = db.session.execute(store_answer_statement(db.session.get_bind().dialect.name),
+                                   answer_row(attempt_id, question, answer, moment)).scalar()
         if saved is None:  # submitted by another request since this one read it
             raise AttemptClosed(_closed())
     return saved
+
+
+def answer_to_store(attempt, question_id: str, values: list[str]) -> tuple[dict, dict | None]:
+    """(question, answer to store) for form values given to one question of an open attempt.
+
+    The attempt may be an `Attempt` or any object with its columns (the fast path of
+    `lms.learning.fastsave`). Raises UnknownItem or AnswerTooLong; None means "no answer".
+    """
+    if question_id not in attempt.question_order:
+        raise UnknownItem(question_id)
+    question = question_of(attempt, question_id)
+    limit = current_app.config["LMS_MAX_ANSWER_CHARS"]
+    if any(len(v) > limit for v in values):
+        raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
+                              "and save again.", n=limit))
+    return question, read_answer(question, values, attempt.choice_order.get(question_id))
+
+
+def answer_row(attempt_id: int, question: dict, answer: dict, moment: datetime) -> dict:
+    """The parameters of `store_answer_statement` for one answer."""
+    return {"attempt_id": attempt_id, "question_id": question["id"], "answer": answer,
+            "saved_at": moment, "max_score": question["points"], "uuid": new_uuid(),
+            "created_at": moment, "updated_at": moment}
 
 
 def _closed() -> str:
@@ -396,7 +410,7 @@ def _closed() -> str:
 
 
 @functools.cache
-def _store_answer(dialect: str):
+def store_answer_statement(dialect: str):
     """INSERT ... SELECT ... WHERE the attempt is open ON CONFLICT DO UPDATE RETURNING id:
     an answer stored or replaced in one statement, and no row when the attempt is closed.
 

@@ -12,6 +12,7 @@ from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
+from lms.learning.fastsave import answers_fast
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
@@ -94,6 +95,7 @@ def start(enrolment_id, module, item):
 
 
 @bp.route("/attempt/<int:attempt_id>/<int:number>", methods=["GET", "POST"])
+@answers_fast  # the usual answer save, without the ORM (lms/learning/fastsave.py)
 @login_required
 @writes_in_blocks
 def question(attempt_id, number):

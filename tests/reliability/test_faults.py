@@ -175,7 +175,8 @@ def test_full_disk_gives_the_same_clear_page(app, client, monkeypatch):
         raise OperationalError("INSERT INTO lms_responses", {},
                                sqlite3.OperationalError("database or disk is full"))
 
-    monkeypatch.setattr(learning, "save_response", disk_full)
+    # Both the answer-save fast path and the ORM path store with this statement.
+    monkeypatch.setattr(learning, "store_answer_statement", disk_full)
     page = client.post(location, data={"answer": ["0"], "go": "next"})
     assert page.status_code == 503
     assert page.headers["Retry-After"]
@@ -192,7 +193,7 @@ def test_a_database_bug_is_not_hidden_behind_the_busy_page(app, client, monkeypa
     def broken(*args, **kwargs):
         raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such column: x"))
 
-    monkeypatch.setattr(learning, "save_response", broken)
+    monkeypatch.setattr(learning, "store_answer_statement", broken)
     with pytest.raises(OperationalError):
         client.post(location, data={"answer": ["0"], "go": "next"})
 

@@ -57,33 +57,45 @@ def _started(client):
                        ).headers["Location"]
 
 
-def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client):
+@pytest.mark.parametrize("path", ["question page", "autosave"])
+def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client, path):
     _sqlite_only(app)
     first = _started(client)
     attempt_id = int(first.split("/")[2])
+    db.session.rollback()
+    question_id = db.session.get(Attempt, attempt_id).question_order[0]
 
-    page, statements = _recorded(client, first, {"answer": ["0"], "go": "next"})
+    def save(value):
+        if path == "autosave":  # the ORM path (lms.learning.services.save_response)
+            return _recorded(client, f"/attempt/{attempt_id}/autosave",
+                             {"question": question_id, "answer": [value]})
+        # the usual save of a question page: lms.learning.fastsave
+        return _recorded(client, first, {"answer": [value], "go": "next"})
 
-    assert page.status_code == 302
+    page, statements = save("0")
+
+    assert page.status_code == (200 if path == "autosave" else 302)
     writes = [t for t in _transactions(statements) if t[0] == "BEGIN IMMEDIATE"]
     # The user, the attempt and the quiz window are read without the lock; then one statement
     # stores the answer if the attempt is still open.
     assert writes == [["BEGIN IMMEDIATE", "INSERT INTO lms_responses", "COMMIT"]], statements
     reads = [t for t in _transactions(statements) if t[0] == "BEGIN DEFERRED"]
     # One query reads the signed-in user, the attempt, its enrolment and the quiz's closing
-    # time together (lms.learning.access.prefetch_attempt): no query each.
+    # time together, not a query each.
     selects = [s for s in reads[0] if s.startswith("SELECT")]
-    assert selects == ["SELECT lms_users.id, lms_users.service_number,"], statements
+    assert len(reads) == 1 and len(selects) == 1, statements
+    assert selects[0] == ("SELECT lms_users.id, lms_users.service_number," if path == "autosave"
+                          else "SELECT lms_users.session_version, lms_users.active,")
     db.session.rollback()
     attempt = db.session.get(Attempt, attempt_id)
-    question = learning.question_of(attempt, attempt.question_order[0])
+    question = learning.question_of(attempt, question_id)
     expected = QUESTION_TYPES[question["type"]].read
     saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
     assert [(r.question_id, r.answer) for r in saved] == [(question["id"],
                                                            expected(question, ["0"]))]
 
     # Saving the same question again replaces the answer (one row, the new value).
-    client.post(first, data={"answer": ["1"], "go": "next"})
+    save("1")
     db.session.rollback()
     saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
     assert [(r.question_id, r.answer) for r in saved] == [(question["id"],
