@@ -29,7 +29,7 @@ accesslog = os.environ.get("LMS_ACCESS_LOG")  # None: no access log (a file path
 
 
 def _return_big_blocks_to_the_system() -> None:
-    """Make glibc give Argon2's 19 MiB blocks back at once instead of keeping one per thread."""
+    """Make glibc give Argon2's 7 MiB blocks back at once instead of keeping one per thread."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to tune

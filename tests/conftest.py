@@ -56,7 +56,7 @@ class IsolatedClient(FlaskClient):
 def cheap_password_hashing(request, monkeypatch):
     """Hash test passwords at a low Argon2 cost: the suite signs in thousands of times.
 
-    Production cost (9 MiB, t=4) is checked by tests marked `real_password_cost`, and used by
+    Production cost (7 MiB, t=5) is checked by tests marked `real_password_cost`, and used by
     every server the reliability and browser tests start in a subprocess."""
     if request.node.get_closest_marker("real_password_cost"):
         return
