@@ -54,10 +54,10 @@ def compress(response: Response) -> Response:
     """Gzip a text response when the browser accepts it (LMS_COMPRESS = False turns it off)."""
     if not current_app.config.get("LMS_COMPRESS", True):
         return response
-    if response.mimetype not in COMPRESSIBLE:
-        return response
+    if response.status_code != 200 or response.mimetype not in COMPRESSIBLE:
+        return response  # a redirect (every answer saved) or an error page: never compressed
     response.vary.add("Accept-Encoding")
-    if (response.status_code != 200 or "Content-Encoding" in response.headers
+    if ("Content-Encoding" in response.headers
             or request.method == "HEAD" or not request.accept_encodings["gzip"]):
         return response
     # A generator (e.g. a streamed export) stays streamed; files (static) are read whole.

@@ -245,11 +245,14 @@ def _sqlite_begin(conn) -> None:
     only read use a deferred transaction and never block writers (WAL). Views marked with
     `lms.transactions.writes_in_blocks` read in deferred transactions and write only in
     `write_transaction()`. Other code can ask for either with the `sqlite_begin` execution
-    option.
+    option, or for "AUTOCOMMIT": no BEGIN, for a single read statement (SQLite runs it in a
+    transaction of its own).
     """
     mode = conn.get_execution_options().get("sqlite_begin")
     if mode is None:
         mode = "IMMEDIATE" if has_request_context() and _request_writes() else "DEFERRED"
+    if mode == "AUTOCOMMIT":
+        return
     raw = conn.connection.dbapi_connection
     if mode != "DEFERRED" and isinstance(raw, QueuedWriterConnection):
         raw.wait_for_writer_turn()

@@ -58,10 +58,10 @@ def save_answer(attempt_id: int, number: int):
     values = request.form.getlist("answer")
     engine = db.engine
     with engine.connect() as conn:
-        conn.execution_options(sqlite_begin="DEFERRED")
+        conn.execution_options(sqlite_begin="AUTOCOMMIT")  # one statement: no BEGIN needed
         row = conn.execute(_read_statement(), {"user_id": user_id,
                                                "attempt_id": attempt_id}).first()
-        conn.rollback()  # end the read
+        conn.rollback()  # end the read (PostgreSQL began a transaction)
         if (row is None or row.session_version != version or not row.active
                 or row.must_change_password or row.status != "open"
                 or not 1 <= number <= len(row.question_order)):
