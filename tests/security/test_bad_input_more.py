@@ -1,6 +1,6 @@
 """Bad input to roster import and grading never gives a 500 and never half-writes (hypothesis)."""
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -36,6 +36,7 @@ def roster_files(draw):
 
 @SETTINGS
 @given(data=roster_files())
+@example(data=b"\xfe\xff\xef\xbb\xbf")
 def test_a_roster_file_is_read_or_refused_with_a_message(app, data):
     try:
         parsed = parse_roster("roster.csv", data)
@@ -48,6 +49,7 @@ def test_a_roster_file_is_read_or_refused_with_a_message(app, data):
 
 @SETTINGS
 @given(data=roster_files())
+@example(data=b"\xfe\xff\xef\xbb\xbf")  # a UTF-16 mark, then an odd number of bytes
 def test_importing_any_roster_all_or_nothing_leaves_no_half_intake(app, data):
     cohort = make_cohort()
     staff = make_user(roles=("staff",))
