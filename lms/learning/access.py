@@ -66,10 +66,20 @@ def _prefetch_statement():
     from lms.assessment.models import QuizSchedule
     from lms.auth.models import User
 
-    return (select(User, Enrolment, Attempt, QuizSchedule.closes_at)
+    return own_attempt_select(User, Enrolment, Attempt, QuizSchedule.closes_at).options(
+        lazyload(User.role_rows))
+
+
+def own_attempt_select(*columns):
+    """SELECT `columns` for the user :user_id and the attempt :attempt_id, joined through the
+    attempt's enrolment (so a row only if the attempt is theirs) and its cohort's schedule."""
+    from lms.assessment.models import QuizSchedule
+    from lms.auth.models import User
+
+    return (select(*columns)
+            .select_from(User)
             .join(Enrolment, Enrolment.user_id == User.id)
             .join(Attempt, Attempt.enrolment_id == Enrolment.id)
             .outerjoin(QuizSchedule, and_(QuizSchedule.cohort_id == Enrolment.cohort_id,
                                           QuizSchedule.item_key == Attempt.item_key))
-            .where(User.id == bindparam("user_id"), Attempt.id == bindparam("attempt_id"))
-            .options(lazyload(User.role_rows)))
+            .where(User.id == bindparam("user_id"), Attempt.id == bindparam("attempt_id")))

@@ -18,12 +18,11 @@ import functools
 from types import SimpleNamespace
 
 from flask import redirect, request, session
-from sqlalchemy import and_, bindparam, select
 
 from lms.base import LMSError, utcnow
 from lms.extensions import db, login_manager
 from lms.learning import services as svc
-from lms.learning.access import CLOSING_TIMES_KEY
+from lms.learning.access import CLOSING_TIMES_KEY, own_attempt_select
 
 
 def answers_fast(view):
@@ -52,6 +51,8 @@ def save_answer(attempt_id: int, number: int):
     from lms.auth.services import session_expired
 
     signed_in = _session_user()
+    # Flask-Login's own check of the session's origin, as its user loader runs it (a failure
+    # ends the session there: the ORM path then sends the visitor to sign in).
     if signed_in is None or session_expired(session) or login_manager._session_protection_failed():
         return None
     user_id, version = signed_in
@@ -78,7 +79,9 @@ def save_answer(attempt_id: int, number: int):
             return None
         if answer is None or svc.is_overdue(attempt, moment):
             return None
-        following = _following(attempt, number, request.form.get("go", "next"))
+        from lms.learning.views import url_after_save
+
+        following = url_after_save(attempt, number, request.form.get("go", "next"))
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             saved = conn.execute(svc.store_answer_statement(engine.dialect.name),
@@ -95,13 +98,6 @@ def _session_user() -> tuple[int, int] | None:
     return user_id, version
 
 
-def _following(attempt, number: int, go: str) -> str:
-    """Where the Save button leads (the same choices as the question view)."""
-    from lms.learning.views import _after_save
-
-    return _after_save(attempt, number, go)
-
-
 @functools.cache
 def _read_statement():
     """The user's session columns and the attempt, if it is theirs, in one row (built once)."""
@@ -110,13 +106,8 @@ def _read_statement():
     from lms.learning.models import Attempt
     from lms.training.models import Enrolment
 
-    return (select(User.session_version, User.active, User.must_change_password,
-                   Enrolment.cohort_id, Attempt.id, Attempt.status, Attempt.item_key,
-                   Attempt.curriculum_version_id, Attempt.content_hash, Attempt.language,
-                   Attempt.started_at, Attempt.question_order, Attempt.choice_order,
-                   QuizSchedule.closes_at)
-            .join(Enrolment, Enrolment.user_id == User.id)
-            .join(Attempt, Attempt.enrolment_id == Enrolment.id)
-            .outerjoin(QuizSchedule, and_(QuizSchedule.cohort_id == Enrolment.cohort_id,
-                                          QuizSchedule.item_key == Attempt.item_key))
-            .where(User.id == bindparam("user_id"), Attempt.id == bindparam("attempt_id")))
+    return own_attempt_select(
+        User.session_version, User.active, User.must_change_password, Enrolment.cohort_id,
+        Attempt.id, Attempt.status, Attempt.item_key, Attempt.curriculum_version_id,
+        Attempt.content_hash, Attempt.language, Attempt.started_at, Attempt.question_order,
+        Attempt.choice_order, QuizSchedule.closes_at)

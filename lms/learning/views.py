@@ -110,8 +110,8 @@ def question(attempt_id, number):
         abort(404)
     if request.method == "POST":
         # Worked out before saving: after the commit, the attempt would be read again.
-        attempt_id, following = attempt.id, _after_save(attempt, number,
-                                                        request.form.get("go", "next"))
+        attempt_id = attempt.id
+        following = url_after_save(attempt, number, request.form.get("go", "next"))
         try:
             svc.save_response(attempt, order[number - 1], request.form.getlist("answer"))
         except svc.AttemptClosed as exc:
@@ -152,7 +152,8 @@ def render_question(attempt, number, posted=None, status=200):
                            posted=posted is not None), status
 
 
-def _after_save(attempt, number, go):
+def url_after_save(attempt, number, go):
+    """Where a question page's Save leads: next, previous, a chosen number or the review."""
     total = len(attempt.question_order)
     if go == "review" or (go == "next" and number == total):
         return url_for(".review", attempt_id=attempt.id)
