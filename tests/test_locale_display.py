@@ -166,6 +166,8 @@ def test_gradebook_on_screen_in_the_readers_decimals_and_csv_machine_readable(cl
     french = f"{on_20:g}".replace(".", ",")
     page = client.get(f"/assessment/cohorts/{cohort.id}/gradebook").text
     assert f"<td class=\"no\">{french}</td>" in page
+    sex = {"F": "Femme", "M": "Homme"}[trainee.user.sex]  # in words, not the stored code
+    assert f"{trainee.user.login_id} · {sex}</span>" in page
     lines = list(csv.reader(io.StringIO(client.get(
         f"/assessment/cohorts/{cohort.id}/gradebook.csv").get_data(as_text=True)
         .lstrip("\ufeff"))))
