@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import zoneinfo
-from datetime import timedelta
+from datetime import date, timedelta
 
 import flask_babel
 from flask import Blueprint, Flask, current_app, g, has_request_context, request, session
@@ -149,6 +149,8 @@ def build_blueprint() -> Blueprint:
 
     bp.add_app_template_filter(format_percentage, "lms_percent")
     bp.add_app_template_filter(format_answer, "lms_answer")
+    # Report cells hold dates as dates (spreadsheets get real dates); pages show them in words.
+    bp.add_app_template_test(lambda value: isinstance(value, date), "lms_date")
     from lms import errors
 
     errors.register(bp)

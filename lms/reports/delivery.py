@@ -154,7 +154,7 @@ def cascade_table(f: ReportFilter) -> Table:
         totals["trainers"] = [a + b for a, b in zip(totals["trainers"], qualified, strict=True)]
         totals["reached"] = [a + b for a, b in zip(totals["reached"], reached_, strict=True)]
         totals["cohorts_led"] += led_cohorts.get(source, 0)
-        table.add_row({"session": name, "site": site, "start": start.isoformat(),
+        table.add_row({"session": name, "site": site, "start": start,
                        **by_sex("trainers", qualified), "cohorts_led": led_cohorts.get(source, 0),
                        **by_sex("reached", reached_)})
     table.set_footer({"session": _("Total"), **by_sex("trainers", totals["trainers"]),

@@ -385,7 +385,7 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
             .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
         # Empty cohorts appear too, with zeros.
         order = [(c[0], {"cohort": c[1], "programme": c[2], "site": c[3],
-                         "start": c[4].isoformat(), "end": c[5].isoformat()}) for c in cohorts]
+                         "start": c[4], "end": c[5]}) for c in cohorts]
     else:
         none = _("(not recorded)")
         order = [(k, {by: k or none}) for k in sorted(groups, key=lambda k: (k or "").lower())]

@@ -250,3 +250,19 @@ def test_vetting_page_warns_while_someone_is_not_cleared(app, client, known):
     html = client.get(url).text
     assert "Personne dans cette sélection n'a été formé sans vérification validée." in html
     assert client.get("/reports/quarterly?year=2026&quarter=2").status_code == 200
+
+
+def test_cohort_dates_read_in_words_on_screen_and_as_dates_in_exports(app, client, known):
+    staff = make_user(roles=("staff",))
+    db.session.commit()
+    login(client, staff)
+    page = client.get("/reports/").text
+    row = cell_after(page, "Frontières Kasapa 2026")
+    assert row[2:4] == ["1 mars 2026", "30 juin 2026"], row  # start and end, in French
+    lines = list(csv.reader(io.StringIO(
+        client.get("/reports/export/enrolment.csv").data.decode("utf-8-sig"))))
+    kasapa = next(line for line in lines if line[0] == "Frontières Kasapa 2026")
+    assert kasapa[3:5] == ["2026-03-01", "2026-06-30"]  # machine-readable
+    sheet = load_workbook(io.BytesIO(client.get("/reports/export/enrolment.xlsx").data)).active
+    kasapa = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Frontières Kasapa 2026")
+    assert [value.date() for value in kasapa[3:5]] == [date(2026, 3, 1), date(2026, 6, 30)]
