@@ -6,19 +6,7 @@ import csv
 import io
 
 from lms.reports.services import Table
-from lms.training.exports import sheet_title
-
-DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A cell value that a spreadsheet will not run as a formula (text starting = + - @ tab CR
-    gets a leading apostrophe); numbers stay numbers, None becomes empty."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS):
-        return "'" + value
-    return value
+from lms.training.exports import safe_cell, sheet_title
 
 
 def _lines(table: Table) -> list[list]:

@@ -8,10 +8,15 @@ import io
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value) -> str:
-    """Cell text; one starting like a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def safe_cell(value):
+    """A cell a spreadsheet will not run as a formula: text starting = + - @ tab or CR gets a
+    leading apostrophe; numbers and dates stay what they are (-0.25 is a number, not a
+    formula); None becomes empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def sheet_title(title: str, fallback: str) -> str:
