@@ -1,7 +1,6 @@
 """Forms of the grading pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
@@ -13,8 +12,10 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from lms.forms import Form
 
-class GradeForm(FlaskForm):
+
+class GradeForm(Form):
     """A trainer's score and comment for one written answer."""
 
     score = StringField(_l("Score"), validators=[DataRequired(), Length(max=10)])
@@ -23,7 +24,7 @@ class GradeForm(FlaskForm):
     submit = SubmitField(_l("Save grade"))
 
 
-class PracticalForm(FlaskForm):
+class PracticalForm(Form):
     """A trainer's comment on a practical assessment (levels come from the rubric radios)."""
 
     comment = TextAreaField(_l("Comment for the trainee"), validators=[Length(max=5000)])
@@ -31,7 +32,7 @@ class PracticalForm(FlaskForm):
     submit = SubmitField(_l("Save result"))
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     """When a cohort may sit one quiz."""
 
     item = HiddenField(validators=[DataRequired()])
@@ -42,7 +43,7 @@ class ScheduleForm(FlaskForm):
     submit = SubmitField(_l("Save dates"))
 
 
-class GiftImportForm(FlaskForm):
+class GiftImportForm(Form):
     """Upload a Moodle GIFT export to convert it to a Markdown quiz."""
 
     file = FileField(_l("GIFT file (.txt or .gift)"), validators=[FileRequired()])

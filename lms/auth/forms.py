@@ -1,12 +1,13 @@
 """Sign-in and account forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from lms.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     """Sign in with a service number (matricule) or academy number."""
 
     login = StringField(_l("Service number or academy number"),
@@ -15,7 +16,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     """Change one's own password."""
 
     current = PasswordField(_l("Current password or one-time code"), validators=[DataRequired()])

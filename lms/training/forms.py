@@ -1,7 +1,6 @@
 """Staff forms: sites, cohorts, classes, class meetings, roster upload, matricule and vetting."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.forms import Form
 from lms.labels import VETTING_STATUSES
 
 
@@ -25,7 +25,7 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class SiteForm(FlaskForm):
+class SiteForm(Form):
     """Add a site where training happens."""
 
     code = StringField(_l("Short code (e.g. kasapa)"), validators=[DataRequired(), Length(max=40)])
@@ -33,7 +33,7 @@ class SiteForm(FlaskForm):
     submit = SubmitField(_l("Add site"))
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     """Create a cohort: programme, site, dates and curriculum version."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -49,14 +49,14 @@ class CohortForm(FlaskForm):
     submit = SubmitField(_l("Create cohort"))
 
 
-class ClassForm(FlaskForm):
+class ClassForm(Form):
     """Add a class to a cohort."""
 
     name = StringField(_l("Class name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Add class"))
 
 
-class SplitForm(FlaskForm):
+class SplitForm(Form):
     """Share the trainees without a class among N classes."""
 
     count = IntegerField(_l("Number of classes"), validators=[InputRequired(),
@@ -64,7 +64,7 @@ class SplitForm(FlaskForm):
     submit = SubmitField(_l("Split into classes"))
 
 
-class TrainerForm(FlaskForm):
+class TrainerForm(Form):
     """Assign a trainer to a cohort or class."""
 
     trainer = SelectField(_l("Trainer"), coerce=int, validators=[InputRequired()])
@@ -72,7 +72,7 @@ class TrainerForm(FlaskForm):
     submit = SubmitField(_l("Assign"))
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     """Schedule a class meeting."""
 
     day = DateField(_l("Date"), validators=[DataRequired()])
@@ -84,14 +84,14 @@ class MeetingForm(FlaskForm):
     submit = SubmitField(_l("Schedule meeting"))
 
 
-class RosterForm(FlaskForm):
+class RosterForm(Form):
     """Upload a roster exported from a spreadsheet."""
 
     file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()])
     submit = SubmitField(_l("Check the file"))
 
 
-class ServiceNumberForm(FlaskForm):
+class ServiceNumberForm(Form):
     """Give a trainee their matricule."""
 
     service_number = StringField(_l("Service number (matricule)"),
@@ -99,7 +99,7 @@ class ServiceNumberForm(FlaskForm):
     submit = SubmitField(_l("Save service number"))
 
 
-class VettingForm(FlaskForm):
+class VettingForm(Form):
     """Record a trainee's human-rights (Leahy) vetting status."""
 
     status = SelectField(_l("Vetting status"), choices=[
