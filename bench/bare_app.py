@@ -15,16 +15,29 @@ app = Flask(__name__)
 _local = threading.local()
 
 
+def prepare(path: str) -> None:
+    """Create the database once, before the server starts, as the LMS's is seeded beforehand.
+
+    Switching a new file to WAL and creating the table from every worker's first request at
+    once can fail with "database is locked" (the journal-mode switch does not wait for the
+    busy timeout), which showed up as a rare HTTP 500 in CI.
+    """
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, "
+                     "question TEXT, answer TEXT)")
+    finally:
+        conn.close()
+
+
 def connection() -> sqlite3.Connection:
-    """One connection per thread, with the pragmas the LMS uses."""
+    """One connection per thread, with the per-connection pragmas the LMS uses."""
     conn = getattr(_local, "conn", None)
     if conn is None:
         conn = sqlite3.connect(os.environ["BARE_DB"], timeout=15, isolation_level=None)
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
-                       "busy_timeout=15000"):
+        for pragma in ("synchronous=FULL", "foreign_keys=ON", "busy_timeout=15000"):
             conn.execute(f"PRAGMA {pragma}")
-        conn.execute("CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, "
-                     "question TEXT, answer TEXT)")
         _local.conn = conn
     return conn
 

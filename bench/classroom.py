@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import bare_app  # noqa: E402
 from bench.harness import (  # noqa: E402
     PASSWORD,
     QUIZ_KEY,
@@ -139,7 +140,9 @@ def saturate(server: Server, clients: list[Browser], seconds: float, path_of,
         t.join(seconds + 60)
     cpu = cpu_seconds(server.pids()) - cpu
     if errors:
-        raise RuntimeError(f"{len(errors)} errors while saturating: {errors[:3]}")
+        log = server.log.read_text(errors="replace")[-3000:] if server.log else ""
+        raise RuntimeError(f"{len(errors)} errors while saturating: {errors[:3]}\n"
+                           f"end of the server's log:\n{log}")
     return sum(done) / (time.perf_counter() - began), 1000 * cpu / max(1, sum(done))
 
 
@@ -258,6 +261,7 @@ def main(argv=None) -> int:
         clients = keep[:k]
         # Both servers stay up and take turns, so that a burst of load from elsewhere on the
         # machine hits both sides alike; the median of the rounds' ratios is the figure.
+        bare_app.prepare(str(tmp / "bare.sqlite"))
         bare = start_gunicorn("bench.bare_app:app", {"BARE_DB": str(tmp / "bare.sqlite")},
                               tmp / "bare.log")
         rounds = []
