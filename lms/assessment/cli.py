@@ -1,5 +1,5 @@
-"""`flask lms quiz import-gift` / `export-gift` (also `flask lms gift import|export`), and
-`flask lms quiz regrade`."""
+"""`flask lms quiz import` (Moodle XML or GIFT), `import-gift` / `export-gift` (also `flask lms
+gift import|export`), and `flask lms quiz regrade`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from lms.assessment import gift
 
 
 def import_gift(path: str, title: str, lang: str) -> None:
-    """Print FILE (GIFT) as a Markdown quiz; report what could not be converted on stderr
-    (as FILE:LINE: message, in the app's default language)."""
-    result = gift.parse_gift(Path(path).read_bytes(), title, lang)
+    """Print FILE (GIFT or Moodle XML) as a Markdown quiz; report what could not be converted
+    on stderr (as FILE:LINE: message, in the app's default language)."""
+    result = gift.parse_moodle_file(Path(path).read_bytes(), title, lang)
     for problem in result.problems:
         click.echo(f"{path}:{problem.line}: {problem.message}", err=True)
     if not result.converted:
@@ -37,14 +37,15 @@ def export_gift(path: str) -> None:
 
 
 _file = click.argument("path", type=click.Path(exists=True, dir_okay=False))
-_title = click.option("--title", default="", help="Quiz title (default: the GIFT category).")
+_title = click.option("--title", default="", help="Quiz title (default: the Moodle category).")
 _lang = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr",
                      help="Language of the quiz (true/false labels).")
 
 
 @click.group("quiz")
 def quiz_group() -> None:
-    """Convert quizzes between Moodle GIFT and the Markdown format; regrade past attempts."""
+    """Convert quizzes between Moodle (XML, GIFT) and the Markdown format; regrade past
+    attempts."""
 
 
 @quiz_group.command("import-gift")
@@ -53,6 +54,16 @@ def quiz_group() -> None:
 @_lang
 def quiz_import_gift(path, title, lang) -> None:
     """Convert a GIFT file to a Markdown quiz on standard output."""
+    import_gift(path, title, lang)
+
+
+@quiz_group.command("import")
+@_file
+@_title
+@_lang
+def quiz_import(path, title, lang) -> None:
+    """Convert a Moodle question export (Moodle XML or GIFT) to a Markdown quiz on standard
+    output."""
     import_gift(path, title, lang)
 
 

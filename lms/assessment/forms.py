@@ -44,9 +44,10 @@ class ScheduleForm(Form):
 
 
 class GiftImportForm(Form):
-    """Upload a Moodle GIFT export to convert it to a Markdown quiz."""
+    """Upload a Moodle question export (GIFT or Moodle XML) to convert it to a Markdown quiz."""
 
-    file = FileField(_l("GIFT file (.txt or .gift)"), validators=[FileRequired()])
+    file = FileField(_l("Moodle file: GIFT (.txt, .gift) or Moodle XML (.xml)"),
+                     validators=[FileRequired()])
     title = StringField(_l("Quiz title (optional)"), validators=[Length(max=200)])
     # A plain <select> in the template (WTForms changes how SelectField takes choices).
     lang = StringField(_l("Language of the quiz"), default="fr",

@@ -349,11 +349,12 @@ def statistics(code, module, item):
 @bp.route("/gift", methods=["GET", "POST"])
 @staff_required
 def gift_import():
-    """Convert an uploaded Moodle GIFT file to a Markdown quiz to download."""
+    """Convert an uploaded Moodle question file (GIFT or Moodle XML) to a Markdown quiz."""
     form = GiftImportForm()
     result = None
     if form.validate_on_submit():
-        result = gift.parse_gift(form.file.data.read(), form.title.data.strip(), form.lang.data)
+        result = gift.parse_moodle_file(form.file.data.read(), form.title.data.strip(),
+                                        form.lang.data)
     return render_template("lms/assessment/gift.html", form=form, result=result)
 
 

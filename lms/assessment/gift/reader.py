@@ -10,14 +10,12 @@ its text shows a blank `_____` where the answers were.
 
 from __future__ import annotations
 
-import html
-import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from lms.assessment.gift import build
 from lms.assessment.gift.markup import escape_markdown, to_markdown
 from lms.assessment.gift.syntax import (
     BLANK,
@@ -80,18 +78,8 @@ def _about(qid: str, message: Message) -> Message:
     return _l("question '%(id)s': %(message)s", id=qid, message=message)
 
 
-def _slug(text: str) -> str:
-    bare = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in bare if not unicodedata.combining(ch))
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", bare).strip("-")[:40]
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _number(value: float) -> str:
-    return format(value, ".12g")
 
 
 # The file ---------------------------------------------------------------------------------------
@@ -163,21 +151,20 @@ def parse_gift(text: str | bytes, title: str = "", lang: str = "fr") -> GiftResu
     blocks: list[tuple[str, _Block]] = []
     for entry in _blocks(_decode(text)):
         if isinstance(entry, tuple):
-            category = entry[1].replace("$course$/", "").replace("$system$/", "").split("/")[-1]
+            category = build.category_name(entry[1])
         else:
             blocks.append((category, entry))
     categories = list(dict.fromkeys(category for category, _block in blocks if category))
     for category, block in blocks:
         # Categories tell questions apart for question pools: one for all of them says nothing.
-        tag = _slug(category).lower() if len(categories) > 1 else ""
+        tag = build.slug(category).lower() if len(categories) > 1 else ""
         try:
             questions.append(_Question(block, lang, problems).markdown(tag, ids))
         except _Unsupported as exc:
             problems.append(GiftProblem(block.line, exc.message))
     category_title = categories[0] if categories else ""
-    title = title or category_title or ("Quiz importé" if lang == "fr" else "Imported quiz")
-    head = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\nkind: quiz\n---\n"
-    return GiftResult(head + "".join(questions), len(questions), problems)
+    title = title or category_title or build.default_title(lang)
+    return GiftResult(build.quiz_head(title) + "".join(questions), len(questions), problems)
 
 
 # One question -----------------------------------------------------------------------------------
@@ -209,12 +196,7 @@ class _Question:
     def text_only(raw: str, default: str) -> str:
         """A GIFT text as plain words (short answers are compared as typed)."""
         fmt, body = text_format(raw.strip(), default)
-        body = unescape(body)
-        if fmt in ("html", "moodle") and "<" in body:
-            import nh3
-
-            body = html.unescape(nh3.clean(body, tags=set()))
-        return _one_line(body)
+        return build.plain_words(unescape(body), fmt)
 
     def markdown(self, tag: str, ids: set[str]) -> str:
         text, name = "\n".join(self.block.lines).strip(), ""
@@ -237,9 +219,7 @@ class _Question:
                                   "(several blanks are Moodle's Cloze format, not GIFT)"))
         blank = BLANK if fmt != "markdown" else escape_markdown(BLANK)
         stem_raw = text[:opened] + blank + after if after.strip() else text[:opened]
-        slug = _slug(name)
-        self.qid = slug if slug and slug not in ids else next(
-            f"q{n}" for n in range(1, 10_000) if f"q{n}" not in ids)
+        self.qid = build.new_id(name, ids)
         general = ""
         general_at = rfind(inside, "####")
         if general_at >= 0:
@@ -252,18 +232,13 @@ class _Question:
         ids.add(self.qid)
         tags = [tag] if tag else []
         for comment in self.block.comments:
-            tags += [_slug(t.replace("\\]", "]")).lower() for t in _MOODLE_TAG.findall(comment)]
-        tags = [t for i, t in enumerate(tags) if t and t not in tags[:i]]
+            tags += [build.slug(t.replace("\\]", "]")).lower()
+                     for t in _MOODLE_TAG.findall(comment)]
         if self.images:
             self.report(_l("images are not part of a GIFT file; their description is shown "
                            "instead (%(images)s): add the images to the lesson",
                            images=", ".join(self.images)))
-        head = [f"\n## Question {self.qid}", f"type: {qtype}", *attrs]
-        if tags:
-            head.append(f"tags: {', '.join(tags)}")
-        if general:
-            head.append(f"feedback: {general}")
-        return "\n".join([*head, "", stem, "", *lines]).rstrip("\n") + "\n"
+        return build.question_block(self.qid, qtype, attrs, tags, general, stem, lines)
 
     def answers(self, inside: str, fmt: str) -> tuple[str, list[str], list[str]]:
         """(type, attribute lines, answer lines) from the text between the braces."""
@@ -287,37 +262,19 @@ class _Question:
         feedbacks = [self.md(text, fmt, inline=True) for _sep, text in parts[1:3]]
         wrong_fb = feedbacks[0] if feedbacks else ""
         right_fb = feedbacks[1] if len(feedbacks) > 1 else ""
-        yes, no = LABELS.get(self.lang, LABELS["en"])
-        lines = [f"- [{'x' if true else ' '}] {yes}", *_fb(right_fb if true else wrong_fb),
-                 f"- [{' ' if true else 'x'}] {no}", *_fb(wrong_fb if true else right_fb)]
-        return "truefalse", [], lines
+        labels = LABELS.get(self.lang, LABELS["en"])
+        return "truefalse", [], build.truefalse_lines(true, labels, right_fb, wrong_fb)
 
     def short(self, parts: list[tuple[str, str]], fmt: str) -> tuple[str, list[str], list[str]]:
-        accepted, left_out, feedback = [], 0, False
+        answers, feedback = [], False
         for _sep, raw in parts:
-            raw = raw.strip()
-            weight, raw = _weight(raw, 100.0)
+            weight, raw = _weight(raw.strip(), 100.0)
             text, fb = feedback_split(raw)
-            text = self.text_only(text, fmt)
             feedback = feedback or bool(fb.strip())
-            if weight >= 100 and text:
-                accepted.append(text)
-            else:
-                left_out += 1
-        if not accepted:
-            raise self.unsupported(_l("no short answer gives full credit"))
-        if left_out:
-            self.report(_l("answers giving less than full credit were left out; only "
-                           "full-credit answers are accepted"))
-        if any("*" in a for a in accepted):
-            self.report(_l("Moodle's wildcard '*' is not supported: the answer must be typed "
-                           "exactly as written"))
-        if feedback:
-            self.report(_l("per-answer feedback of a short-answer question was left out"))
-        return "short", [], [f"- [x] {a}" for a in accepted]
+            answers.append((weight, self.text_only(text, fmt)))
+        return "short", [], build.short_lines(answers, feedback, self.report, self.unsupported)
 
     def choice(self, parts: list[tuple[str, str]], fmt: str) -> tuple[str, list[str], list[str]]:
-        single = any(sep == "=" for sep, _raw in parts)
         answers = []
         for sep, raw in parts:
             raw = raw.strip()
@@ -325,46 +282,12 @@ class _Question:
                 self.report(_l("'%(text)s' before the first '~' or '=' is taken as a wrong "
                                "answer, as Moodle does", text=_one_line(raw)))
             weight, raw = _weight(raw, 100.0 if sep == "=" else 0.0)
-            if sep == "=":
-                weight = 100.0
             text, fb = feedback_split(raw)
-            words = self.md(text, fmt, inline=True)
-            if not words:
-                raise self.unsupported(_l("an answer has no text (an image without a "
-                                          "description?); write the answer in words"))
-            answers.append({"weight": weight, "text": words,
-                            "feedback": self.md(fb, fmt, inline=True)})
-        if len(answers) < 2:
-            raise self.unsupported(_l("a multiple-choice question needs at least two "
-                                      "answers"))
-        if single:
-            full = [a for a in answers if a["weight"] >= 100]
-            if len(full) > 1:
-                self.report(_l("more than one answer gives full credit; only the first is "
-                               "marked correct"))
-            if any(0 < a["weight"] < 100 for a in answers):
-                self.report(_l("partial-credit answers count as wrong: a single-answer "
-                               "question gives full credit or none"))
-            for a in answers:
-                a["correct"] = a is full[0]
-            qtype = "single"
-        else:
-            correct = [a for a in answers if a["weight"] > 0]
-            if not correct:
-                raise self.unsupported(_l("no answer has a positive weight"))
-            share = 100 / len(correct)
-            if any(abs(a["weight"] - share) > 0.01 for a in correct) or any(
-                    a["weight"] < 0 and abs(a["weight"] + share) > 0.01 for a in answers):
-                self.report(_l("weights became equal shares: each right choice ticked earns "
-                               "1/%(n)d of the points, each wrong one loses as much",
-                               n=len(correct)))
-            for a in answers:
-                a["correct"] = a["weight"] > 0
-            qtype = "multiple"
-        lines = []
-        for a in answers:
-            lines.append(f"- [{'x' if a['correct'] else ' '}] {a['text']}")
-            lines += _fb(a["feedback"])
+            answers.append(build.Choice(100.0 if sep == "=" else weight,
+                                        self.md(text, fmt, inline=True),
+                                        self.md(fb, fmt, inline=True)))
+        single = any(sep == "=" for sep, _raw in parts)
+        qtype, lines = build.choice_lines(answers, single, self.report, self.unsupported)
         return qtype, [], lines
 
     def matching(self, parts: list[tuple[str, str]], fmt: str
@@ -413,15 +336,8 @@ class _Question:
             else:
                 raise self.unsupported(_l("'%(value)s' is not a number, 'n:tolerance' or "
                                           "'low..high'", value=raw))
-        full = [c for c in choices if c[0] >= 100]
-        if not full:
-            raise self.unsupported(_l("no full-credit numeric answer"))
-        if len(choices) > 1:
-            self.report(_l("only the first full-credit number was kept"))
-        if feedback:
-            self.report(_l("per-answer feedback of a numeric question was left out"))
-        _full, answer, tolerance = full[0]
-        return "numeric", [f"answer: {_number(answer)}", f"tolerance: {_number(tolerance)}"], []
+        attrs = build.numeric_attrs(choices, feedback, self.report, self.unsupported)
+        return "numeric", attrs, []
 
 
 def _weight(raw: str, default: float) -> tuple[float, str]:
@@ -431,6 +347,3 @@ def _weight(raw: str, default: float) -> tuple[float, str]:
         return float(match.group(1)), raw[match.end():]
     return default, raw
 
-
-def _fb(text: str) -> list[str]:
-    return [f"  > {text}"] if text else []
