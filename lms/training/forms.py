@@ -87,7 +87,7 @@ class MeetingForm(Form):
 class RosterForm(Form):
     """Upload a roster exported from a spreadsheet."""
 
-    file = FileField(_l("Roster file (CSV or XLSX)"), validators=[FileRequired()])
+    file = FileField(_l("Roster file (XLSX, XLS, ODS or CSV)"), validators=[FileRequired()])
     submit = SubmitField(_l("Check the file"))
 
 

@@ -1,4 +1,8 @@
-"""Roster import: read a CSV or XLSX exported from a spreadsheet, preview its problems, commit.
+"""Roster import: read a spreadsheet (CSV, XLSX, old Excel .xls or OpenDocument .ods) as the
+field sends it, preview its problems, commit.
+
+A title or a few notes above the column titles are skipped; the row numbers shown are the
+spreadsheet's own.
 
 The parsed rows wait in a pending import (keyed by a random token) between the preview and the
 staff member's decision, so the file is sent once. Committing is one transaction.
@@ -14,7 +18,7 @@ import unicodedata
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -29,6 +33,7 @@ from lms.training.models import Cohort, CohortClass, Enrolment, PendingImport
 from lms.training.services import enrol
 
 MAX_ROWS = 5000
+HEADER_SEARCH = 10  # rows looked at for the column titles
 PENDING_LIFETIME = timedelta(hours=24)
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
 
@@ -96,14 +101,16 @@ def detect_separator(text: str) -> str:
 
 
 def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The cells of the first sheet (XLSX) or of a CSV file, as text."""
+    """The cells of the first sheet (XLSX, XLS, ODS) or of a CSV file, as text."""
     if not data:
         raise RosterError(_("The file is empty. Export the roster again and send it."))
-    if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
+    name = filename.lower()
+    if data.startswith(b"PK\x03\x04") and _is_ods(data) or name.endswith(".ods"):
+        return _read_ods(data)
+    if data.startswith(b"PK\x03\x04") or name.endswith((".xlsx", ".xlsm")):
         return _read_xlsx(data)
-    if filename.lower().endswith(".xls") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterError(_("Old Excel files (.xls) cannot be read: in the spreadsheet, choose "
-                            "Save as and pick Excel workbook (.xlsx) or CSV."))
+    if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
+        return _read_xls(data)
     if b"\x00" in data[:2048] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise RosterError(_("This file is not a spreadsheet export. Send a CSV or XLSX file."))
     text = decode_text(data)
@@ -136,11 +143,102 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         workbook.close()
 
 
+def _read_xls(data: bytes) -> list[list[str]]:
+    """The first sheet of an old Excel (97-2003) workbook."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        sheet = book.sheet_by_index(0)
+        rows = []
+        for index in range(min(sheet.nrows, MAX_ROWS + 2)):
+            rows.append([_xls_cell(cell, book.datemode) for cell in sheet.row(index)])
+        book.release_resources()
+        return rows
+    except Exception as error:  # noqa: BLE001  (xlrd raises many kinds for a damaged file)
+        raise RosterError(_("The Excel file could not be opened. Open it in the spreadsheet, "
+                            "save it again as .xlsx (or CSV) and send it.")) from error
+
+
+def _xls_cell(cell, datemode: int) -> str:
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return _cell_text(xlrd.xldate.xldate_as_datetime(cell.value, datemode))
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return str(cell.value)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return ""
+    return _cell_text(cell.value)
+
+
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+MAX_COLUMNS = 200
+
+
+def _is_ods(data: bytes) -> bool:
+    """An OpenDocument file stores its type first, uncompressed, in the member 'mimetype'."""
+    return data[30:38] == b"mimetype" and _ODS_MIME in data[38:120]
+
+
+def _read_ods(data: bytes) -> list[list[str]]:
+    """The first sheet of an OpenDocument spreadsheet (LibreOffice, OnlyOffice, WPS)."""
+    from defusedxml import ElementTree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("content.xml") as xml:
+            rows: list[list[str]] = []
+            for _event, element in ElementTree.iterparse(xml, events=("end",)):
+                if element.tag == f"{_TABLE}table-row":
+                    repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                    cells = _ods_cells(element)
+                    # A spreadsheet ends with one empty row repeated a million times.
+                    rows += [cells] * min(repeat, MAX_ROWS + 2 - len(rows))
+                    element.clear()
+                    if len(rows) > MAX_ROWS + 1:
+                        break
+                elif element.tag == f"{_TABLE}table":
+                    break  # the first sheet only
+            return rows
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise RosterError(_("The OpenDocument file could not be opened. Open it in the "
+                            "spreadsheet, save it again as .ods, .xlsx or CSV and send it.")
+                          ) from error
+    except Exception as error:  # noqa: BLE001  (a malformed or hostile content.xml)
+        raise RosterError(_("The OpenDocument file could not be opened. Open it in the "
+                            "spreadsheet, save it again as .ods, .xlsx or CSV and send it.")
+                          ) from error
+
+
+def _ods_cells(row) -> list[str]:
+    cells: list[str] = []
+    for cell in row:
+        if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+            continue
+        repeat = min(int(cell.get(f"{_TABLE}number-columns-repeated", "1")), MAX_COLUMNS)
+        if cell.get(f"{_OFFICE}value-type") == "float":
+            text = _cell_text(float(cell.get(f"{_OFFICE}value", "0")))
+        else:
+            text = "\n".join("".join(p.itertext()) for p in cell.iter(f"{_TEXT}p")).strip()
+        cells += [text] * repeat
+        if len(cells) >= MAX_COLUMNS:
+            break
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # phone numbers and matricules typed as numbers
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
     return str(value).strip()
 
 
@@ -170,25 +268,28 @@ def map_headers(header: list[str]) -> dict[str, int]:
 def parse_roster(filename: str, data: bytes) -> ParsedRoster:
     """Read a roster file into rows of trainee fields; raise RosterError if unreadable."""
     table = read_table(filename, data)
-    while table and not any(table[0]):
-        table.pop(0)
-    if not table:
+    filled = [index for index, row in enumerate(table) if any(cell.strip() for cell in row)]
+    if not filled:
         raise RosterError(_("The file has no rows. Export the roster again and send it."))
-    mapping = map_headers(table[0])
+    # The column titles: the first of the first rows that names the required columns (a title,
+    # the training's name or a date often stand above them); else the first row with text.
+    header = next((index for index in filled[:HEADER_SEARCH] if all(
+        name in map_headers(table[index]) for name in REQUIRED)), filled[0])
+    mapping = map_headers(table[header])
     missing = [name for name in REQUIRED if name not in mapping]
     if missing:
         labels = {"last_name": _("last name (nom)"), "first_name": _("first name (prénom)"),
                   "sex": _("sex (sexe)")}
-        raise RosterError(_("The first row must name the columns. Missing: %(columns)s. "
-                            "Expected titles such as matricule, nom, postnom, prénom, sexe, "
-                            "grade, unité, téléphone.",
+        raise RosterError(_("The columns need titles, in one of the first rows. Missing: "
+                            "%(columns)s. Expected titles such as matricule, nom, postnom, "
+                            "prénom, sexe, grade, unité, téléphone.",
                             columns=", ".join(labels[m] for m in missing)))
-    body = table[1:]
+    body = table[header + 1:]
     if len(body) > MAX_ROWS:
         raise RosterError(_("The file has more than %(n)d rows: split it into smaller files.",
                             n=MAX_ROWS))
     parsed = ParsedRoster()
-    for offset, cells in enumerate(body, start=2):
+    for offset, cells in enumerate(body, start=header + 2):
         if not any(cell.strip() for cell in cells):
             continue
         row = {"line": offset}

@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -13,6 +14,8 @@ from lms.extensions import db
 from lms.training import roster
 from lms.training.models import Enrolment, PendingImport
 from tests.conftest import csrf_token, login, make_cohort, make_enrolment, make_user
+
+DATA = Path(__file__).parent / "data"
 
 LATIN1_SEMICOLON = (
     "Matricule;Nom;Postnom;Prénom;Sexe;Grade;Unité;Téléphone\r\n"
@@ -70,9 +73,34 @@ def test_xlsx_made_in_a_spreadsheet_is_read_with_numbers_as_text():
     assert parsed.rows[1]["sex"] == "F"
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
+def test_a_field_spreadsheet_with_a_title_above_the_columns_is_read_in_every_format(kind):
+    """The same list saved by LibreOffice as Excel 2007+, Excel 97-2003 and OpenDocument: a
+    merged title and a date above the column titles, a number column, matricules and phones
+    typed as numbers, a blank row, a second sheet (not read)."""
+    data = (DATA / f"liste-terrain.{kind}").read_bytes()
+    parsed = roster.parse_roster(f"liste-terrain.{kind}", data)
+    assert parsed.problems == {}
+    assert [(r["line"], r["service_number"], r["last_name"], r["middle_name"],
+             r["first_name"], r["sex"], r["unit"], r["phone"]) for r in parsed.rows] == [
+        (5, "1234567", "KALALA", "NGOY", "Esther", "F", "Sous-commissariat Bipemba",
+         "991234567"),
+        (6, None, "MBUYI", "", "Jean-Pierre", "M", "Commissariat Kampemba", ""),
+        (8, "PNC-2003", "TSHIBANDA", "KABEYA", "Patrick", "M", "Bipemba", "+243 81 000 0000"),
+    ]
+
+
+def test_the_line_numbers_of_a_csv_stay_true_below_blank_and_title_lines():
+    data = ("\n;;\nListe PNC;;\nNom;Prénom;Sexe\nKalala;;F\n").encode()
+    parsed = roster.parse_roster("liste.csv", data)
+    assert [r["line"] for r in parsed.rows] == [5]
+    assert 5 in parsed.problems  # the missing first name is shown on the file's own line 5
+
+
 @pytest.mark.parametrize("name, data, message", [
     ("liste.xlsx", b"PK\x03\x04 not really a zip", "pas pu être ouvert"),
-    ("liste.xls", b"\xd0\xcf\x11\xe0 old excel", "anciens fichiers Excel"),
+    ("liste.xls", b"\xd0\xcf\x11\xe0 damaged old excel", "Le fichier Excel n'a pas pu"),
+    ("liste.ods", b"PK\x03\x04 not really a zip", "Le fichier OpenDocument n'a pas pu"),
     ("liste.csv", b"", "vide"),
     ("liste.csv", b"Nom;Grade\nKalala;Agent\n", "Il manque"),
 ])
@@ -221,3 +249,22 @@ def test_a_trainee_can_get_a_matricule_later_and_keeps_the_enrolment(app, client
     assert user.service_number == "PNC-5555" and user.academy_number == academy
     assert User.by_login(academy).id == User.by_login("PNC-5555").id
     assert db.session.get(Enrolment, enrolment.id).user_id == user.id
+
+
+def test_staff_enrol_a_cohort_from_an_old_excel_file_through_the_pages(app, client):
+    cohort = make_cohort()
+    cohort_id = cohort.id
+    login(client, make_user(roles=("staff",)))
+    page = client.post(f"/training/cohorts/{cohort_id}/import", data={
+        "file": (io.BytesIO((DATA / "liste-terrain.xls").read_bytes()), "LISTE PNC.xls")},
+        content_type="multipart/form-data")
+    assert page.status_code == 302
+    preview = client.get(page.headers["Location"])
+    assert 'id="problem-count">0<' in preview.text and 'id="valid-count">3<' in preview.text
+    assert "TSHIBANDA" in preview.text
+    done = client.post(page.headers["Location"], data={"mode": "valid"})
+    assert done.status_code == 200
+    db.session.rollback()
+    names = set(db.session.scalars(select(User.last_name).join(
+        Enrolment, Enrolment.user_id == User.id).where(Enrolment.cohort_id == cohort_id)))
+    assert names == {"KALALA NGOY", "MBUYI", "TSHIBANDA KABEYA"}  # nom and postnom
