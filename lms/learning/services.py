@@ -348,6 +348,17 @@ def responses_by_question(attempt: Attempt) -> dict[str, Response]:
         select(Response).where(Response.attempt_id == attempt.id))}
 
 
+def partly_answered(attempt: Attempt, responses: dict[str, Response]) -> set[str]:
+    """The questions answered only in part: matching questions with an item left unmatched."""
+    partial = set()
+    for question_id, response in responses.items():
+        matches = (response.answer or {}).get("matches")
+        if matches is not None and (None in matches or len(matches) < len(
+                question_of(attempt, question_id).get("pairs", []))):
+            partial.add(question_id)
+    return partial
+
+
 def read_answer(question: dict, values: list[str], layout) -> dict | None:
     """Form values as the answer to store for a question laid out as `layout`."""
     return QUESTION_TYPES[question["type"]].read(question, values, layout)

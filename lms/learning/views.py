@@ -140,7 +140,8 @@ def render_question(attempt, number, posted=None, status=200):
         return render_template(
             "lms/learning/question.html", attempt=attempt, quiz=quiz, question=question,
             number=number, total=len(attempt.question_order), answer=answer,
-            answered=set(responses), posted=posted is not None,
+            answered=set(responses), partial=svc.partly_answered(attempt, responses),
+            posted=posted is not None,
             **QUESTION_TYPES["matching"].rows(question, layout, answer)), status
     if posted is not None:
         answer = {"choices": [int(v) for v in posted if v.isdigit()],
@@ -149,6 +150,7 @@ def render_question(attempt, number, posted=None, status=200):
     return render_template("lms/learning/question.html", attempt=attempt, quiz=quiz,
                            question=question, number=number, total=len(attempt.question_order),
                            choices=choices, answer=answer, answered=set(responses),
+                           partial=svc.partly_answered(attempt, responses),
                            posted=posted is not None), status
 
 
@@ -191,9 +193,10 @@ def review(attempt_id):
     if not attempt.is_open:
         return redirect(url_for(".result", attempt_id=attempt.id))
     quiz = svc.quiz_of(attempt)
-    answered = set(svc.responses_by_question(attempt))
+    responses = svc.responses_by_question(attempt)
     return render_template("lms/learning/review.html", attempt=attempt, quiz=quiz,
-                           answered=answered)
+                           answered=set(responses),
+                           partial=svc.partly_answered(attempt, responses))
 
 
 @bp.route("/attempt/<int:attempt_id>/submit", methods=["POST"])

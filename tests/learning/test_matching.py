@@ -193,3 +193,26 @@ def test_item_analysis_gives_per_pair_figures(app, client, enrolment):
     assert "Scanning → Repérer le problème: 1 (100 %)" in row
     assert "Analysis → Comprendre ses causes: 0 (0 %)" in row
     assert "réponse fausse la plus fréquente : Agir avec les partenaires (1)" in row
+
+
+def test_a_matching_question_answered_in_part_is_shown_as_such_before_submitting(
+        app, client, enrolment):
+    login(client, enrolment.user)
+    attempt, url, _page = _open_matching_page(client, enrolment)
+    number = int(url.rsplit("/", 1)[1])
+    position = {index: at for at, index in enumerate(attempt.choice_order["sara"]["answers"])}
+    client.post(url, data={"answer": [f"0:{position[0]}", ""], "go": "review"})  # one of three
+    review = client.get(f"/attempt/{attempt.id}/review")
+    total = len(attempt.question_order)
+    assert f"Réponses données : 0 sur {total}." in review.text.replace("\xa0", " ")
+    row = review.text.split(f'/attempt/{attempt.id}/{number}"')[1].split("</li>")[0]
+    assert "partiellement répondue" in row
+    assert "ou seulement en partie" in review.text
+    page = client.get(url)
+    assert 'class="partial current"' in page.text
+    assert "(partiellement répondue)" in page.text
+
+    client.post(url, data={"answer": [f"{i}:{position[i]}" for i in range(3)], "go": "review"})
+    review = client.get(f"/attempt/{attempt.id}/review")
+    assert f"Réponses données : 1 sur {total}." in review.text.replace("\xa0", " ")
+    assert "partiellement" not in review.text
