@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 
 from lms.assessment.gift import build
 from lms.assessment.gift.markup import escape_markdown, to_markdown
-from lms.assessment.gift.reader import IMAGE_TEXT, LABELS, GiftProblem, GiftResult
+from lms.assessment.gift.reader import (
+    IMAGE_TEXT,
+    LABELS,
+    GiftProblem,
+    GiftResult,
+    Unsupported,
+    about_question,
+)
 from lms.i18n import Message
 from lms.i18n import lazy_message as _l
 
@@ -152,16 +159,10 @@ def parse_moodle_xml(data: str | bytes, title: str = "", lang: str = "fr") -> Gi
         question = _Question(node, lang, problems)
         try:
             questions.append(question.markdown(tag, ids))
-        except _Unsupported as exc:
+        except Unsupported as exc:
             problems.append(GiftProblem(node.line, exc.message))
     title = title or (categories[0] if categories else "") or build.default_title(lang)
     return GiftResult(build.quiz_head(title) + "".join(questions), len(questions), problems)
-
-
-class _Unsupported(Exception):
-    def __init__(self, message: Message):
-        super().__init__(message)
-        self.message = message
 
 
 class _Question:
@@ -173,12 +174,10 @@ class _Question:
         self.images: list[str] = []
 
     def report(self, message: Message) -> None:
-        self.problems.append(GiftProblem(self.node.line, _l(
-            "question '%(id)s': %(message)s", id=self.qid, message=message)))
+        self.problems.append(GiftProblem(self.node.line, about_question(self.qid, message)))
 
-    def unsupported(self, message: Message) -> _Unsupported:
-        return _Unsupported(_l("question '%(id)s': %(message)s", id=self.qid,
-                               message=message))
+    def unsupported(self, message: Message) -> Unsupported:
+        return Unsupported(about_question(self.qid, message))
 
     def md(self, node: Node | None, inline: bool = False, default_format: str = "html") -> str:
         """The Markdown of a Moodle text element (`<x format="..."><text>...</text></x>`)."""

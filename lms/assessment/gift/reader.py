@@ -65,7 +65,7 @@ class GiftResult:
     problems: list[GiftProblem] = field(default_factory=list)
 
 
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """A question that cannot be converted; `message` says why."""
 
     def __init__(self, message: Message):
@@ -73,7 +73,7 @@ class _Unsupported(Exception):
         self.message = message
 
 
-def _about(qid: str, message: Message) -> Message:
+def about_question(qid: str, message: Message) -> Message:
     """A message about question `qid`."""
     return _l("question '%(id)s': %(message)s", id=qid, message=message)
 
@@ -160,7 +160,7 @@ def parse_gift(text: str | bytes, title: str = "", lang: str = "fr") -> GiftResu
         tag = build.slug(category).lower() if len(categories) > 1 else ""
         try:
             questions.append(_Question(block, lang, problems).markdown(tag, ids))
-        except _Unsupported as exc:
+        except Unsupported as exc:
             problems.append(GiftProblem(block.line, exc.message))
     category_title = categories[0] if categories else ""
     title = title or category_title or build.default_title(lang)
@@ -178,11 +178,11 @@ class _Question:
         self.images: list[str] = []
 
     def report(self, message: Message) -> None:
-        self.problems.append(GiftProblem(self.block.line, _about(self.qid, message)))
+        self.problems.append(GiftProblem(self.block.line, about_question(self.qid, message)))
 
-    def unsupported(self, message: Message) -> _Unsupported:
+    def unsupported(self, message: Message) -> Unsupported:
         """The question cannot be converted, for the reason `message`."""
-        return _Unsupported(_about(self.qid, message))
+        return Unsupported(about_question(self.qid, message))
 
     def md(self, raw: str, default: str, inline: bool = False) -> str:
         """A GIFT text (with its optional [format]) as Markdown."""
@@ -203,19 +203,19 @@ class _Question:
         if text.startswith("::"):
             end = find(text, "::", 2)
             if end < 0:
-                raise _Unsupported(_l("the title opened with '::' is never closed"))
+                raise Unsupported(_l("the title opened with '::' is never closed"))
             name, text = unescape(text[2:end]).strip(), text[end + 2:].strip()
         fmt, text = text_format(text, "moodle")
         opened = find(text, "{")
         if opened < 0:
-            raise _Unsupported(_l("a description without answers ('{...}') cannot be "
+            raise Unsupported(_l("a description without answers ('{...}') cannot be "
                                   "converted; put the text in the quiz introduction"))
         closed = find(text, "}", opened)
         if closed < 0:
-            raise _Unsupported(_l("the answers opened with '{' are never closed with '}'"))
+            raise Unsupported(_l("the answers opened with '{' are never closed with '}'"))
         inside, after = text[opened + 1:closed].strip(), text[closed + 1:]
         if find(after, "{") >= 0:
-            raise _Unsupported(_l("a question can have only one answer block '{...}' "
+            raise Unsupported(_l("a question can have only one answer block '{...}' "
                                   "(several blanks are Moodle's Cloze format, not GIFT)"))
         blank = BLANK if fmt != "markdown" else escape_markdown(BLANK)
         stem_raw = text[:opened] + blank + after if after.strip() else text[:opened]
@@ -227,7 +227,7 @@ class _Question:
             inside = inside[:general_at].strip()
         stem = self.md(stem_raw, fmt)
         if not stem.strip():
-            raise _Unsupported(_l("question '%(id)s' has no text", id=self.qid))
+            raise Unsupported(_l("question '%(id)s' has no text", id=self.qid))
         qtype, attrs, lines = self.answers(inside, fmt)
         ids.add(self.qid)
         tags = [tag] if tag else []
