@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import unescape
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
@@ -14,7 +16,6 @@ from lms.assessment import regrade as svc
 from lms.assessment import services as grading
 from lms.assessment.models import Grade, Regrade, RegradeAttempt
 from lms.audit import AuditRecord
-from lms.base import utcnow
 from lms.extensions import db
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
@@ -365,7 +366,8 @@ def test_staff_preview_writes_nothing_then_apply_regrades_and_the_trainee_sees_i
     login(trainee, world["attempts"]["Alice"].enrolment.user)
     result = trainee.get(f"/attempt/{alice_attempt}/result")
     text = re.sub(r"[ \t\r\n]+", " ", unescape(result.text))
-    today = format_date(utcnow().date(), locale="fr")  # the reader's language: "26 nov. 2026"
+    # In the reader's language ("26 nov. 2026"), on the academy's calendar (UTC+2).
+    today = format_date(datetime.now(ZoneInfo("Africa/Lubumbashi")).date(), locale="fr")
     assert f"Note recalculée le {today} après la rectification du corrigé." in text
     assert "Votre note\u00a0: <strong>5 / 12" in text
     assert "corrigé rectifié" in text  # on the corrected questions
