@@ -204,11 +204,7 @@ def _read_ods(data: bytes) -> list[list[str]]:
                 elif element.tag == f"{_TABLE}table":
                     break  # the first sheet only
             return rows
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise RosterError(_("The OpenDocument file could not be opened. Open it in the "
-                            "spreadsheet, save it again as .ods, .xlsx or CSV and send it.")
-                          ) from error
-    except Exception as error:  # noqa: BLE001  (a malformed or hostile content.xml)
+    except Exception as error:  # noqa: BLE001  (a broken zip, a malformed or hostile XML)
         raise RosterError(_("The OpenDocument file could not be opened. Open it in the "
                             "spreadsheet, save it again as .ods, .xlsx or CSV and send it.")
                           ) from error
