@@ -8,6 +8,7 @@ thing in the same words.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -156,8 +157,6 @@ def question_block(qid: str, qtype: str, attrs: list[str], tags: list[str], gene
 
 def quiz_head(title: str) -> str:
     """The quiz file's front matter."""
-    import json
-
     return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\nkind: quiz\n---\n"
 
 

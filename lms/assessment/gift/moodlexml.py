@@ -25,10 +25,9 @@ from lms.assessment.gift.reader import (
     LABELS,
     GiftProblem,
     GiftResult,
+    QuestionConverter,
     Unsupported,
-    about_question,
 )
-from lms.i18n import Message
 from lms.i18n import lazy_message as _l
 
 _FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain",
@@ -64,6 +63,12 @@ class Node:
     def text(self) -> str:
         return "".join(self.chunks)
 
+    @property
+    def content(self) -> str:
+        """The text of its `<text>` child, or its own text (Moodle writes both), stripped."""
+        inner = self.find("text")
+        return (inner.text if inner is not None else self.text).strip()
+
     def find(self, tag: str) -> Node | None:
         return next((c for c in self.children if c.tag == tag), None)
 
@@ -73,10 +78,7 @@ class Node:
     def value(self, tag: str, default: str = "") -> str:
         """The text of child `tag`, or of its `<text>` child (Moodle writes both)."""
         child = self.find(tag)
-        if child is None:
-            return default
-        inner = child.find("text")
-        return (inner.text if inner is not None else child.text).strip()
+        return default if child is None else child.content
 
 
 class _TreeBuilder(xml.sax.handler.ContentHandler):
@@ -165,29 +167,20 @@ def parse_moodle_xml(data: str | bytes, title: str = "", lang: str = "fr") -> Gi
     return GiftResult(build.quiz_head(title) + "".join(questions), len(questions), problems)
 
 
-class _Question:
+class _Question(QuestionConverter):
     """Converts one <question>; problems are reported at its line."""
 
     def __init__(self, node: Node, lang: str, problems: list[GiftProblem]):
-        self.node, self.lang, self.problems = node, lang, problems
-        self.qid = ""
-        self.images: list[str] = []
-
-    def report(self, message: Message) -> None:
-        self.problems.append(GiftProblem(self.node.line, about_question(self.qid, message)))
-
-    def unsupported(self, message: Message) -> Unsupported:
-        return Unsupported(about_question(self.qid, message))
+        super().__init__(node.line, lang, problems)
+        self.node = node
 
     def md(self, node: Node | None, inline: bool = False, default_format: str = "html") -> str:
         """The Markdown of a Moodle text element (`<x format="..."><text>...</text></x>`)."""
         if node is None:
             return ""
-        inner = node.find("text")
-        raw = (inner.text if inner is not None else node.text).strip()
         fmt = _FORMATS.get(node.attrs.get("format", default_format), "html")
         image_text = IMAGE_TEXT.get(self.lang, IMAGE_TEXT["en"])
-        result = to_markdown(raw.replace("\r\n", "\n"), fmt, inline, image_text)
+        result = to_markdown(node.content.replace("\r\n", "\n"), fmt, inline, image_text)
         self.images += result.images
         return result.text
 
@@ -197,7 +190,7 @@ class _Question:
         if node is None:
             return ""
         fmt = _FORMATS.get(node.attrs.get("format", "plain_text"), "html")
-        return build.plain_words(node.value("text") or node.text, fmt)
+        return build.plain_words(node.content, fmt)
 
     def markdown(self, tag: str, ids: set[str]) -> str:
         qtype = self.node.attrs.get("type", "")
@@ -224,7 +217,7 @@ class _Question:
         tags = [tag] if tag else []
         tags_node = self.node.find("tags")
         for item in tags_node.all("tag") if tags_node is not None else []:
-            tags.append(build.slug(item.value("text") or item.text).lower())
+            tags.append(build.slug(item.content).lower())
         general = self.md(self.node.find("generalfeedback"), inline=True)
         if self.images:
             self.report(_l("images are not carried over; their description is shown instead "

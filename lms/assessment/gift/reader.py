@@ -78,6 +78,23 @@ def about_question(qid: str, message: Message) -> Message:
     return _l("question '%(id)s': %(message)s", id=qid, message=message)
 
 
+class QuestionConverter:
+    """What every Moodle reader's question converter shares: its id, the images it met, and
+    problems reported at the line where the question starts."""
+
+    def __init__(self, line: int, lang: str, problems: list[GiftProblem]):
+        self.line, self.lang, self.problems = line, lang, problems
+        self.qid = ""
+        self.images: list[str] = []
+
+    def report(self, message: Message) -> None:
+        self.problems.append(GiftProblem(self.line, about_question(self.qid, message)))
+
+    def unsupported(self, message: Message) -> Unsupported:
+        """The question cannot be converted, for the reason `message`."""
+        return Unsupported(about_question(self.qid, message))
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -169,20 +186,12 @@ def parse_gift(text: str | bytes, title: str = "", lang: str = "fr") -> GiftResu
 
 # One question -----------------------------------------------------------------------------------
 
-class _Question:
+class _Question(QuestionConverter):
     """Converts one GIFT question; problems are reported at its first line."""
 
     def __init__(self, block: _Block, lang: str, problems: list[GiftProblem]):
-        self.block, self.lang, self.problems = block, lang, problems
-        self.qid = ""
-        self.images: list[str] = []
-
-    def report(self, message: Message) -> None:
-        self.problems.append(GiftProblem(self.block.line, about_question(self.qid, message)))
-
-    def unsupported(self, message: Message) -> Unsupported:
-        """The question cannot be converted, for the reason `message`."""
-        return Unsupported(about_question(self.qid, message))
+        super().__init__(block.line, lang, problems)
+        self.block = block
 
     def md(self, raw: str, default: str, inline: bool = False) -> str:
         """A GIFT text (with its optional [format]) as Markdown."""
