@@ -61,14 +61,19 @@ class MigrationsCommand(click.Command):
 
 
 @lms_cli.command("demo")
+@click.option("--trainees", default=40, show_default=True, type=click.IntRange(6, 2000),
+              help="Trainees of the Mbuji-Mayi intake (400 for the full intake).")
 @with_appcontext
-def demo_command() -> None:
-    """Load demo sites, users, curricula and a cohort, then print the demo logins."""
-    from lms.demo import load_demo
+def demo_command(trainees: int) -> None:
+    """Load a demo academy dated from today (never into a database holding real data)."""
+    from lms.demo import DemoRefused, load_demo
 
     init_database()
-    logins = load_demo(curricula_root())
-    click.echo("Demo data loaded. Sign in with (service number / password / role):")
+    try:
+        logins = load_demo(curricula_root(), trainees=trainees)
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_("Demo academy ready. Sign in with (service number / password / role):"))
     for login, password, roles in logins:
         click.echo(f"  {login:<10} {password}  {roles}")
 

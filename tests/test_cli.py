@@ -10,7 +10,6 @@ from lms.auth.models import User
 from lms.auth.passwords import verify_password
 from lms.curricula.models import CurriculumVersion
 from lms.extensions import db
-from lms.training.models import AttendanceRecord, ClassMeeting, Cohort, CohortClass, Enrolment
 from tests.conftest import CURRICULA
 
 
@@ -80,26 +79,6 @@ def test_user_create_refuses_a_short_password(fresh):
                     "--sex", "M", "--password", "court")
     assert result.exit_code == 1 and result.output.startswith("Error: ") and "8" in result.output
     assert count(User) == 0
-
-
-def test_demo_is_idempotent_and_prints_the_logins(fresh):
-    first = invoke(fresh, "demo")
-    assert first.exit_code == 0, first.output
-    for login in ("ADMIN-001", "STAFF-001", "FORM-001", "PNC-1001", "PNC-1002", "PNC-1006"):
-        assert login in first.output
-    assert "demo-pass-2026" in first.output
-    counts = (count(User), count(CurriculumVersion), count(Cohort), count(Enrolment),
-              count(CohortClass), count(ClassMeeting), count(AttendanceRecord))
-    assert counts == (9, 4, 1, 6, 2, 7, 3)
-    cohort = db.session.scalar(select(Cohort))
-    assert [(c.name, c.trainer.login_id, len(c.enrolments)) for c in cohort.classes] == [
-        ("Classe A", "FORM-001", 3), ("Classe B", "FORM-001", 3)]
-    second = invoke(fresh, "demo")
-    assert second.exit_code == 0, second.output
-    assert (count(User), count(CurriculumVersion), count(Cohort), count(Enrolment),
-            count(CohortClass), count(ClassMeeting), count(AttendanceRecord)) == counts
-    sites = {u.site.name for u in db.session.scalars(select(User))}
-    assert any("Mbuji-Mayi" in s for s in sites) and any("Lubumbashi" in s for s in sites)
 
 
 def test_curricula_publish_then_list(fresh):
