@@ -74,7 +74,7 @@ def named_users(sites: dict[str, Site]) -> None:
 
 
 def generated(prefix: str, start: int, count: int, units: list[str], site: Site, seed: str, women: float = 0.3) -> list[User]:
-    """`count` trainees numbered from `start`, a realistic share of women, spread over units."""
+    """`count` trainees numbered from `start`, a share of women, spread over units."""
     rng = random.Random(seed)
     people = []
     for index in range(count):
