@@ -99,5 +99,5 @@ def test_demo_refuses_a_database_holding_real_data(fresh):  # noqa: F811
     before = counts()
     refused = invoke(fresh, "demo")
     assert refused.exit_code == 1
-    assert "demo" in refused.output and "Traceback" not in refused.output
+    assert "données réelles" in refused.output and "Traceback" not in refused.output
     assert counts() == before

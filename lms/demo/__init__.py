@@ -9,12 +9,10 @@ registered for sync. Everything is made through the features' services.
 from __future__ import annotations
 
 import json
-import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -25,6 +23,7 @@ from lms.base import LMSError
 from lms.curricula.services import publish_all
 from lms.demo.people import DEMO_PASSWORD, NAMED_USERS, TRAINERS
 from lms.extensions import db
+from lms.home.services import academy_today
 from lms.training.models import Cohort
 from lms.training.services import get_or_create_site
 
@@ -38,12 +37,6 @@ SITES = {"mbuji-mayi": "École de police de Mbuji-Mayi",
 
 class DemoRefused(LMSError):
     """The database holds real data: the demo never touches it."""
-
-
-def academy_today() -> date:
-    """Today's date on the academy's calendar (LMS_TIMEZONE)."""
-    zone = zoneinfo.ZoneInfo(current_app.config["LMS_TIMEZONE"])
-    return datetime.now(zone).date()
 
 
 def demo_loaded() -> bool:

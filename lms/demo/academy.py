@@ -142,9 +142,12 @@ def mbuji_mayi(sites: dict[str, Site], today: date, staff: User, trainees: int) 
         classes.append((cohort_class, trainer, meetings))
     db.session.flush()
     enrolments = sorted(cohort.enrolments, key=lambda e: e.user.service_number)
-    at_risk = {e.id: reason for e, reason in zip(
-        [e for e in enrolments if e.user.service_number not in
-         {n for n, *_rest in people.NAMED_USERS}][-2:], ("absent", "failed"), strict=False)}
+    # Two trainees of Grâce Ilunga's class are at risk: one misses classes, one failed a quiz.
+    named = {n for n, *_rest in people.NAMED_USERS}
+    class_a = sorted((e for e in classes[0][0].enrolments if e.user.service_number not in named),
+                     key=lambda e: e.user.service_number)
+    at_risk = {e.id: reason for e, reason in zip(class_a[-2:], ("absent", "failed"),
+                                                 strict=False)}
     _mbuji_registers(classes, today, at_risk)
     _mbuji_work(cohort, enrolments, items, start, today, at_risk)
     for index, enrolment in enumerate(enrolments):
@@ -293,7 +296,8 @@ def _certify(cohort: Cohort, enrolments: list[Enrolment], today: date, staff: Us
     issued = [issue_certificate(e, staff, now=work.at(today - timedelta(days=6), 10))
               for e in eligible[:-1]]
     if len(issued) >= 2:
-        revoke_certificate(issued[0], staff, "Délivré par erreur : stage pratique non terminé.",
+        revoke_certificate(issued[0], staff, "Délivré sous un mauvais matricule : à délivrer "
+                           "de nouveau après vérification.",
                            now=work.at(today - timedelta(days=4), 11))
         corrected = issued[1].user
         reissue_certificate(issued[1], staff, "Post-nom ajouté à la demande de l'officier.",

@@ -73,7 +73,8 @@ def named_users(sites: dict[str, Site]) -> None:
     db.session.flush()
 
 
-def generated(prefix: str, start: int, count: int, units: list[str], site: Site, seed: str, women: float = 0.3) -> list[User]:
+def generated(prefix: str, start: int, count: int, units: list[str], site: Site, seed: str,
+              women: float = 0.3) -> list[User]:
     """`count` trainees numbered from `start`, a share of women, spread over units."""
     rng = random.Random(seed)
     people = []

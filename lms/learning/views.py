@@ -8,12 +8,14 @@ from sqlalchemy import select
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
 from lms.extensions import db
+from lms.home.services import academy_today, home_for
 from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
 from lms.learning.fastsave import answers_fast
 from lms.learning.scoring import QUESTION_TYPES
+from lms.people.audit_names import target_names
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
 
@@ -26,7 +28,10 @@ def dashboard():
         Enrolment.user_id == current_user.id).order_by(Enrolment.enrolled_at)).all()
     lang = current_locale()
     rows = [(e, svc.outline(e, lang)[1]) for e in enrolments]
-    return render_template("lms/learning/dashboard.html", rows=rows, lang=lang)
+    home = home_for(current_user, lang, academy_today())
+    names = target_names(home["admin"].recent) if "admin" in home else {}
+    return render_template("lms/learning/dashboard.html", rows=rows, lang=lang, home=home,
+                           audit_names=names, works=bool(home))
 
 
 @bp.route("/learn/<int:enrolment_id>")
