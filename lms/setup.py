@@ -141,6 +141,7 @@ def build_blueprint() -> Blueprint:
     for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp, assessment_bp,
                   training_bp, reports_bp, certificates_bp):
         bp.register_blueprint(child)
+    bp.add_url_rule("/favicon.ico", "favicon", _favicon)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
     bp.app_url_defaults(assets.add_static_version)
@@ -158,7 +159,17 @@ def build_blueprint() -> Blueprint:
 
 
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {"lms.auth.password", "lms.auth.logout", "lms.auth.language",
-                                   "lms.static"}
+                                   "lms.static", "lms.favicon"}
+
+
+def _favicon():
+    """The site's icon where browsers look for it by default (pages name it in their head)."""
+    from flask import Response
+
+    icon = Response((resources.static_dir() / "favicon.ico").read_bytes(),
+                    mimetype="image/vnd.microsoft.icon")
+    icon.cache_control.public, icon.cache_control.max_age = True, 7 * 24 * 3600
+    return icon
 
 
 def _before_request():
@@ -206,7 +217,7 @@ def _after_request(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "lms.static":
+    if request.endpoint not in ("lms.static", "lms.favicon"):
         # Shared lab computers: Back must not show the previous person's pages.
         response.headers["Cache-Control"] = "no-store"
     return assets.compress(response)
