@@ -28,7 +28,7 @@ def lms_cli() -> None:
 def init_command() -> None:
     """Create or upgrade the database to the latest schema."""
     init_database()
-    click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(_("Database ready: %(uri)s", uri=current_app.config["SQLALCHEMY_DATABASE_URI"]))
 
 
 def init_database() -> None:
@@ -107,7 +107,8 @@ def user_create(service_number, academy_number, first_name, last_name, sex, rank
                            unit=unit, roles=roles, password=password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created {user.display_name}: sign in with {user.login_id}")
+    click.echo(_("Created %(name)s: sign in with %(login)s", name=user.display_name,
+                 login=user.login_id))
 
 
 @lms_cli.group("curricula")
@@ -163,7 +164,7 @@ def curricula_publish(path) -> None:
                                          programme=folder.name) + f"\n{exc}") from exc
         except VersionConflict as exc:
             raise click.ClickException(str(exc)) from exc
-        state = "published" if created else "already published, unchanged"
+        state = _("published") if created else _("already published, unchanged")
         click.echo(f"{version.programme.code} {version.version} ({version.content_hash[:12]}): "
                    f"{state}")
 
@@ -205,9 +206,12 @@ def backup_command(dest: Path | None) -> None:
         counts = backup_sqlite(source, dest)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Backup written to {dest}: {counts.get('lms_users', 0)} users, "
-               f"{counts.get('lms_attempts', 0)} attempts, "
-               f"{counts.get('lms_responses', 0)} answers.")
+    click.echo(_("Backup written to %(dest)s: %(users)s, %(attempts)s, %(answers)s.", dest=dest,
+                 users=ngettext("%(num)d user", "%(num)d users", counts.get("lms_users", 0)),
+                 attempts=ngettext("%(num)d attempt", "%(num)d attempts",
+                                   counts.get("lms_attempts", 0)),
+                 answers=ngettext("%(num)d answer", "%(num)d answers",
+                                  counts.get("lms_responses", 0))))
 
 
 @lms_cli.command("restore")
@@ -216,7 +220,13 @@ def backup_command(dest: Path | None) -> None:
 @with_appcontext
 def restore_command(src: Path, yes: bool) -> None:
     """Replace the database with the backup SRC (the replaced one is kept beside it)."""
-    from lms.backup import BackupError, postgres_commands, restore_sqlite, sqlite_path
+    from lms.backup import (
+        BackupError,
+        database_in_use,
+        postgres_commands,
+        restore_sqlite,
+        sqlite_path,
+    )
     from lms.extensions import db
 
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
@@ -226,15 +236,21 @@ def restore_command(src: Path, yes: bool) -> None:
         click.echo("This database is PostgreSQL: stop the app, then restore with pg_restore:"
                    "\n  " + restore)
         return
-    if not yes:
-        click.confirm(f"Replace {target} with {src}? Stop the server first.", abort=True)
     db.engine.dispose()
+    if database_in_use(target):
+        click.echo(_("Warning: the LMS server still has this database open. Stop the server "
+                     "first: answers saved during the restore would be lost, and the server "
+                     "would keep showing the old data."), err=True)
+    if not yes:
+        click.confirm(_("Replace %(target)s with %(src)s? Stop the server first.",
+                        target=target, src=src), abort=True)
     try:
         kept = restore_sqlite(src, target)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored {src} into {target}."
-               + (f" The replaced database is kept as {kept}." if kept else ""))
+    click.echo(_("Restored %(src)s into %(target)s.", src=src, target=target)
+               + (" " + _("The replaced database is kept as %(kept)s.", kept=kept) if kept
+                  else ""))
 
 
 def _register_feature_commands() -> None:

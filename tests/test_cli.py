@@ -37,7 +37,7 @@ def invoke(app, *args, **kwargs):
 def test_init_creates_the_schema(fresh):
     result = invoke(fresh, "init")
     assert result.exit_code == 0, result.output
-    assert "Database ready" in result.output
+    assert "Base de données prête" in result.output  # French: LMS_DEFAULT_LOCALE
     tables = inspect(db.engine).get_table_names()
     assert "lms_users" in tables and "lms_alembic_version" in tables
     assert invoke(fresh, "init").exit_code == 0  # upgrading again is harmless
@@ -69,8 +69,8 @@ def test_user_create_prompts_for_the_password(fresh):
     result = invoke(fresh, "user", "create", "--first-name", "Jean", "--last-name", "Mbuyi",
                     "--sex", "M", input="un-bon-secret\nun-bon-secret\n")
     assert result.exit_code == 0, result.output
-    assert "sign in with ACA-" in result.output
-    assert "un-bon-secret" not in result.output.split("Created", 1)[1]
+    assert "connectez-vous avec ACA-" in result.output
+    assert "un-bon-secret" not in result.output.split("MBUYI", 1)[1]
 
 
 def test_user_create_refuses_a_short_password(fresh):
@@ -85,9 +85,9 @@ def test_curricula_publish_then_list(fresh):
     invoke(fresh, "init")
     published = invoke(fresh, "curricula", "publish")
     assert published.exit_code == 0, published.output
-    assert published.output.count(": published") == 4
+    assert published.output.count(": publié") == 4
     again = invoke(fresh, "curricula", "publish", str(CURRICULA / "police-des-mines"))
-    assert again.exit_code == 0 and "already published, unchanged" in again.output
+    assert again.exit_code == 0 and "déjà publié, inchangé" in again.output
     listed = invoke(fresh, "curricula", "list")
     assert listed.exit_code == 0
     rows = [line.split("\t") for line in listed.output.strip().splitlines()]

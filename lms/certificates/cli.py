@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from lms.certificates import signing
 
@@ -53,7 +54,7 @@ def keys_export_public(fmt) -> None:
 
     key_set = signing.read_key_set(key_folder())
     if not key_set["keys"]:
-        raise click.ClickException("No key yet: run `flask lms keys generate`.")
+        raise click.ClickException(_("No key yet: run `flask lms keys generate`."))
     click.echo(json.dumps(key_set, indent=2) if fmt == "json" else signing.export_pem(key_set),
                nl=fmt == "json")
 
@@ -79,15 +80,16 @@ def certificate_verify(payload, keys_file) -> None:
     try:
         claims = signing.verify_token(payload, keys)
     except signing.VerificationFailed as exc:
-        click.echo(f"NOT VALID: {exc}", err=True)
+        click.echo(_("NOT VALID: %(reason)s", reason=exc), err=True)
         sys.exit(1)
     serial = f"{claims.serial[:5]}-{claims.serial[5:]}"
-    click.echo(f"Signature valid (key {claims.key_id}).\n"
-               f"  Serial:    {serial}\n  Name:      {claims.name}\n"
-               f"  Programme: {claims.programme} version {claims.version}\n"
-               f"  Issued:    {claims.issued}\n"
-               "A signature cannot show a later revocation: when online, check "
-               f"/v/{claims.serial} on the academy's site.")
+    click.echo(_("Signature valid (key %(key)s).", key=claims.key_id))
+    for label, value in ((_("Serial:"), serial), (_("Name:"), claims.name),
+                         (_("Programme:"), f"{claims.programme} {claims.version}"),
+                         (_("Issued:"), claims.issued)):
+        click.echo(f"  {label:<14} {value}")
+    click.echo(_("A signature cannot show a later revocation: when online, check %(path)s on "
+                 "the academy's site.", path="/v/" + claims.serial))
 
 
 @certificate_group.command("list")
@@ -118,9 +120,9 @@ def certificate_revoke(serial, reason) -> None:
 
     cert = svc.get_by_serial(serial)
     if cert is None:
-        raise click.ClickException(f"No certificate {serial}.")
+        raise click.ClickException(_("No certificate %(serial)s.", serial=serial))
     try:
         svc.revoke_certificate(cert, None, reason)
     except svc.CertificateError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{cert.display_serial} revoked.")
+    click.echo(_("%(serial)s revoked.", serial=cert.display_serial))

@@ -16,7 +16,6 @@ from lms.audit import AuditRecord
 from lms.auth.models import User
 from lms.auth.throttle import LoginFailure
 from lms.base import utcnow
-from lms.certificates.services import eligibility, valid_certificate
 from lms.extensions import db
 from lms.learning.services import as_utc
 from lms.sync.models import SyncConflict, SyncPeer
@@ -171,6 +170,8 @@ def running_cohorts(lang: str, today: date) -> list[RunningCohort]:
 
 def ready_to_issue(lang: str, today: date) -> list[tuple[Cohort, int]]:
     """Recently ended (or ending) cohorts with trainees eligible for a certificate not issued."""
+    from lms.certificates.services import eligibility, valid_certificate  # it imports views
+
     window = timedelta(days=CERTIFY_WINDOW_DAYS)
     cohorts = db.session.scalars(select(Cohort).where(
         Cohort.end_date >= today - window, Cohort.end_date <= today + timedelta(days=14))
