@@ -169,7 +169,7 @@ def make_enrolment(user=None, cohort=None):
     return enrolment
 
 
-def make_certificate(enrolment, status="valid", supersedes=None):
+def make_certificate(enrolment, status="valid", supersedes=None, issued_at=None):
     """A certificate row for an enrolment, written directly (its token is not a signature)."""
     from lms.certificates.models import Certificate
     from lms.certificates.services import new_serial
@@ -183,6 +183,8 @@ def make_certificate(enrolment, status="valid", supersedes=None):
         programme_title={}, version_label=version.version, content_hash=version.content_hash,
         site_name=cohort.site.name, start_date=cohort.start_date, end_date=cohort.end_date,
         key_id="test", token="-", status=status, supersedes=supersedes)
+    if issued_at is not None:
+        certificate.issued_at = issued_at
     db.session.add(certificate)
     db.session.flush()
     return certificate

@@ -13,9 +13,10 @@ Definitions (also shown on the pages):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -350,6 +351,28 @@ def holds_valid_certificate(enrolment_id):
 ENROLMENT_MEASURES = ("enrolled", "completed", "certified")
 
 
+def _certified_by_issue_date(f: ReportFilter, by: str, groups: dict) -> None:
+    """Over a period, officers count as certified when their certificate was issued in it,
+    whatever the cohort's dates (a cohort that ended last quarter is certified this one)."""
+    s = scope(dataclasses.replace(f, date_from=None, date_to=None))
+    keys, joins = _dimension(by, s)
+    issued = select(Certificate.enrolment_id).where(Certificate.status == "valid")
+    if f.date_from is not None:
+        issued = issued.where(Certificate.issued_at >= datetime.combine(f.date_from, time(),
+                                                                         UTC))
+    if f.date_to is not None:
+        issued = issued.where(Certificate.issued_at < datetime.combine(
+            f.date_to + timedelta(days=1), time(), UTC))
+    query = select(*keys, s.c.sex, func.count()).select_from(s)
+    if by in ("programme", "site"):
+        query = query.join(Programme if by == "programme" else Site, *joins)
+    for group in groups.values():
+        group["certified"] = {}
+    for key, sex, count in db.session.execute(
+            query.where(s.c.enrolment_id.in_(issued)).group_by(*keys, s.c.sex)):
+        groups.setdefault(key, {m: {} for m in ENROLMENT_MEASURES})["certified"][sex] = count
+
+
 def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
     """Officers enrolled, completed and certified, by cohort (or programme, site, unit, rank)
     and sex."""
@@ -373,6 +396,8 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
         group = groups.setdefault(key, {m: {} for m in ENROLMENT_MEASURES})
         for measure, count in zip(ENROLMENT_MEASURES, counts, strict=True):
             group[measure][sex] = count or 0
+    if f.date_from is not None or f.date_to is not None:
+        _certified_by_issue_date(f, by, groups)
     labels = {"cohort": _("Cohort"), "programme": _("Programme"), "site": _("Site"),
               "unit": _("Unit"), "rank": _("Rank")}
     columns = [(by, labels[by])]
