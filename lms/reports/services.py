@@ -39,6 +39,7 @@ from lms.auth.models import Site, User
 from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
+from lms.i18n import current_locale
 from lms.learning.models import Attempt
 from lms.learning.services import ordered_items
 from lms.training.models import Cohort, Enrolment
@@ -373,6 +374,16 @@ def _certified_by_issue_date(f: ReportFilter, by: str, groups: dict) -> None:
         groups.setdefault(key, {m: {} for m in ENROLMENT_MEASURES})["certified"][sex] = count
 
 
+def programme_title(code: str) -> str:
+    """A programme's title in the current language (tables show titles, not codes)."""
+    lang = current_locale()
+    titles = db.session.info.setdefault(("lms_programme_titles", lang), {})
+    if code not in titles:  # one query per programme and session, not per row
+        programme = db.session.scalar(select(Programme).where(Programme.code == code))
+        titles[code] = programme.title_in(lang) if programme is not None else code
+    return titles[code]
+
+
 def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
     """Officers enrolled, completed and certified, by cohort (or programme, site, unit, rank)
     and sex."""
@@ -409,11 +420,13 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
                    Cohort.end_date).join(Programme).join(Site)
             .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
         # Empty cohorts appear too, with zeros.
-        order = [(c[0], {"cohort": c[1], "programme": c[2], "site": c[3],
+        order = [(c[0], {"cohort": c[1], "programme": programme_title(c[2]), "site": c[3],
                          "start": c[4], "end": c[5]}) for c in cohorts]
     else:
         none = _("(not recorded)")
-        order = [(k, {by: k or none}) for k in sorted(groups, key=lambda k: (k or "").lower())]
+        shown = programme_title if by == "programme" else str
+        order = [(k, {by: shown(k) if k else none})
+                 for k in sorted(groups, key=lambda k: (k or "").lower())]
     columns += (sex_columns("enrolled", _("Enrolled")) + sex_columns("completed", _("Completed"))
                 + [("completion_rate", _("Completion rate (%)"))]
                 + sex_columns("certified", _("Certified")))
@@ -497,7 +510,8 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
                 continue
             sat, ok = _pivot(entry["sat"]), _pivot(entry["passed"])
             title = item["title"].get(lang) or next(iter(item["title"].values()))
-            table.add_row({"programme": version.programme_code, "version": version.label,
+            table.add_row({"programme": programme_title(version.programme_code),
+                           "version": version.label,
                            "assessment": title, "kind": item["kind"],
                            "pass_mark": item["pass_mark"], **by_sex("sat", sat),
                            **by_sex("passed", ok),
@@ -668,7 +682,7 @@ def gain_by_cohort_table(f: ReportFilter, sums: dict | None = None) -> Table:
         figures = groups.get(cohort_id)
         if figures is None:
             continue
-        table.add_row({"cohort": name, "programme": code, "site": site,
+        table.add_row({"cohort": name, "programme": programme_title(code), "site": site,
                        **by_sex("both", [figures[x].both for x in SEX_COLUMNS]),
                        "mean_pre": figures["T"].mean_pre, "mean_post": figures["T"].mean_post,
                        **by_sex("mean_gain", [figures[x].mean_gain for x in SEX_COLUMNS])})
@@ -793,7 +807,7 @@ def describe_filter(f: ReportFilter) -> str:
     parts = []
     if f.programme_id is not None:
         code = db.session.scalar(select(Programme.code).where(Programme.id == f.programme_id))
-        parts.append(_("programme %(code)s", code=code or "?"))
+        parts.append(_("programme %(code)s", code=programme_title(code) if code else "?"))
     if f.site_id is not None:
         name = db.session.scalar(select(Site.name).where(Site.id == f.site_id))
         parts.append(_("site %(name)s", name=name or "?"))
