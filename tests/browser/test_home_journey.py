@@ -77,7 +77,7 @@ def test_trainer_starts_the_day_from_the_home_page(page_as, axe_check, shot, pic
 
 
 @pytest.mark.browser
-def test_staff_and_admin_homes_lead_to_the_work(page_as, axe_check, shot, pictures):
+def test_staff_and_admin_homes_lead_to_the_work(page_as, new_page, axe_check, shot, pictures):
     page = page_as("STAFF-001")
     assert "cohortes en cours" in text(page, "#home-running")
     assert "Lab Mbuji-Mayi" in text(page, "#home-labs")
@@ -90,8 +90,10 @@ def test_staff_and_admin_homes_lead_to_the_work(page_as, axe_check, shot, pictur
     follow(page, f"main a:text-is('{serial.first.inner_text()}')")
     follow(page, "main a[href*='/v/']")
     assert page.locator(".verdict").count() == 1
-    page.set_viewport_size(PICTURE)
-    picture(page, pictures, "certificate")
+    public = new_page(viewport=PICTURE)  # as anyone checking it sees it, signed out
+    public.goto(page.url)
+    assert public.locator(".verdict.ok").count() == 1
+    picture(public, pictures, "certificate")
 
     admin = page_as("ADMIN-001")
     assert "Certificat révoqué" in text(admin, "#home-audit")
