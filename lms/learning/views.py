@@ -3,10 +3,12 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
+from lms.errors import csrf_error_page
 from lms.extensions import db
 from lms.i18n import current_locale
 from lms.learning import bp
@@ -123,6 +125,19 @@ def question(attempt_id, number):
                                    status=413)
         return redirect(following)
     return render_question(attempt, number)
+
+
+@bp.errorhandler(CSRFError)
+def keep_answer_on_csrf_error(error):
+    """Never drop a trainee's answer: show it again with a fresh token to resend."""
+    if request.endpoint == "lms.learning.question" and current_user.is_authenticated:
+        attempt = get_attempt_for(current_user, request.view_args["attempt_id"])
+        number = request.view_args["number"]
+        if attempt.is_open and 1 <= number <= len(attempt.question_order):
+            flash(_("Your answer was not saved yet: press Save again."), "error")
+            return render_question(attempt, number, posted=request.form.getlist("answer"),
+                                   status=400)
+    return csrf_error_page()
 
 
 def render_question(attempt, number, posted=None, status=200):
