@@ -6,8 +6,7 @@ import zoneinfo
 from datetime import date, timedelta
 
 import flask_babel
-from flask import Blueprint, Flask, current_app, g, request, session
-from flask_login import current_user
+from flask import Blueprint, Flask, current_app, request, session
 
 from lms import assets, resources
 from lms.config import DEFAULTS, default_database_uri, instance_secret_key
@@ -149,10 +148,6 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
-_ALLOWED_BEFORE_PASSWORD_CHANGE = {"lms.auth.password", "lms.auth.logout", "lms.auth.language",
-                                   "lms.static"}
-
-
 def _before_request():
     if not _is_lms_request():
         return
@@ -161,34 +156,11 @@ def _before_request():
     flask_babel.refresh()
     if not session.permanent:  # setting it marks the session changed: a new cookie each time
         session.permanent = True
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "lms_checks_signed_in_user", False):
-        return None  # the view runs check_signed_in_user() itself (lms.learning.fastsave)
+    from lms.auth.session import check_signed_in_user, view_checks_signed_in_user
+
+    if view_checks_signed_in_user(current_app.view_functions.get(request.endpoint)):
+        return None  # the view runs check_signed_in_user() itself (lms.learning.answers)
     return check_signed_in_user()
-
-
-def check_signed_in_user():
-    """End an idle session; send a user who must change their password to that page first.
-
-    Run before every LMS view; a redirect to return, or None.
-    """
-    from lms.auth.services import session_expired
-
-    if current_user.is_authenticated and session_expired(session):
-        from flask import flash
-        from flask_babel import gettext as _
-
-        from lms.auth.services import end_session
-
-        end_session()
-        g.lms_session_expired = True
-        flash(_("Your session ended after a period of inactivity. Please sign in again; "
-                "your saved answers are kept."), "info")
-    elif (current_user.is_authenticated and current_user.must_change_password
-          and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE):
-        from flask import redirect, url_for
-
-        return redirect(url_for("lms.auth.password"))
 
 
 def _after_request(response):

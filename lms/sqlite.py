@@ -74,9 +74,10 @@ def request_writes() -> bool:
     """Whether this request's transactions take the write lock from their first query."""
     if request.method in ("GET", "HEAD", "OPTIONS") or g.get("lms_reads_only"):
         return False
-    view = current_app.view_functions.get(request.endpoint)
+    from lms.transactions import view_writes_in_blocks
+
     # Such views take the lock only inside write_transaction() (lms/transactions.py).
-    return not getattr(view, "lms_writes_in_blocks", False)
+    return not view_writes_in_blocks(current_app.view_functions.get(request.endpoint))
 
 
 try:

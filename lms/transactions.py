@@ -28,6 +28,11 @@ def writes_in_blocks(view: View) -> View:
     return view
 
 
+def view_writes_in_blocks(view) -> bool:
+    """Whether a view was marked with `writes_in_blocks`."""
+    return getattr(view, "lms_writes_in_blocks", False)
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """Run the block in a write transaction of its own, committed when it ends.

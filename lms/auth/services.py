@@ -15,6 +15,7 @@ from sqlalchemy.orm import lazyload
 from lms import audit
 from lms.auth.models import ROLES, SEXES, Site, User, UserRole
 from lms.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from lms.auth.session import parse_session_id
 from lms.base import LMSError, utcnow
 from lms.extensions import db
 
@@ -202,10 +203,10 @@ _WITHOUT_ROLES = [lazyload(User.role_rows)]  # built once
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: "<id>:<session version>"; a stale version signs out."""
-    try:
-        uid, version = (int(part) for part in user_id.split(":"))
-    except (ValueError, AttributeError):
+    ids = parse_session_id(user_id)
+    if ids is None:
         return None
+    uid, version = ids
     # Roles are read when a page asks for them: saving an answer never does.
     user = db.session.get(User, uid, options=_WITHOUT_ROLES)
     if user is None or user.session_version != version or not user.active:
