@@ -7,14 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from lms.assessment.services import practical_of, record_practical
 from lms.auth.models import User
+from lms.learning.answers import save_response
 from lms.learning.models import Attempt
-from lms.learning.services import (
-    mark_lesson_read,
-    quiz_of,
-    save_response,
-    start_attempt,
-    submit_attempt,
-)
+from lms.learning.services import mark_lesson_read, quiz_of, start_attempt, submit_attempt
 from lms.training.attendance import save_register
 from lms.training.models import ClassMeeting, Enrolment
 
