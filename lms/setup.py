@@ -199,4 +199,5 @@ def _template_context() -> dict:
     from lms.i18n import current_locale
 
     return {"current_locale": current_locale, "enum_label": labels.enum_label,
-            "role_list": labels.role_list, "audit_details": labels.audit_details}
+            "role_list": labels.role_list, "audit_details": labels.audit_details,
+            "colon": labels.colon}
