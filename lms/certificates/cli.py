@@ -27,8 +27,9 @@ def keys_generate() -> None:
         kid = signing.generate_key(key_folder())
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Signing key {kid} created in {key_folder()}. Keep a safe offline copy of it; "
-               "never commit it. Export the public keys with `flask lms keys export-public`.")
+    click.echo(_("Signing key %(kid)s created in %(folder)s. Keep a safe offline copy of it; "
+                 "never commit it. Export the public keys with `flask lms keys export-public`.",
+                 kid=kid, folder=key_folder()))
 
 
 @keys_group.command("rotate")
@@ -41,8 +42,8 @@ def keys_rotate() -> None:
         kid = signing.generate_key(key_folder(), rotate=True)
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"New signing key {kid}. Earlier public keys are kept. Give verifiers the new "
-               "public key set (`flask lms keys export-public`).")
+    click.echo(_("New signing key %(kid)s. Earlier public keys are kept. Give verifiers the "
+                 "new public key set (`flask lms keys export-public`).", kid=kid))
 
 
 @keys_group.command("export-public")

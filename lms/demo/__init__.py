@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lms import audit
 from lms.audit import AuditRecord
@@ -86,24 +86,25 @@ def load_demo(curricula_root, trainees: int = 40, today: date | None = None
 def _quick_commits() -> Iterator[None]:
     """SQLite: commit without waiting for the disk while the demo loads (thousands of small
     commits through the services); safe in WAL mode, and a power cut only means running the demo
-    again. Durable commits come back at the end."""
-    sqlite = db.engine.dialect.name == "sqlite"
-    if sqlite:
-        _pragma("PRAGMA synchronous=NORMAL")
+    again. Every connection used meanwhile is closed at the end: new ones commit durably."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+
+    def quick(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # outside any transaction here
+
+    db.session.commit()
+    engine.dispose()
+    event.listen(engine, "checkout", quick)
     try:
         yield
     finally:
-        if sqlite:
-            db.session.rollback()
-            _pragma("PRAGMA synchronous=FULL")
-
-
-def _pragma(statement: str) -> None:
-    """Run a SQLite pragma outside any transaction (SQLite refuses some inside one)."""
-    db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "AUTOCOMMIT"}).exec_driver_sql(
-        statement)
-    db.session.commit()
+        db.session.rollback()
+        db.session.close()
+        event.remove(engine, "checkout", quick)
+        engine.dispose()
 
 
 def build(today: date, trainees: int) -> None:
