@@ -28,15 +28,11 @@ from lms.assessment.models import Regrade, RegradeAttempt
 from lms.base import LMSError, utcnow
 from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
+from lms.curricula.structure import assessment_for
 from lms.extensions import db
 from lms.learning.models import Attempt, Response
 from lms.learning.scoring import QUESTION_TYPES
-from lms.learning.services import (
-    as_utc,
-    assessment_for,
-    attempt_passed,
-    counted_attempt,
-)
+from lms.learning.services import as_utc, attempt_passed, counted_attempt
 from lms.training.models import Enrolment
 
 CHOICE_TYPES = ("single", "multiple", "truefalse")

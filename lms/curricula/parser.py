@@ -15,6 +15,7 @@ from lms.curricula.quizfile import (
     parse_settings,
 )
 from lms.curricula.render import render_markdown
+from lms.curricula.structure import FORMAT, ProgrammeStructure
 from lms.i18n import lazy_message as _l
 
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -49,12 +50,17 @@ def load_programme(folder: str | Path) -> dict:
 def check_programme(folder: str | Path) -> tuple[dict | None, Problems]:
     """Parse a programme folder, returning its structure and all problems (never raising)."""
     folder = Path(folder)
-    problems = Problems()
-    name = folder.name
     if not folder.is_dir():
-        problems.error(name, 1, _l("no such folder"))
+        problems = Problems()
+        problems.error(folder.name, 1, _l("no such folder"))
         return None, problems
-    raw = read_sources(folder)
+    return parse_sources(folder.name, read_sources(folder))
+
+
+def parse_sources(name: str, raw: dict[str, bytes]) -> tuple[dict | None, Problems]:
+    """Parse a programme's sources ({relative path: bytes}) as read from its folder or stored
+    with a published version; the structure and all problems (never raising)."""
+    problems = Problems()
     texts: dict[str, str] = {}
     for rel, data in raw.items():
         shown = f"{name}/{rel}"
@@ -80,13 +86,14 @@ class _Loader:
         self.items: dict[str, str] = {}  # "module/item" -> kind, for links
         self.links: list[tuple[str, int, str, str]] = []  # (path, line, module, href)
 
-    def load(self) -> dict | None:
+    def load(self) -> ProgrammeStructure | None:
         manifest = self._manifest()
         if manifest is None:
             return None
         languages = manifest["languages"]
-        structure = {
-            "id": manifest["id"], "version": manifest["version"], "languages": languages,
+        structure: ProgrammeStructure = {
+            "format": FORMAT, "id": manifest["id"], "version": manifest["version"],
+            "languages": languages,
             "title": manifest["title"], "description": manifest["description"],
             "pre_test": manifest.get("pre_test"), "post_test": manifest.get("post_test"),
             "certificate": manifest.get("certificate") or {},
