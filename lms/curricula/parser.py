@@ -262,7 +262,8 @@ class _Loader:
                 self.problems.error(path, 2, _l("the front matter needs a title"))
             lesson[lang] = {"title": str(meta.get("title", item)),
                             "duration": meta.get("duration"),
-                            "html": render_markdown(body, self._resolver(path, first, mid))}
+                            "html": render_markdown(body, self._resolver(path, first, mid),
+                                                    report=self._reporter(path, first))}
         structure["lessons"][f"{mid}/{item}"] = lesson
         return lesson
 
@@ -364,6 +365,21 @@ class _Loader:
         if not isinstance(rate, int | float) or not 0 <= rate <= 100:
             self.problems.error(self.manifest_path, line_of(text, "attendance_min"),
                                 _l("attendance_min is a percentage between 0 and 100"))
+
+    def _reporter(self, path, first_line):
+        """Warn, once per line, of raw HTML removed and of images from another site."""
+        seen = set()
+        messages = {
+            "raw_html": _l("raw HTML is removed from the page: write it in Markdown"),
+            "external_image": _l("image from another site: the page cannot show it (no "
+                                 "internet at run time); add the image to the programme"),
+        }
+
+        def report(line: int, problem: str) -> None:
+            if (line, problem) not in seen:
+                seen.add((line, problem))
+                self.problems.warning(path, first_line + line, messages[problem])
+        return report
 
     def _resolver(self, path, first_line, module):
         def resolve(href: str, line: int) -> str | None:

@@ -17,8 +17,9 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from lms.base import LMSError
 
-# 1: first numbered format.
-FORMAT = 1
+# 1: first numbered format. 2: raw HTML removed from Markdown, not shown escaped; table column
+# alignment kept as classes (issue #17, item 12).
+FORMAT = 2
 
 Lang = str
 Translated = dict[Lang, str]  # {"fr": "...", "en": "..."}
