@@ -112,3 +112,15 @@ def test_publishing_an_invalid_programme_fails_with_the_problems(fresh, tmp_path
     assert "Le programme bad n'est pas publié." in output
     assert "bad/manifest.yaml:1: erreur : le manifeste n'a pas de ligne « title: »" in output
     assert count(CurriculumVersion) == 0
+
+
+def test_the_command_line_speaks_the_servers_language(tmp_path, database_url):
+    for locale, ready in (("fr", "Base de données prête"), ("en", "Database ready")):
+        app = create_app({"TESTING": True, "SECRET_KEY": uuid.uuid4().hex,
+                          "SQLALCHEMY_DATABASE_URI": database_url, "LMS_DEFAULT_LOCALE": locale,
+                          "LMS_CURRICULA_DIR": str(CURRICULA)})
+        with app.app_context():
+            result = invoke(app, "init")
+            db.session.remove()
+            db.engine.dispose()
+        assert result.exit_code == 0 and ready in result.output, result.output
