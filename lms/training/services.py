@@ -309,6 +309,22 @@ def enrol(user: User, cohort: Cohort, actor=None,
     return enrolment
 
 
+def enrol_existing(user: User, cohort: Cohort, actor=None,
+                   cohort_class: CohortClass | None = None) -> Enrolment:
+    """Enrol a person who already has an account (a ToT, a refresher, a second programme)."""
+    if cohort_class is not None and cohort_class.cohort_id != cohort.id:
+        raise TrainingError(_("That class belongs to another cohort."))
+    already = db.session.scalar(select(Enrolment).where(
+        Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id))
+    if already is not None:
+        raise TrainingError(_("%(name)s (%(n)s) is already enrolled in this cohort.",
+                              name=user.display_name, n=user.login_id))
+    if not user.active:
+        raise TrainingError(_("The account of %(name)s is disabled: an administrator must "
+                              "enable it before they can be enrolled.", name=user.display_name))
+    return enrol(user, cohort, actor=actor, cohort_class=cohort_class)
+
+
 def set_service_number(user: User, number: str, actor=None) -> None:
     """Give a trainee their matricule; the academy number and every record stay as they were."""
     number = normalise_number(number)
