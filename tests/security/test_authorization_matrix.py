@@ -110,6 +110,7 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.training.trainee": ("GET", "/training/cohorts/{cohort}/trainees/{enrolment}", {},
                              STAFF),
     "lms.training.import_roster": ("GET", "/training/cohorts/{cohort}/import", {}, STAFF),
+    "lms.training.add_people": ("GET", "/training/cohorts/{cohort}/add-people?q=a", {}, STAFF),
     "lms.training.import_preview": ("GET", "/training/cohorts/{cohort}/import/nope", {}, set()),
     "lms.training.import_commit": ("POST", "/training/cohorts/{cohort}/import/nope", {}, STAFF),
     "lms.training.register": ("GET", "/training/meetings/{meeting}/register", {}, TRAINERS),

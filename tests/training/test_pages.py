@@ -112,12 +112,18 @@ def test_staff_set_vetting_status(app, client):
 
 
 def test_participant_export_never_runs_a_formula(app, client):
-    enrolment = make_enrolment(make_user(last_name="=HYPERLINK(1)", unit="+243 unit"))
+    enrolment = make_enrolment(make_user(last_name="=HYPERLINK(1)", unit="+243 unit",
+                                         phone="+243 81 234 5678"))
     assert safe_cell("@SUM(A1)") == "'@SUM(A1)" and safe_cell("-1") == "'-1"
+    # Digits apart are no formula and no number: the phone stays as written. Joined by signs,
+    # a spreadsheet would compute them.
+    assert safe_cell("+243\u00a099 000 1111") == "+243\u00a099 000 1111"
+    assert safe_cell("+243-81-234") == "'+243-81-234" and safe_cell("+2 A1") == "'+2 A1"
     login(client, make_user(roles=("staff",)))
     text = client.get(f"/training/cohorts/{enrolment.cohort_id}/participants.csv").text
     assert "'=HYPERLINK(1)" in text and "'+243 unit" in text
     assert ";=HYPERLINK" not in text
+    assert ";+243 81 234 5678;" in text and "'+243 81" not in text
 
 
 def test_a_cohort_of_400_from_a_roster_is_split_and_attended(app, client, monkeypatch):
