@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
 import sys
 import tempfile
@@ -44,13 +45,44 @@ def _common(now):
 
 
 def bulk(model, rows) -> int:
-    """Insert rows (any iterable, read in batches so memory stays bounded); how many."""
+    """Insert rows (any iterable, read in batches so memory stays bounded); how many. On
+    PostgreSQL with COPY, several times faster than INSERT statements."""
     done = 0
     rows = iter(rows)
     while batch := list(itertools.islice(rows, BATCH)):
-        db.session.execute(insert(model), batch)
+        if _on_postgresql():
+            _copy(model, batch)
+        else:
+            db.session.execute(insert(model), batch)
         done += len(batch)
     return done
+
+
+def _copy(model, batch: list[dict]) -> None:
+    """COPY a batch into the model's table, in the session's transaction; the columns left out
+    get the model's defaults, as an INSERT through SQLAlchemy would."""
+    table = model.__table__
+    given = list(batch[0])
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in given and c.default is not None}
+    names = given + list(defaults)
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in batch:
+            values = [row[n] for n in given]
+            values += [d(None) if callable(d) else d for d in defaults.values()]
+            copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v
+                            for v in values])
+
+
+_CLOCK = [time.perf_counter()]
+
+
+def _phase(name: str) -> None:
+    """Print how long the seeding step that just ended took."""
+    now = time.perf_counter()
+    print(f"  {name}: {now - _CLOCK[0]:.1f} s", flush=True)
+    _CLOCK[0] = now
 
 
 def _on_postgresql() -> bool:
@@ -107,10 +139,15 @@ def seed(trainees: int, responses: int) -> dict:
                       "enrolled_at": now} for n, user_id in enumerate(user_ids)))
     enrolments = db.session.execute(
         db.select(Enrolment.id, Enrolment.curriculum_version_id)).all()
+    _phase("users and enrolments")
     attempts = bulk(Attempt, _attempt_rows(rng, now, enrolments, facts))
+    _phase("attempts")
     written = _seed_responses(rng, now, responses, Response, Attempt)
+    _phase("responses")
     seed_delivery(rng, now, cohorts, enrolments, user_ids)
+    _phase("classes, attendance, vetting, cascade")
     seed_certificates(rng, now)
+    _phase("certificates")
     staff = create_user(first_name="Bench", last_name="Staff", sex="F", password="bench-pass-1",
                         roles=("staff",), commit=False)
     db.session.commit()
