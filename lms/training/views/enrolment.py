@@ -12,14 +12,14 @@ from lms.extensions import db
 from lms.people.services import search_people
 from lms.training import bp
 from lms.training import services as svc
-from lms.training.access import get_cohort_for
+from lms.training.access import get_cohort_for_teaching
 
 
 @bp.route("/cohorts/<int:cohort_id>/add-people", methods=["GET", "POST"])
 @staff_required
 def add_people(cohort_id):
     """Find existing people by name or number and enrol them in this cohort, in a class."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_teaching(current_user, cohort_id)
     query = request.values.get("q", "").strip()
     if request.method == "POST":
         person = db.session.get(User, request.form.get("user_id", type=int) or 0) or abort(400)
