@@ -30,6 +30,18 @@ def quiz_only_version(app, tmp_path):
     return publish(folder)
 
 
+@pytest.fixture
+def three_year_version(app, tmp_path):
+    """Community policing whose certificates are valid 36 months."""
+    folder = make_programme_folder(tmp_path)
+    manifest = folder / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text("utf-8"))
+    data["certificate"] = {"modules_passed": "all", "post_test_passed": True,
+                           "validity_months": 36}
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return publish(folder)
+
+
 def take(enrolment, key: str, percent: float = 100, pending: int = 0) -> Attempt:
     """Record a submitted attempt at an assessment with the given score."""
     version = enrolment.curriculum_version

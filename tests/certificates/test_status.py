@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nacl.signing import VerifyKey
@@ -30,25 +29,11 @@ from tests.conftest import (
     login,
     make_cohort,
     make_enrolment,
-    make_programme_folder,
     make_user,
-    publish,
 )
 
 DATA = Path(__file__).parent / "data"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-@pytest.fixture
-def three_year_version(app, tmp_path):
-    """Community policing whose certificates are valid 36 months."""
-    folder = make_programme_folder(tmp_path)
-    manifest = folder / "manifest.yaml"
-    data = yaml.safe_load(manifest.read_text("utf-8"))
-    data["certificate"] = {"modules_passed": "all", "post_test_passed": True,
-                           "validity_months": 36}
-    manifest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-    return publish(folder)
 
 
 def _b58(text: str) -> bytes:
