@@ -479,8 +479,12 @@ def check_token(token: str) -> TokenCheck:
     except signing.VerificationFailed as exc:
         return TokenCheck(None, exc.reason, None)
     certificate = get_by_serial(claims.serial)
+    printed_until = certificate.valid_until.isoformat() if certificate is not None and \
+        certificate.valid_until else ""
     if certificate is not None and (certificate.name, certificate.programme_code,
                                     certificate.version_label) != (
-            claims.name, claims.programme, claims.version):
+            claims.name, claims.programme, claims.version) or (
+            certificate is not None and claims.status_index is not None
+            and claims.valid_until != printed_until):
         return TokenCheck(claims, "mismatch", certificate)
     return TokenCheck(claims, None, certificate)

@@ -308,3 +308,16 @@ def test_the_public_how_to_page_and_the_verifier_file(app, client, key_id, quiz_
     assert "attachment" in download.headers["Content-Disposition"]
     assert key_id in download.text and 'name: "Ed25519"' in download.text
     assert "http" not in download.text.split("<script")[0].replace("http-equiv", "")
+
+
+def test_a_damaged_or_deeply_nested_status_list_file_gets_a_sentence(app, runner, key_id,
+                                                                      quiz_only_version,
+                                                                      tmp_path):
+    cert = svc.issue_certificate(eligible_enrolment(quiz_only_version), None)
+    for content in ("[" * 200_000 + "]" * 200_000, "{not json", '{"type": ["Other"]}'):
+        bad = tmp_path / "status.json"
+        bad.write_text(content)
+        result = runner.invoke(args=["lms", "certificate", "verify", cert.token,
+                                     "--status-list", str(bad)])
+        assert result.exit_code == 1 and "status list file" in result.output
+        assert "Traceback" not in result.output
