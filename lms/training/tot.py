@@ -88,6 +88,9 @@ def grant_qualifications(enrolment: Enrolment, actor=None, on: date | None = Non
 def record_qualification(user: User, programme: Programme, on: date, actor=None,
                          source_cohort: Cohort | None = None) -> Qualification:
     """Record a qualification earned outside this system (e.g. a ToT held before it); audited."""
+    if actor is not None and getattr(actor, "id", None) == user.id:
+        raise TrainingError(_("You cannot record your own qualification: another member of "
+                              "staff must do it."))
     existing = db.session.scalar(select(Qualification).where(
         Qualification.user_id == user.id, Qualification.programme_id == programme.id))
     if existing is not None:

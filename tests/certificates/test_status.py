@@ -321,3 +321,16 @@ def test_a_damaged_or_deeply_nested_status_list_file_gets_a_sentence(app, runner
                                      "--status-list", str(bad)])
         assert result.exit_code == 1 and "status list file" in result.output
         assert "Traceback" not in result.output
+
+
+def test_the_issue_page_refuses_staff_their_own_certificate_and_says_why(
+        app, client, key_id, quiz_only_version):
+    staff = make_user(roles=("staff",))
+    own = eligible_enrolment(quiz_only_version)
+    own.user_id = staff.id
+    db.session.commit()
+    login(client, staff)
+    page = client.post(f"/certificates/cohort/{own.cohort_id}/issue",
+                       data={"enrolment_id": own.id}, follow_redirects=True)
+    assert "pour votre propre inscription" in page.text
+    assert svc.valid_certificate(own) is None
