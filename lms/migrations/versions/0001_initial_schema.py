@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 13:43:49.476804
+Create Date: 2026-12-04 13:57:31.409303
 
 """
 from alembic import op
