@@ -43,8 +43,8 @@ def status_list_document(kid: str, url: str, private_key, now: datetime | None =
 
 def _lookup_limit() -> tuple[int, timedelta]:
     config = current_app.config
-    return (int(config.get("LMS_CERTIFICATE_LOOKUPS_PER_WINDOW", 30)),
-            timedelta(minutes=int(config.get("LMS_CERTIFICATE_LOOKUP_WINDOW_MINUTES", 1))))
+    return (config["LMS_CERTIFICATE_LOOKUPS_PER_WINDOW"],
+            timedelta(minutes=config["LMS_CERTIFICATE_LOOKUP_WINDOW_MINUTES"]))
 
 
 def count_lookup(address: str, now: datetime | None = None) -> None:
