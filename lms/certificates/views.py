@@ -143,7 +143,7 @@ def how_to_verify():
     """Explain to third parties how to check a certificate, online or offline."""
     return render_template("lms/certificates/how.html",
                            keys_url=url_for("lms.certificates.public_key_set", _external=True),
-                           lists=[status_list_url(k) for k in public.status_list_keys()])
+                           lists=[(k, status_list_url(k)) for k in public.status_list_keys()])
 
 
 @bp.route("/v/verifier.html")
