@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     event,
     text,
 )
@@ -36,6 +37,9 @@ class Certificate(GlobalIdMixin, db.Model):
     # index; its WHERE is given for the database at hand when the table is created (below).
     __table_args__ = (
         Index("uq_lms_certificates_one_valid_per_enrolment", "enrolment_id", unique=True),
+        # Two certificates issued at once must not share a status list entry: revoking one
+        # would revoke both. The second transaction fails and is told to reload.
+        UniqueConstraint("key_id", "status_index", name="uq_lms_certificates_status_entry"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(10), unique=True)  # without the dash

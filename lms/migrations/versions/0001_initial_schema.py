@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 13:57:31.409303
+Create Date: 2026-12-04 14:01:01.583307
 
 """
 from alembic import op
@@ -494,6 +494,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['supersedes_id'], ['lms_certificates.id'], name=op.f('fk_lms_certificates_supersedes_id_lms_certificates')),
     sa.ForeignKeyConstraint(['user_id'], ['lms_users.id'], name=op.f('fk_lms_certificates_user_id_lms_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_certificates')),
+    sa.UniqueConstraint('key_id', 'status_index', name='uq_lms_certificates_status_entry'),
     sa.UniqueConstraint('serial', name=op.f('uq_lms_certificates_serial')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_certificates_uuid'))
     )
