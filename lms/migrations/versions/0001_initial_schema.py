@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 14:01:01.583307
+Create Date: 2026-12-04 14:33:26.743900
 
 """
 from alembic import op
