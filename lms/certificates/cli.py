@@ -7,7 +7,6 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
 from lms.certificates import signing
 
@@ -27,9 +26,8 @@ def keys_generate() -> None:
         kid = signing.generate_key(key_folder())
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(_("Signing key %(kid)s created in %(folder)s. Keep a safe offline copy of it; "
-                 "never commit it. Export the public keys with `flask lms keys export-public`.",
-                 kid=kid, folder=key_folder()))
+    click.echo(f"Signing key {kid} created in {key_folder()}. Keep a safe offline copy of it; "
+               "never commit it. Export the public keys with `flask lms keys export-public`.")
 
 
 @keys_group.command("rotate")
@@ -42,8 +40,8 @@ def keys_rotate() -> None:
         kid = signing.generate_key(key_folder(), rotate=True)
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(_("New signing key %(kid)s. Earlier public keys are kept. Give verifiers the "
-                 "new public key set (`flask lms keys export-public`).", kid=kid))
+    click.echo(f"New signing key {kid}. Earlier public keys are kept. Give verifiers the new "
+               "public key set (`flask lms keys export-public`).")
 
 
 @keys_group.command("export-public")
@@ -55,7 +53,7 @@ def keys_export_public(fmt) -> None:
 
     key_set = signing.read_key_set(key_folder())
     if not key_set["keys"]:
-        raise click.ClickException(_("No key yet: run `flask lms keys generate`."))
+        raise click.ClickException("No key yet: run `flask lms keys generate`.")
     click.echo(json.dumps(key_set, indent=2) if fmt == "json" else signing.export_pem(key_set),
                nl=fmt == "json")
 
@@ -69,28 +67,98 @@ def certificate_group() -> None:
 @click.argument("payload")
 @click.option("--public-keys", "keys_file", type=click.Path(exists=True, dir_okay=False),
               help="Exported public key set (JSON or PEM); default: this server's keys.")
+@click.option("--status-list", "list_file", type=click.Path(exists=True, dir_okay=False),
+              help="Status list file exported by `flask lms certificate status-list`.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Check validity on this day (default: today).")
 @with_appcontext
-def certificate_verify(payload, keys_file) -> None:
-    """Check a scanned certificate code offline, with public keys only."""
-    if keys_file:
-        keys = signing.load_public_keys(keys_file)
-    else:
-        from lms.certificates.services import public_keys
+def certificate_verify(payload, keys_file, list_file, today) -> None:
+    """Check a scanned certificate code offline: signature, validity, and revocation."""
+    from datetime import date
 
-        keys = public_keys()
+    from lms.certificates import status
+
+    try:
+        if keys_file:
+            keys = signing.load_public_keys(keys_file)
+        else:
+            from lms.certificates.services import public_keys
+
+            keys = public_keys()
+    except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError,
+            AttributeError):
+        raise click.ClickException(f"{keys_file} is not a public key file of the academy "
+                                   "(export it again with `flask lms keys export-public`).") \
+            from None
     try:
         claims = signing.verify_token(payload, keys)
     except signing.VerificationFailed as exc:
-        click.echo(_("NOT VALID: %(reason)s", reason=exc), err=True)
+        click.echo(f"NOT VALID: {exc}", err=True)
         sys.exit(1)
+    day = today.date() if today else date.today()
     serial = f"{claims.serial[:5]}-{claims.serial[5:]}"
-    click.echo(_("Signature valid (key %(key)s).", key=claims.key_id))
-    for label, value in ((_("Serial:"), serial), (_("Name:"), claims.name),
-                         (_("Programme:"), f"{claims.programme} {claims.version}"),
-                         (_("Issued:"), claims.issued)):
-        click.echo(f"  {label:<14} {value}")
-    click.echo(_("A signature cannot show a later revocation: when online, check %(path)s on "
-                 "the academy's site.", path="/v/" + claims.serial))
+    click.echo(f"Signature valid (key {claims.key_id}).\n"
+               f"  Serial:      {serial}\n  Name:        {claims.name}\n"
+               f"  Programme:   {claims.programme} version {claims.version}\n"
+               f"  Issued:      {claims.issued}\n"
+               f"  Valid until: {claims.valid_until or 'no expiry'}")
+    verdict, note = "VALID", ""
+    if list_file:
+        try:
+            found, dated = status.status_of(status.load_status_lists(list_file), claims.key_id,
+                                            claims.status_index, keys)
+        except status.StatusListError as exc:
+            raise click.ClickException(str(exc)) from None
+        if found == "revoked":
+            verdict = "REVOKED"
+            note = f"The status list of {dated} marks it revoked (or replaced)."
+        elif found == "unknown":
+            note = "The status list file does not cover this certificate's key: get a newer one."
+        else:
+            note = f"Not revoked according to the status list of {dated}."
+    else:
+        note = ("Without --status-list a revocation cannot be seen: give the latest status list "
+                f"file, or check /v/{claims.serial} on the academy's site when online.")
+    if verdict == "VALID" and claims.valid_until and day.isoformat() > claims.valid_until:
+        verdict = "EXPIRED"
+        note = f"Its validity ended on {claims.valid_until}. " + note
+    click.echo(f"{verdict}. {note}")
+    if verdict != "VALID":
+        sys.exit(2)
+
+
+@certificate_group.command("status-list")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="File to write (default: print).")
+@with_appcontext
+def certificate_status_list(output) -> None:
+    """Export the signed status lists (one per signing key) for offline verifiers."""
+    from lms.certificates import public
+    from lms.certificates.services import key_folder
+    from lms.certificates.views import status_list_url
+
+    try:
+        key = signing.load_private_key(key_folder())
+    except signing.SigningKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from flask import current_app, has_request_context
+
+    def document(kid: str) -> dict:
+        if has_request_context():
+            return public.status_list_document(kid, status_list_url(kid), key)
+        with current_app.test_request_context():  # url_for outside a request
+            return public.status_list_document(kid, status_list_url(kid), key)
+
+    lists = [document(kid) for kid in public.status_list_keys()]
+    if not lists:
+        raise click.ClickException("No certificate has a status list entry yet.")
+    text = json.dumps(lists[0] if len(lists) == 1 else lists, ensure_ascii=False, indent=2)
+    if output == "-":
+        click.echo(text)
+    else:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        click.echo(f"{len(lists)} status list(s) written to {output}.")
 
 
 @certificate_group.command("list")
@@ -121,9 +189,9 @@ def certificate_revoke(serial, reason) -> None:
 
     cert = svc.get_by_serial(serial)
     if cert is None:
-        raise click.ClickException(_("No certificate %(serial)s.", serial=serial))
+        raise click.ClickException(f"No certificate {serial}.")
     try:
         svc.revoke_certificate(cert, None, reason)
     except svc.CertificateError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(_("%(serial)s revoked.", serial=cert.display_serial))
+    click.echo(f"{cert.display_serial} revoked.")

@@ -36,7 +36,7 @@ def test_verify_offline_with_exported_keys_and_catch_forgery(app, runner, ctx, t
     ok = runner.invoke(args=["lms", "certificate", "verify", cert.token,
                              "--public-keys", str(keys_file)])
     assert ok.exit_code == 0, ok.output
-    assert "Signature valide" in ok.output and "Grâce USER" in ok.output
+    assert "Signature valid" in ok.output and "Grâce USER" in ok.output
     assert cert.display_serial in ok.output
     url = f"https://academie.example.cd/v/{cert.serial}?p={cert.token}"
     assert runner.invoke(args=["lms", "certificate", "verify", url, "--public-keys",
@@ -47,7 +47,7 @@ def test_verify_offline_with_exported_keys_and_catch_forgery(app, runner, ctx, t
         + "." + signature
     bad = runner.invoke(args=["lms", "certificate", "verify", forged, "--public-keys",
                               str(keys_file)])
-    assert bad.exit_code == 1 and "NON VALIDE" in bad.output and "altered or forged" in bad.output
+    assert bad.exit_code == 1 and "NOT VALID" in bad.output and "altered or forged" in bad.output
 
     stranger = tmp_path / "other"
     signing.generate_key(stranger)
