@@ -9,7 +9,6 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +23,7 @@ from lms.labels import CERTIFICATE_STATUSES
 from lms.labels import label as code_label
 from lms.learning.models import Attempt
 from lms.learning.services import attempt_passed, counted_attempt
+from lms.training.attendance import attendance_unknown_reason
 from lms.training.models import Cohort, Enrolment
 
 
@@ -157,20 +157,6 @@ def attendance_rate(enrolment: Enrolment) -> float | None:
     return enrolment_rate(enrolment).percent
 
 
-def _attendance_unknown(enrolment: Enrolment) -> str:
-    """Why the attendance rule cannot be checked yet: no register, or only excused absences."""
-    from lms.training.attendance import enrolment_rate
-
-    excused = enrolment_rate(enrolment).excused
-    if excused:
-        return ngettext(
-            "Cannot be checked yet: the trainee was excused from the only register taken so "
-            "far, and excused absences are left out of the rate.",
-            "Cannot be checked yet: the trainee was excused from all %(num)d registers taken so "
-            "far, and excused absences are left out of the rate.", excused)
-    return _("Cannot be checked yet: no class register counting this trainee has been taken.")
-
-
 def practical_grade(enrolment: Enrolment, item_key: str):
     """The trainer's recorded grade for a practical assessment (lms.assessment), if any."""
     from lms.assessment.services import grade_for, practical_subject
@@ -233,7 +219,7 @@ def eligibility(enrolment: Enrolment, lang: str = "fr") -> Eligibility:
         rate = attendance_rate(enrolment)
         if rate is None:
             results.append(RuleResult("attendance_min", label, "unknown",
-                                      [_attendance_unknown(enrolment)]))
+                                      [attendance_unknown_reason(enrolment)]))
         else:
             ok = rate >= minimum - 1e-9
             results.append(RuleResult("attendance_min", label, "met" if ok else "not_met",
