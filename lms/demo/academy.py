@@ -90,8 +90,19 @@ def kasapa_tot(sites: dict[str, Site], today: date, staff: User) -> Cohort:
         graduates.append(people.add_person(number, first, last, sex, rank, unit, sites[site],
                                            ("trainer",)))
     db.session.flush()
-    for trainee in graduates:
-        enrolment = enrol(trainee, cohort, actor=staff)
+    session_class = create_class(cohort, "Session unique", trainer=master, actor=staff)
+    enrolments = [enrol(trainee, cohort, actor=staff, cohort_class=session_class)
+                  for trainee in graduates]
+    db.session.flush()
+    modules = [m["id"] for m in cohort.curriculum_version.structure["modules"]]
+    for meeting in _meetings(session_class, start, start + timedelta(days=24), time(8),
+                             time(16), "Salle des formateurs", modules, weekdays=(0, 2, 4)):
+        work.take_register(meeting, master, set(), set(), set())
+    for enrolment in enrolments:
+        for key in items["practical"]:
+            work.record_rubric(master, enrolment, key, True,
+                               work.at(start + timedelta(days=20), 10))
+    for enrolment in enrolments:
         work.sit_quiz(enrolment, items["pre"][0], 0.45, work.at(start, 9), rng)
         work.read_lessons(enrolment, items["lesson"])
         for step, key in enumerate(items["quiz"]):
