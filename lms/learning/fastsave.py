@@ -8,8 +8,9 @@ are the ones of the ORM path, shared: `services.answer_to_store` and `services.i
 the answer and the time, the same session checks as `auth.services.load_user` and
 `setup.check_signed_in_user` (session version, active account, no password change due, idle
 time, Flask-Login's session protection). Anything else (not signed in, someone else's attempt,
-a closed or late attempt, an answer cleared or refused) returns None and the request goes on
-through the ORM view, which answers it as always: this path decides nothing on its own.
+a closed or late attempt, an answer cleared or refused, a value that is not one of the choices)
+returns None and the request goes on through the ORM view, which answers it as always: this
+path decides nothing on its own.
 """
 
 from __future__ import annotations
@@ -108,6 +109,6 @@ def _read_statement():
 
     return own_attempt_select(
         User.session_version, User.active, User.must_change_password, Enrolment.cohort_id,
-        Attempt.id, Attempt.status, Attempt.item_key, Attempt.curriculum_version_id,
+        Attempt.id, Attempt.uuid, Attempt.status, Attempt.item_key, Attempt.curriculum_version_id,
         Attempt.content_hash, Attempt.language, Attempt.started_at, Attempt.question_order,
         Attempt.choice_order, QuizSchedule.closes_at)

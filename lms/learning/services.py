@@ -18,6 +18,7 @@ from lms.curricula.models import structure_of
 from lms.curricula.quizfile import draw_questions
 from lms.extensions import db
 from lms.learning.access import CLOSING_TIMES_KEY
+from lms.learning.choices import InvalidChoice, decode_values  # noqa: F401 (re-exported)
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
@@ -397,7 +398,8 @@ def answer_to_store(attempt, question_id: str, values: list[str]) -> tuple[dict,
     """(question, answer to store) for form values given to one question of an open attempt.
 
     The attempt may be an `Attempt` or any object with its columns (the fast path of
-    `lms.learning.fastsave`). Raises UnknownItem or AnswerTooLong; None means "no answer".
+    `lms.learning.fastsave`). Raises UnknownItem, AnswerTooLong or InvalidChoice (a value
+    that is not one of the question's choices: the saved answer stays); None: "no answer".
     """
     if question_id not in attempt.question_order:
         raise UnknownItem(question_id)
@@ -406,6 +408,7 @@ def answer_to_store(attempt, question_id: str, values: list[str]) -> tuple[dict,
     if any(len(v) > limit for v in values):
         raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
                               "and save again.", n=limit))
+    values = decode_values(attempt.uuid, question, values)
     return question, read_answer(question, values, attempt.choice_order.get(question_id))
 
 

@@ -12,6 +12,7 @@ from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
+from lms.learning.choices import choice_values
 from lms.learning.fastsave import answers_fast
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
@@ -121,6 +122,9 @@ def question(attempt_id, number):
             flash(str(exc), "error")
             return render_question(attempt, number, posted=request.form.getlist("answer"),
                                    status=413)
+        except svc.InvalidChoice as exc:
+            flash(str(exc), "error")
+            return render_question(attempt, number, status=400)
         return redirect(following)
     return render_question(attempt, number)
 
@@ -143,10 +147,12 @@ def render_question(attempt, number, posted=None, status=200):
             answered=set(responses), partial=svc.partly_answered(attempt, responses),
             posted=posted is not None,
             **QUESTION_TYPES["matching"].rows(question, layout, answer)), status
+    values = choice_values(attempt.uuid, question)
     if posted is not None:
-        answer = {"choices": [int(v) for v in posted if v.isdigit()],
+        by_value = {value: index for index, value in values.items()}
+        answer = {"choices": [by_value[v] for v in posted if v in by_value],
                   "text": posted[0] if posted else ""}
-    choices = [(index, question["choices"][index]["html"]) for index in layout]
+    choices = [(index, values[index], question["choices"][index]["html"]) for index in layout]
     return render_template("lms/learning/question.html", attempt=attempt, quiz=quiz,
                            question=question, number=number, total=len(attempt.question_order),
                            choices=choices, answer=answer, answered=set(responses),
@@ -181,6 +187,8 @@ def autosave(attempt_id):
         return jsonify(saved=False, message=str(exc)), 409
     except svc.AnswerTooLong as exc:
         return jsonify(saved=False, message=str(exc)), 413
+    except svc.InvalidChoice as exc:
+        return jsonify(saved=False, message=str(exc)), 400
     return jsonify(saved=True)
 
 

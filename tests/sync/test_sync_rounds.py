@@ -15,6 +15,7 @@ from lms.auth.models import User
 from lms.base import utcnow
 from lms.extensions import db
 from lms.learning import services as learning
+from lms.learning.choices import choice_value
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.sync import services as sync
 from lms.sync.bundle import BundleRefused
@@ -68,9 +69,11 @@ def _take_quiz(app, login_id, right=True, submit=True):
         attempt = learning.start_attempt(enrolment, QUIZ, "fr")
         quiz = learning.quiz_of(attempt)
         for question in quiz["questions"]:
-            values = ["0"] if not right else (
-                [str(i) for i, c in enumerate(question.get("choices", [])) if c["correct"]]
-                or [str(question.get("answer", question.get("accepted", ["x"])[0]))])
+            picked = [i for i, c in enumerate(question.get("choices", []))
+                      if (c["correct"] if right else i == 0)]
+            values = [choice_value(attempt.uuid, question["id"], i) for i in picked] or (
+                [str(question.get("answer", question.get("accepted", ["x"])[0]))] if right
+                else ["0"])
             learning.save_response(attempt, question["id"], values)
         if submit:
             learning.submit_attempt(attempt)
