@@ -311,16 +311,16 @@ def gain(cohort_id):
                            result=gain_svc.cohort_gain(found))
 
 
-# Item analysis (staff) -------------------------------------------------------------------------
+# Item analysis (staff: every cohort; trainers: the cohorts they teach) -------------------------
 
 @bp.route("/statistics")
-@staff_required
+@trainer_required
 def statistics_index():
-    """List every programme's quizzes for item analysis."""
+    """List the quizzes the user may analyse: every programme's for staff, a trainer's own."""
     lang = current_locale()
     programmes = []
     for programme in db.session.scalars(select(Programme).order_by(Programme.code)):
-        if programme.versions:
+        if programme.versions and stats.statistics_scope(current_user, programme.id) != set():
             structure = programme.versions[-1].structure
             quizzes = [i for i in learning.ordered_items(structure)
                        if i["kind"] not in ("lesson", "practical")]
@@ -332,16 +332,21 @@ def statistics_index():
 
 
 @bp.route("/statistics/<code>/<module>/<item>")
-@staff_required
+@trainer_required
 def statistics(code, module, item):
-    """Facility, discrimination and choice counts per question, per curriculum version."""
+    """Facility, discrimination and choice counts per question, per curriculum version; a
+    trainer's over the cohorts they teach (404 for a programme they teach no cohort of)."""
     programme = db.session.scalar(select(Programme).where(Programme.code == code)) or abort(404)
+    scope = stats.statistics_scope(current_user, programme.id)
+    if scope == set():
+        abort(404)
     try:
-        results = stats.quiz_statistics(programme.id, f"{module}/{item}", current_locale())
+        results = stats.quiz_statistics(programme.id, f"{module}/{item}", current_locale(),
+                                        scope)
     except learning.UnknownItem:
         abort(404)
     return render_template("lms/assessment/statistics.html", programme=programme,
-                           results=results, key=f"{module}/{item}")
+                           results=results, key=f"{module}/{item}", cohorts_only=scope is not None)
 
 
 # GIFT ------------------------------------------------------------------------------------------

@@ -76,9 +76,11 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.assessment.gradebook": ("GET", COHORT + "/gradebook", {}, TRAINERS),
     "lms.assessment.gradebook_export": ("GET", COHORT + "/gradebook.csv", {}, TRAINERS),
     "lms.assessment.gain": ("GET", COHORT + "/gain", {}, TRAINERS),
-    "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, STAFF),
+    # Trainers read the item analysis of the cohorts they teach (both teach one here).
+    "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, ANY_TRAINER),
     "lms.assessment.statistics": (
-        "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {}, STAFF),
+        "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {},
+        ANY_TRAINER),
     "lms.assessment.regrades": (
         "GET", "/assessment/regrade/police-de-proximite/principes/quiz-principes", {}, STAFF),
     "lms.assessment.regrade_preview": (
