@@ -292,7 +292,9 @@ def gradebook_export(cohort_id, fmt):
     assessments, rows = _gradebook_args(found)
     headings = [_("Last name"), _("First name"), _("Number"), _("Sex"), _("Unit"),
                 _("Total (/20)"), _("Result")]
-    lines = book.table(assessments, rows, _status_labels(), headings)
+    marks = {"pending": _("to grade"), "unreleased": _("%(score)s (not released)"),
+             "provisional": _("%(score)s (provisional)")}
+    lines = book.table(assessments, rows, _status_labels(), headings, marks, format_decimal)
     name = f"gradebook-{found.id}"
     if fmt == "csv":
         return HttpResponse(book.to_csv(lines), mimetype="text/csv", headers={
