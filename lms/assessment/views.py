@@ -60,11 +60,17 @@ def grade(response_id):
     cohort_id = request.args.get("cohort", type=int)
     existing = svc.grade_for(svc.response_subject(response))
     form = GradeForm(obj=existing) if request.method == "GET" else GradeForm()
+    question = learning.question_of(response.attempt, response.question_id)
+    chosen = dict(existing.criteria) if existing else {}
     conflict = None
     if form.validate_on_submit():
+        levels = {c["id"]: request.form.get(f"c-{c['id']}", "")
+                  for c in question.get("criteria", [])}
+        chosen = {k: _float(v) for k, v in levels.items()} or chosen
         try:
-            svc.grade_response(current_user, response, form.score.data, form.comment.data,
-                               form.version.data or 0)
+            svc.grade_response(current_user, response, form.score.data or "",
+                               form.comment.data, form.version.data or 0, levels=levels,
+                               reason=form.reason.data)
         except svc.GradeConflict as exc:
             conflict = exc.grade
             flash(str(exc), "error")
@@ -80,7 +86,7 @@ def grade(response_id):
     elif request.method == "GET" and existing is not None:
         form.score.data = format_decimal(existing.score)
     return render_template("lms/assessment/grade.html", form=form, response=response,
-                           question=learning.question_of(response.attempt, response.question_id),
+                           question=question, chosen=chosen,
                            quiz=learning.quiz_of(response.attempt), grade=existing,
                            conflict=conflict, cohort_id=cohort_id,
                            regrades=regrading.attempt_regrades(response.attempt),
@@ -184,7 +190,7 @@ def record_practical(cohort_id, module, item, enrolment_id):
         chosen = {k: _float(v) for k, v in levels.items()}
         try:
             svc.record_practical(current_user, enrolment, key, levels, form.comment.data,
-                                 form.version.data or 0)
+                                 form.version.data or 0, reason=request.form.get("reason", ""))
         except svc.GradeConflict as exc:
             conflict = exc.grade
             flash(str(exc), "error")

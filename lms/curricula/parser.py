@@ -419,4 +419,4 @@ def _signature(question: dict) -> tuple:
             tuple(c["correct"] for c in question.get("choices", [])),
             question.get("answer"), question.get("tolerance"),
             tuple(pair["answer"] for pair in question.get("pairs", [])),
-            len(question.get("answers", [])))
+            len(question.get("answers", [])), _rubric(question))

@@ -607,6 +607,7 @@ def upgrade():
     sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
