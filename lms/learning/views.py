@@ -14,6 +14,7 @@ from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
 from lms.learning.choices import choice_values
 from lms.learning.fastsave import answers_fast
+from lms.learning.marks import marks_report
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
@@ -28,6 +29,18 @@ def dashboard():
     lang = current_locale()
     rows = [(e, svc.outline(e, lang)[1]) for e in enrolments]
     return render_template("lms/learning/dashboard.html", rows=rows, lang=lang)
+
+
+@bp.route("/marks")
+@login_required
+def marks():
+    """Show the trainee's marks: each assessment out of 20, released feedback, what waits for
+    a trainer, attendance and what remains for the certificate."""
+    enrolments = db.session.scalars(select(Enrolment).where(
+        Enrolment.user_id == current_user.id).order_by(Enrolment.enrolled_at)).all()
+    lang = current_locale()
+    return render_template("lms/learning/marks.html", lang=lang,
+                           reports=[marks_report(e, lang) for e in enrolments])
 
 
 @bp.route("/learn/<int:enrolment_id>")

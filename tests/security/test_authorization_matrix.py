@@ -27,6 +27,7 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.auth.language": ("POST", "/language", {"lang": "en"}, ANYONE),
     "lms.auth.password": ("GET", "/account/password", {}, SIGNED_IN),
     "lms.learning.dashboard": ("GET", "/", {}, SIGNED_IN),
+    "lms.learning.marks": ("GET", "/marks", {}, SIGNED_IN),  # one's own marks only
     "lms.learning.programme": ("GET", "/learn/{enrolment}", {}, OWNER),
     "lms.learning.item": ("GET", "/learn/{enrolment}/principes/six-principes", {}, OWNER),
     "lms.learning.mark_read": ("POST", "/learn/{enrolment}/principes/six-principes/read", {},
