@@ -125,6 +125,36 @@ def check_draw(settings: dict, questions: list[dict], text: str, path: str,
                 count, tag=tag, found=len(tagged), ids=", ".join(tagged) or _l("none")))
 
 
+# A trainee who always picks the same place should not beat chance: warn when, among at least
+# POSITION_MIN_QUESTIONS single-choice and true/false questions, one place holds the right
+# answer in more than POSITION_MAX_SHARE of them.
+POSITION_MIN_QUESTIONS = 4
+POSITION_MAX_SHARE = 0.5
+
+
+def check_answer_positions(questions: list[dict], path: str, problems: Problems) -> None:
+    """Warn when a quiz puts the right answer in the same place too often (see above)."""
+    places: dict[int, list[dict]] = {}
+    counted = 0
+    for question in questions:
+        if question["type"] not in ("single", "truefalse"):
+            continue
+        right = [i for i, c in enumerate(question.get("choices", [])) if c["correct"]]
+        if len(right) == 1:
+            counted += 1
+            places.setdefault(right[0], []).append(question)
+    if counted < POSITION_MIN_QUESTIONS:
+        return
+    place, same = max(places.items(), key=lambda item: len(item[1]))
+    if len(same) > POSITION_MAX_SHARE * counted:
+        problems.warning(path, same[0]["line"], _l(
+            "the right answer is choice %(place)d in %(n)d of the %(total)d single-choice and "
+            "true/false questions (%(ids)s): a trainee who always picks that place passes "
+            "without knowing; move the right answers around (at most half in one place)",
+            place=place + 1, n=len(same), total=counted,
+            ids=", ".join(q["id"] for q in same)))
+
+
 def draw_questions(questions: list[dict], draw: dict[str, int], rng) -> list[dict]:
     """The questions of one attempt: N at random per drawn tag, plus every undrawn question."""
     if not draw:
