@@ -117,6 +117,11 @@ def test_exports_mark_pending_and_unreleased_results_as_such(gradebook_cohort, a
         values_only=True))
     cells = dict(zip(heading, banza, strict=True))
     assert cells[practical] == 20 and cells[quiz_title] == "à corriger"
+    # On the page, total and result come right after the name: seen at 1024 px, no scrolling.
+    page = client.get(f"/assessment/cohorts/{cohort.id}/gradebook").text
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert head.index("Total (/20)") < head.index("Résultat") < head.index("Quiz")
+    assert "provisoire" in page
 
 
 @pytest.mark.parametrize("value,expected", [
