@@ -323,7 +323,8 @@ def test_attendance_and_grades_arrive_exactly_once_with_their_history(network):
         meeting = db.session.scalar(select(ClassMeeting))
         late = _enrolment_of("PNC-2")
         save_register(meeting, {late.id: "absent"}, trainer)
-        save_register(meeting, {late.id: "late"}, trainer)  # corrected: keeps its history
+        save_register(meeting, {late.id: "late"}, trainer,
+                      reason="came late")  # corrected: keeps its history
         db.session.commit()
         enrolment = _enrolment_of("PNC-1")
         practical = grading.practical_of(enrolment, practical_key, "fr")
@@ -380,7 +381,7 @@ def test_grades_and_registers_kept_by_academy_staff_reach_the_lab(network):
         levels = {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}
         grading.record_practical(staff, enrolment, practical_key, levels, "Observé au poste", 0)
         save_register(db.session.scalar(select(ClassMeeting)),
-                      {_enrolment_of("PNC-3").id: "absent"}, staff)
+                      {_enrolment_of("PNC-3").id: "absent"}, staff, reason="left at noon")
         db.session.commit()
     _carry(central, lab_a, "Lab A")
     with on(lab_a):
