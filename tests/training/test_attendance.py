@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.training import attendance as att
-from lms.training.services import TrainingError
 from lms.training.models import AttendanceChange, AttendanceRecord, ClassMeeting
+from lms.training.services import TrainingError
 from tests.conftest import login, make_user
 from tests.training.factories import class_with_trainees, meeting
 
