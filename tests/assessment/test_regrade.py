@@ -8,6 +8,7 @@ from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import flask_babel
 import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
@@ -415,19 +416,32 @@ def test_the_command_previews_by_default_and_applies_with_apply(world, runner):
     before = _figures()
     preview = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0"])
     assert preview.exit_code == 0, preview.output
-    assert "Alice AMISI (Cohort A) attempt 1: 6/11 -> 5/12, passed -> not passed" in preview.output
-    assert "3 attempt(s) to regrade" in preview.output and "nothing was changed" in preview.output
+    # All in the server's language (French here): no English line among French ones.
+    assert ("Alice AMISI (Cohort A) tentative 1 : 6/11 -> 5/12, réussi -> non réussi"
+            in preview.output)
+    assert "3 tentative(s) à recalculer" in preview.output
+    assert "rien n’a été modifié" in preview.output
+    assert not any(word in preview.output for word in ("attempt", "regrade", "passed", "from "))
     assert _figures() == before
     refused = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "9.9"])
-    assert refused.exit_code == 1 and "no published version 9.9" in refused.output
+    assert refused.exit_code == 1 and "Aucune version publiée 9.9" in refused.output
+    app = runner.app
+    app.config["LMS_DEFAULT_LOCALE"] = "en"  # a server whose language is English
+    flask_babel.refresh()
+    english = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0"])
+    assert "Alice AMISI (Cohort A) attempt 1: 6/11 -> 5/12, passed -> not passed" in \
+        english.output
+    assert not any(word in english.output for word in ("tentative", "réussi", "version 1.0.0 :"))
+    app.config["LMS_DEFAULT_LOCALE"] = "fr"
+    flask_babel.refresh()
     applied = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0", "--apply",
                                   "--by", world["staff"].login_id])
     assert applied.exit_code == 0, applied.output
-    assert "Applied: regrade" in applied.output
+    assert "Appliqué : recalcul" in applied.output
     db.session.expire_all()
     assert db.session.scalar(select(Regrade.applied_by_id)) == world["staff"].id
     again = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0", "--apply"])
-    assert "Nothing to regrade." in again.output and count(Regrade) == 1
+    assert "Rien à recalculer." in again.output and count(Regrade) == 1
 
 
 # Between servers ----------------------------------------------------------------------------------
