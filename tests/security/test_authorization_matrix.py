@@ -77,6 +77,8 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.assessment.gradebook": ("GET", COHORT + "/gradebook", {}, TRAINERS),
     "lms.assessment.gradebook_export": ("GET", COHORT + "/gradebook.csv", {}, TRAINERS),
     "lms.assessment.gain": ("GET", COHORT + "/gain", {}, TRAINERS),
+    "lms.assessment.preview": ("GET", COHORT + "/preview/principes/quiz-principes", {},
+                               TRAINERS),
     # Trainers read the item analysis of the cohorts they teach (both teach one here).
     "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, ANY_TRAINER),
     "lms.assessment.statistics": (
