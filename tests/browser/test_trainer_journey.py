@@ -205,6 +205,17 @@ def test_trainer_grades_essays_by_keyboard_records_a_practical_and_releases(
     axe_check(page, "a mark's history")
     shot(page, "grade-history")
 
+    # The gradebook on a 1024 px screen: total and result in sight without scrolling sideways.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto("/assessment/")
+    follow(page, "main table a >> nth=0")
+    follow(page, "main a[href$='/gradebook']")
+    for heading in ("Total (/20)", "Résultat"):
+        box = page.locator(f"table.gradebook th:text-is('{heading}')").bounding_box()
+        assert box["x"] + box["width"] <= 1024, heading
+    shot(page, "gradebook-1024")
+    page.set_viewport_size({"width": 1280, "height": 720})
+
     # The statistics of the quiz, for the cohorts this trainer teaches.
     page.goto("/assessment/")
     follow(page, "main a[href$='/assessment/statistics']")
