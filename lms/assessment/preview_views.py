@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from lms.assessment import bp
 from lms.assessment import preview as svc
-from lms.assessment.access import get_cohort_for
+from lms.assessment.access import get_cohort_for_grading
 from lms.auth.access import trainer_required
 from lms.i18n import current_locale
 from lms.learning import services as learning
@@ -18,7 +18,7 @@ from lms.learning import services as learning
 def preview(cohort_id, module, item):
     """Show a quiz of the cohort's version as a trainee sees it; checking scores the answers
     in memory and shows the key. Nothing is stored: no attempt, no statistics."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     try:
         quiz = learning.assessment_for(cohort.curriculum_version.structure, f"{module}/{item}",
                                        current_locale())

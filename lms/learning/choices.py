@@ -4,7 +4,7 @@ A choice's form value is not its position in the quiz file (where the right answ
 first) but an HMAC of the attempt's uuid, the question id and the choice's index, keyed with the
 application's secret key: the same choice has another value in every attempt, and the page's
 source says nothing about the answer key. Both answer-save paths (the ORM view and
-`lms.learning.fastsave`) turn the values back into indexes here, and refuse a value that is not
+`lms.learning.answers`) turn the values back into indexes here, and refuse a value that is not
 one of the question's choices (it would otherwise clear the saved answer).
 """
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.learning import fastsave
+from lms.learning import answers as fastsave
 from lms.learning import services as learning
 from lms.learning.choices import choice_value
 from lms.learning.models import Attempt, Response

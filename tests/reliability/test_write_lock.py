@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from lms.extensions import db
+from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from lms.learning.scoring import QUESTION_TYPES
@@ -69,10 +70,10 @@ def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client,
         if learning.question_of(db.session.get(Attempt, attempt_id),
                                 question_id).get("choices"):
             value = choice(attempt_id, question_id, int(value))[0]
-        if path == "autosave":  # the ORM path (lms.learning.services.save_response)
+        if path == "autosave":  # the ORM path (lms.learning.answers.save_response)
             return _recorded(client, f"/attempt/{attempt_id}/autosave",
                              {"question": question_id, "answer": [value]})
-        # the usual save of a question page: lms.learning.fastsave
+        # the usual save of a question page: lms.learning.answers
         return _recorded(client, first, {"answer": [value], "go": "next"})
 
     page, statements = save("0")
@@ -139,7 +140,7 @@ def test_an_answer_arriving_just_after_a_submit_is_refused_and_not_stored(app):
         other.commit()
 
     with pytest.raises(learning.AttemptClosed):
-        learning.save_response(attempt, question, choice(attempt.id, question, 0))
+        answer_save.save_response(attempt, question, choice(attempt.id, question, 0))
 
     db.session.rollback()
     assert db.session.scalars(select(Response).where(
