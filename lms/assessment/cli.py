@@ -86,7 +86,7 @@ def regrade_quiz(item_key: str, version: str, programme_code: str | None, apply:
     """
     from sqlalchemy import select
 
-    from lms.assessment import regrade
+    from lms.assessment import answer_keys, regrade
     from lms.auth.models import User
     from lms.curricula.models import CurriculumVersion, Programme
     from lms.extensions import db
@@ -120,24 +120,25 @@ def regrade_quiz(item_key: str, version: str, programme_code: str | None, apply:
                             question=question.question_id, version=question.from_version,
                             n=question.attempts))
         for change in question.changes:
-            click.echo(f"    {regrade.describe_change(change)}")
+            click.echo(f"    {answer_keys.describe_change(change)}")
     for problem in plan.problems:
         click.echo("  " + _("%(question)s (from %(version)s) not regraded: %(why)s",
                             question=problem.question_id, version=problem.from_version,
-                            why=regrade.describe_problem(problem.reason, target.version)))
+                            why=answer_keys.describe_problem(problem.reason, target.version)))
     for attempt, qid in plan.unmatched:
         click.echo("  " + _("%(question)s, %(name)s attempt %(n)d not regraded: %(why)s",
                             question=qid, name=attempt.enrolment.user.display_name,
-                            n=attempt.number, why=regrade.describe_problem(
+                            n=attempt.number, why=answer_keys.describe_problem(
                                 "choice_unmatched", target.version)))
     for trainee in plan.trainees:
         for change in trainee.attempts:
+            before = f"{change.score_before or 0:g}/{change.max_before:g}"
+            after = f"{change.score_after or 0:g}/{change.max_after:g}"
             click.echo(_("%(name)s (%(cohort)s) attempt %(n)d: %(before)s -> %(after)s, "
                          "%(was)s -> %(now)s", name=trainee.enrolment.user.display_name,
                          cohort=trainee.enrolment.cohort.name, n=change.attempt.number,
-                         before=f"{change.score_before or 0:g}/{change.max_before:g}",
-                         after=f"{change.score_after or 0:g}/{change.max_after:g}",
-                         was=_passed(change.passed_before), now=_passed(change.passed_after)))
+                         before=before, after=after, was=_passed(change.passed_before),
+                         now=_passed(change.passed_after)))
     click.echo(_("%(attempts)d attempt(s) to regrade, %(scores)d score(s) change, %(flips)d "
                  "pass/fail result(s) change; %(current)d already on this key.",
                  attempts=len(plan.attempts), scores=len(plan.changed), flips=len(plan.flips),

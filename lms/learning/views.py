@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
+from lms.curricula.structure import UnknownItem, assessment_for, lesson_for, neighbours
 from lms.errors import csrf_error_page
 from lms.extensions import db
 from lms.i18n import current_locale
@@ -63,14 +64,14 @@ def item(enrolment_id, module, item):
     enrolment = get_enrolment_for(current_user, enrolment_id)
     key, lang = f"{module}/{item}", current_locale()
     structure = enrolment.curriculum_version.structure
-    previous, following = svc.neighbours(structure, key)
+    previous, following = neighbours(structure, key)
     try:
         if key in structure["lessons"]:
-            lesson = svc.lesson_for(enrolment, key, lang)
+            lesson = lesson_for(structure, key, lang)
             return render_template("lms/learning/lesson.html", enrolment=enrolment,
                                    lesson=lesson, previous=previous, following=following)
-        quiz = svc.assessment_for(structure, key, lang)
-    except svc.UnknownItem:
+        quiz = assessment_for(structure, key, lang)
+    except UnknownItem:
         abort(404)
     attempts = svc.list_attempts(enrolment, key)
     schedule = svc.schedule_for(enrolment.cohort_id, key)
@@ -89,9 +90,9 @@ def mark_read(enrolment_id, module, item):
     key = f"{module}/{item}"
     try:
         svc.mark_lesson_read(enrolment, key)
-    except svc.UnknownItem:
+    except UnknownItem:
         abort(404)
-    _previous, following = svc.neighbours(enrolment.curriculum_version.structure, key)
+    _previous, following = neighbours(enrolment.curriculum_version.structure, key)
     return redirect(_item_url(enrolment, following))
 
 
@@ -102,7 +103,7 @@ def start(enrolment_id, module, item):
     enrolment = get_enrolment_for(current_user, enrolment_id)
     try:
         attempt = svc.start_attempt(enrolment, f"{module}/{item}", current_locale())
-    except svc.UnknownItem:
+    except UnknownItem:
         abort(404)
     except (svc.NoAttemptsLeft, svc.QuizNotOpen) as exc:
         flash(str(exc), "error")
