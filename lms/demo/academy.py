@@ -194,11 +194,13 @@ def _mbuji_registers(classes, today: date, at_risk: dict[int, str]) -> None:
             statuses[excused] = "absent"
             work.take_register(meeting, trainer, {e for e, s in statuses.items()
                                                   if s == "absent"},
-                               {e for e, s in statuses.items() if s == "late"}, set())
+                               {e for e, s in statuses.items() if s == "late"}, set(),
+                               reason="Parti avant la pause, noté présent par erreur.")
             statuses[excused] = "excused"
             work.take_register(meeting, trainer, {e for e, s in statuses.items()
                                                   if s == "absent"},
-                               {e for e, s in statuses.items() if s == "late"}, {excused})
+                               {e for e, s in statuses.items() if s == "late"}, {excused},
+                               reason="Certificat médical apporté le lendemain.")
 
 
 def _mbuji_work(cohort: Cohort, enrolments: list[Enrolment], items: dict, start: date,

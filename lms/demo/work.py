@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from lms.assessment.services import practical_of, record_practical
 from lms.auth.models import User
 from lms.learning.answers import save_response
+from lms.learning.choices import choice_value
 from lms.learning.models import Attempt
 from lms.learning.services import mark_lesson_read, quiz_of, start_attempt, submit_attempt
 from lms.training.attendance import save_register
@@ -34,15 +35,18 @@ def read_lessons(enrolment: Enrolment, keys: list[str]) -> None:
         mark_lesson_read(enrolment, key)
 
 
-def _values(question: dict, layout, right: bool, rng: random.Random) -> list[str] | None:
+def _values(attempt: Attempt, question: dict, right: bool, rng: random.Random
+            ) -> list[str] | None:
     """Form values answering `question` rightly or wrongly, as a trainee's browser sends them."""
-    kind = question["type"]
+    kind, layout = question["type"], attempt.choice_order.get(question["id"])
     if kind in ("single", "truefalse", "multiple"):
         correct = [i for i, c in enumerate(question["choices"]) if c["correct"]]
         wrong = [i for i, c in enumerate(question["choices"]) if not c["correct"]]
         if right or not wrong:
-            return [str(i) for i in (correct if kind == "multiple" else correct[:1])]
-        return [str(rng.choice(wrong))]
+            picked = correct if kind == "multiple" else correct[:1]
+        else:
+            picked = [rng.choice(wrong)]
+        return [choice_value(attempt.uuid, question["id"], i) for i in picked]
     if kind == "short":
         return [question["accepted"][0] if right else "je ne sais pas"]
     if kind == "numeric":
@@ -71,8 +75,7 @@ def sit_quiz(enrolment: Enrolment, key: str, skill: float, when: datetime,
     for question_id in order:
         moment += timedelta(seconds=rng.randint(30, 90))
         question = questions[question_id]
-        values = _values(question, attempt.choice_order.get(question_id), question_id in known,
-                         rng)
+        values = _values(attempt, question, question_id in known, rng)
         if values:
             save_response(attempt, question_id, values, now=moment)
     if submit:
@@ -94,10 +97,10 @@ def record_rubric(trainer: User, enrolment: Enrolment, key: str, good: bool, whe
 
 
 def take_register(meeting: ClassMeeting, trainer: User, absent: set[int], late: set[int],
-                  excused: set[int]) -> None:
+                  excused: set[int], reason: str = "") -> None:
     """The trainer takes the register at the end of the meeting: everyone else was present."""
     statuses = {eid: "absent" for eid in absent}
     statuses.update({eid: "late" for eid in late})
     statuses.update({eid: "excused" for eid in excused})
-    save_register(meeting, statuses, trainer,
+    save_register(meeting, statuses, trainer, reason=reason,
                   now=at(meeting.day, meeting.end_time.hour, meeting.end_time.minute))
