@@ -79,6 +79,7 @@ AUDIT_ACTIONS = {
     "qualification.grant": _l("Trainer qualification granted"),
     "qualification.override": _l("Trainer assigned without qualification"),
     "qualification.record": _l("Earlier trainer qualification recorded"),
+    "qualification.renew": _l("Trainer qualification renewed"),
     "quiz.regrade": _l("Quiz regraded after an answer key correction"),
     "quiz.schedule": _l("Quiz dates set"),
     "site.create": _l("Site created"),
