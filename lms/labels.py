@@ -69,7 +69,7 @@ AUDIT_ACTIONS = {
     "cohort.remove_trainer": _l("Trainer removed from a cohort"),
     "cohort.split": _l("Cohort shared among classes"),
     "curriculum.publish": _l("Curriculum published"),
-    "curriculum.rebuild": _l("Published curriculum rebuilt from its sources"),
+    "curriculum.rebuild": _l("Curriculum structures rebuilt"),
     "enrolment.complete": _l("Training marked completed"),
     "enrolment.create": _l("Trainee enrolled"),
     "grade.create": _l("Grade given"),
