@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:08:49.769012
+Create Date: 2026-12-04 13:44:51.683153
 
 """
 from alembic import op
@@ -52,6 +52,14 @@ def upgrade():
     sa.UniqueConstraint('code', name=op.f('uq_lms_sites_code')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_sites_uuid'))
     )
+    op.create_table('lms_sync_aliases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=60), nullable=False),
+    sa.Column('other_uuid', sa.String(length=36), nullable=False),
+    sa.Column('local_uuid', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_aliases')),
+    sa.UniqueConstraint('table_name', 'other_uuid', name=op.f('uq_lms_sync_aliases_table_name'))
+    )
     op.create_table('lms_sync_identity',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -72,6 +80,9 @@ def upgrade():
     sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_import_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_export_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_seq', sa.Integer(), nullable=False),
+    sa.Column('acked_seq', sa.Integer(), nullable=False),
+    sa.Column('received_seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_peers')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_sync_peers_uuid'))
     )
@@ -80,9 +91,14 @@ def upgrade():
     sa.Column('table_name', sa.String(length=60), nullable=False),
     sa.Column('record_uuid', sa.String(length=36), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('source_peer_id', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_record_states')),
     sa.UniqueConstraint('table_name', 'record_uuid', name=op.f('uq_lms_sync_record_states_table_name'))
     )
+    with op.batch_alter_table('lms_sync_record_states', schema=None) as batch_op:
+        batch_op.create_index('ix_lms_sync_record_states_changed', ['table_name', 'changed_at'], unique=False)
+
     op.create_table('lms_sync_bundles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bundle_uuid', sa.String(length=36), nullable=False),
@@ -91,6 +107,9 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=True),
+    sa.Column('full', sa.Boolean(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['peer_id'], ['lms_sync_peers.id'], name=op.f('fk_lms_sync_bundles_peer_id_lms_sync_peers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_bundles')),
     sa.UniqueConstraint('bundle_uuid', 'direction', name=op.f('uq_lms_sync_bundles_bundle_uuid'))
@@ -99,6 +118,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_sync_bundles_bundle_uuid'), ['bundle_uuid'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_sync_bundles_peer_id'), ['peer_id'], unique=False)
 
+    op.create_table('lms_sync_peer_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=60), nullable=False),
+    sa.Column('record_uuid', sa.String(length=36), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['peer_id'], ['lms_sync_peers.id'], name=op.f('fk_lms_sync_peer_records_peer_id_lms_sync_peers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_peer_records')),
+    sa.UniqueConstraint('peer_id', 'table_name', 'record_uuid', name=op.f('uq_lms_sync_peer_records_peer_id'))
+    )
     op.create_table('lms_users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_number', sa.String(length=40), nullable=True),
@@ -170,6 +199,7 @@ def upgrade():
     sa.Column('table_name', sa.String(length=60), nullable=False),
     sa.Column('record_uuid', sa.String(length=36), nullable=False),
     sa.Column('rule', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('kept', sa.JSON(), nullable=False),
     sa.Column('other', sa.JSON(), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
@@ -486,7 +516,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_certificates_enrolment_id'), ['enrolment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_certificates_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_certificates_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('uq_lms_certificates_one_valid_per_enrolment', ['enrolment_id'], unique=True, sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
+        batch_op.create_index('uq_lms_certificates_one_valid_per_enrolment', ['enrolment_id'], unique=True)
 
     op.create_table('lms_lesson_progress',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -650,7 +680,7 @@ def downgrade():
 
     op.drop_table('lms_lesson_progress')
     with op.batch_alter_table('lms_certificates', schema=None) as batch_op:
-        batch_op.drop_index('uq_lms_certificates_one_valid_per_enrolment', sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
+        batch_op.drop_index('uq_lms_certificates_one_valid_per_enrolment')
         batch_op.drop_index(batch_op.f('ix_lms_certificates_user_id'))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_status'))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_enrolment_id'))
@@ -722,14 +752,19 @@ def downgrade():
 
     op.drop_table('lms_audit')
     op.drop_table('lms_users')
+    op.drop_table('lms_sync_peer_records')
     with op.batch_alter_table('lms_sync_bundles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_sync_bundles_peer_id'))
         batch_op.drop_index(batch_op.f('ix_lms_sync_bundles_bundle_uuid'))
 
     op.drop_table('lms_sync_bundles')
+    with op.batch_alter_table('lms_sync_record_states', schema=None) as batch_op:
+        batch_op.drop_index('ix_lms_sync_record_states_changed')
+
     op.drop_table('lms_sync_record_states')
     op.drop_table('lms_sync_peers')
     op.drop_table('lms_sync_identity')
+    op.drop_table('lms_sync_aliases')
     op.drop_table('lms_sites')
     op.drop_table('lms_programmes')
     with op.batch_alter_table('lms_login_failures', schema=None) as batch_op:
