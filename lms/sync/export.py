@@ -4,7 +4,7 @@ every record they refer to that the peer is not known to hold, written in batche
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, literal, or_, select
 
@@ -19,11 +19,24 @@ from lms.sync.engine import (
     states_of,
     to_record,
 )
-from lms.sync.models import SyncPeer, SyncPeerRecord, SyncRecordState
+from lms.sync.models import SyncBundle, SyncPeer, SyncPeerRecord, SyncRecordState
 from lms.sync.registry import SPECS, Scope, Spec
 
 # Changes committed while the previous bundle was being made are carried again, not lost.
 MARGIN = timedelta(minutes=10)
+
+
+def changes_since(peer: SyncPeer) -> datetime | None:
+    """Where a delta for `peer` starts: when our last bundle it acknowledged was made (less a
+    margin); None (everything) before the first acknowledgement."""
+    if not peer.acked_seq:
+        return None
+    made = db.session.scalar(select(SyncBundle.created_at).where(
+        SyncBundle.peer_id == peer.id, SyncBundle.direction == "out",
+        SyncBundle.seq == peer.acked_seq))
+    if made is None:
+        return None
+    return (made if made.tzinfo else made.replace(tzinfo=UTC)) - MARGIN
 
 
 def _ids(spec: Spec, query: Select) -> Select:

@@ -106,7 +106,8 @@ class Merge:
         """List a conflict for staff, once while it is open."""
         if kind != "both_changed" and db.session.scalar(select(SyncConflict.id).where(
                 SyncConflict.table_name == spec.table, SyncConflict.record_uuid == record_uuid,
-                SyncConflict.kind == kind, SyncConflict.resolved_at.is_(None))):
+                SyncConflict.kind == kind, SyncConflict.rule == rule,
+                SyncConflict.resolved_at.is_(None))):
             return
         kept = {k: v for k, v in kept.items() if k != "password_hash"}
         other = {k: v for k, v in other.items() if k != "password_hash"}
@@ -155,9 +156,9 @@ class Merge:
             column = spec.model.__table__.columns[key]
             values[key] = (getattr(local, key) if local is not None and getattr(local, key) != value
                            else None if column.nullable else f"{value[:27]}~{row['uuid'][:8]}")
-            self._conflict(spec, row["uuid"], "clash", _(
-                "two different people have %(field)s %(value)s", field=key.replace("_", " "),
-                value=value), to_record(spec, holder, self.index), row)
+            self._conflict(spec, row["uuid"], "clash",
+                           f"two different people have {key.replace('_', ' ')} {value}",
+                           to_record(spec, holder, self.index), row)
         return clashed
 
     def _insert(self, spec: Spec, row: dict):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import UTC
 from typing import IO
 
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from lms.auth.models import Site
 from lms.base import LMSError, new_uuid, utcnow
 from lms.extensions import db
 from lms.sync.bundle import BundleRefused, BundleWriter, open_bundle
-from lms.sync.export import MARGIN, Export
+from lms.sync.export import Export, changes_since
 from lms.sync.keys import load_or_create_key, public_pem
 from lms.sync.merge import Merge, MergeRefused, specs_in_order
 from lms.sync.models import SyncBundle, SyncConflict, SyncIdentity, SyncPeer
@@ -42,10 +41,6 @@ def set_up(name: str, role: str, site_code: str | None = None) -> SyncIdentity:
     if role == "lab" and not site_code:
         raise SyncError(_("A lab server serves one site: give its site code."))
     key = load_or_create_key()
-    if role == "lab":  # the lab's own site travels in its bundles, even before the centre has it
-        from lms.training.services import get_or_create_site
-
-        get_or_create_site(site_code, site_code)
     me = identity() or SyncIdentity(public_key=public_pem(key))
     me.name, me.role, me.site_code, me.public_key = name, role, site_code, public_pem(key)
     db.session.add(me)
@@ -110,18 +105,12 @@ def export_bundle(peer: SyncPeer, actor=None, full: bool = False, out: IO[bytes]
     site_code = peer.site_code if me.role == "central" else me.site_code
     scope = _site_scope(site_code)
     if me.role == "lab" and scope.site_id == NO_SITE:
+        # The lab's own site travels in its bundle, even before the centre has created it.
         from lms.training.services import get_or_create_site
 
         scope = Scope(get_or_create_site(site_code, site_code).id)
     now = utcnow()
-    since = None
-    if not full and peer.acked_seq:
-        acked = db.session.scalar(select(SyncBundle).where(
-            SyncBundle.peer_id == peer.id, SyncBundle.direction == "out",
-            SyncBundle.seq == peer.acked_seq))
-        since = acked.created_at - MARGIN if acked is not None else None
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+    since = None if full else changes_since(peer)
     peer.sent_seq = (peer.sent_seq or 0) + 1
     bundle_uuid = new_uuid()
     manifest = {"bundle": bundle_uuid, "from": me.uuid, "from_name": me.name, "to": peer.uuid,
