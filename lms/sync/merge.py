@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from lms.base import utcnow
 from lms.extensions import db
@@ -42,6 +42,8 @@ class Merge:
         # From the central server every record is authoritative; from a lab, `__ref` records
         # are another site's and never change ours.
         self.trust_refs = trust_refs
+        self.held: dict[tuple, object] = {}  # natural key -> record here (this batch)
+        self.pending: list = []  # new records written at the end of the batch
 
     def table(self, spec: Spec, batches: Iterable[list[dict]],
               progress: Callable[[int], None] | None = None) -> None:
@@ -52,10 +54,14 @@ class Merge:
             existing, states = locals_of(spec, uuids), states_of(spec, uuids)
             prefetch(spec, self.index, rows=rows)
             self.index.prefetch_uuids(spec.table, uuids)
+            self.held = self._held_keys(spec, [r for r in rows if r["uuid"] not in existing])
+            self.pending = []
             for row in rows:
                 outcome = self._one(spec, row, existing.get(row["uuid"]), states.get(row["uuid"]))
                 tally[outcome] += 1
             db.session.flush()
+            for obj in self.pending:
+                self.index.add(spec.table, obj.id, obj.uuid)
             # What was merged is written: the session need not keep it (bounded memory).
             for obj in [o for o in db.session.identity_map.values()
                         if isinstance(o, spec.model | SyncRecordState)]:
@@ -166,9 +172,9 @@ class Merge:
             return None, "unchanged"  # their id for a record of ours (an alias)
         values = self._values(spec, row)
         clashed = self._set_aside(spec, values, row)
-        if spec.natural_key and all(values.get(k) is not None for k in spec.natural_key):
-            clash = db.session.scalar(select(spec.model).where(
-                *[getattr(spec.model, k) == values[k] for k in spec.natural_key]))
+        key = tuple(values.get(k) for k in spec.natural_key)
+        if spec.natural_key and None not in key:
+            clash = self.held.get(key)
             if clash is not None:
                 if spec.on_clash == "renumber":
                     values["number"] = 1 + (db.session.scalar(select(func.max(
@@ -179,11 +185,35 @@ class Merge:
                     return None, self._same_fact(spec, row, clash)
         obj = spec.model(**values)
         db.session.add(obj)
-        if spec.extra_in:
-            spec.extra_in(obj, row, self.index)
-        db.session.flush()
-        self.index.add(spec.table, obj.id, obj.uuid)
+        if spec.natural_key:
+            self.held[tuple(values.get(k) for k in spec.natural_key)] = obj
+        if spec.extra_in or _refers_to_itself(spec):
+            spec.extra_in and spec.extra_in(obj, row, self.index)
+            db.session.flush()
+            self.index.add(spec.table, obj.id, obj.uuid)
+        else:  # written with the rest of the batch, in one flush
+            self.pending.append(obj)
         return obj, "clashes" if clashed else "new"
+
+    def _held_keys(self, spec: Spec, rows: list[dict]) -> dict[tuple, object]:
+        """The records here that hold the natural keys of a batch's new records (one query)."""
+        if not spec.natural_key or not rows:
+            return {}
+        fks = foreign_keys(spec.model)
+        keys = set()
+        for row in rows:
+            key = tuple(self.index.id_of(fks[k], row.get(f"{k}__uuid")) if k in fks
+                        else row.get(k) for k in spec.natural_key)
+            if None not in key and all(isinstance(v, str | int) for v in key):
+                keys.add(key)
+        if not keys:
+            return {}
+        columns = [getattr(spec.model, k) for k in spec.natural_key]
+        held = {}
+        for obj in db.session.scalars(select(spec.model).where(tuple_(*columns).in_(
+                sorted(keys, key=str)))):
+            held[tuple(getattr(obj, k) for k in spec.natural_key)] = obj
+        return held
 
     def _same_fact(self, spec: Spec, row: dict, ours) -> str:
         """One fact recorded on two servers: ours stands for theirs from now on."""
@@ -209,6 +239,10 @@ class Merge:
         if spec.extra_in:
             spec.extra_in(obj, row, self.index)
         return clashed
+
+
+def _refers_to_itself(spec: Spec) -> bool:
+    return spec.table in foreign_keys(spec.model).values()
 
 
 def _new_state(table: str, record_uuid: str) -> SyncRecordState:
