@@ -86,8 +86,7 @@ def import_command(bundle) -> None:
 
     def opened(total: int) -> None:
         nonlocal bar
-        bar = click.progressbar(length=total, label="Importing", file=click.get_text_stream(
-            "stderr"))
+        bar = click.progressbar(length=total, label="Importing")
         bar.__enter__()
 
     try:

@@ -50,6 +50,14 @@ def plain_columns(spec: Spec) -> list:
 
 
 @cache
+def attribute_of(model, column) -> str:
+    """The mapped attribute name of a column (`structure_json` for the column `structure`)."""
+    from sqlalchemy import inspect
+
+    return inspect(model).get_property_by_column(column).key
+
+
+@cache
 def _plain_columns(model, skip: frozenset[str]) -> list:
     fks = foreign_keys(model)
     return [c for c in model.__table__.columns

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 
 from lms.base import utcnow
 from lms.extensions import db
 from lms.sync.engine import (
     UuidIndex,
+    attribute_of,
     content_hash,
     decode,
     foreign_keys,
@@ -43,7 +44,9 @@ class Merge:
         # are another site's and never change ours.
         self.trust_refs = trust_refs
         self.held: dict[tuple, object] = {}  # natural key -> record here (this batch)
-        self.pending: list = []  # new records written at the end of the batch
+        self.pending: list[dict] = []  # new records written at the end of the batch
+        self.new_states: list[dict] = []
+        self.holders: dict[tuple, object] = {}  # (column, value) -> record holding it here
 
     def table(self, spec: Spec, batches: Iterable[list[dict]],
               progress: Callable[[int], None] | None = None) -> None:
@@ -55,13 +58,11 @@ class Merge:
             prefetch(spec, self.index, rows=rows)
             self.index.prefetch_uuids(spec.table, uuids)
             self.held = self._held_keys(spec, [r for r in rows if r["uuid"] not in existing])
-            self.pending = []
+            self.holders = self._aside_holders(spec, rows)
             for row in rows:
                 outcome = self._one(spec, row, existing.get(row["uuid"]), states.get(row["uuid"]))
                 tally[outcome] += 1
-            db.session.flush()
-            for obj in self.pending:
-                self.index.add(spec.table, obj.id, obj.uuid)
+            self._write_pending(spec)
             # What was merged is written: the session need not keep it (bounded memory).
             for obj in [o for o in db.session.identity_map.values()
                         if isinstance(o, spec.model | SyncRecordState)]:
@@ -78,6 +79,8 @@ class Merge:
                 return outcome
             self._set_state(spec, row["uuid"], incoming_hash if outcome == "new"
                             else content_hash(spec, to_record(spec, obj, self.index)), state)
+            if outcome == "clashes":
+                self._write_pending(spec)
             return outcome
         if spec.immutable or spec.mode == "append":
             return "unchanged"
@@ -122,9 +125,11 @@ class Merge:
                                     other=other))
 
     def _set_state(self, spec, record_uuid, digest, state) -> None:
-        if state is None:
-            state = _new_state(spec.table, record_uuid)
-            db.session.add(state)
+        if state is None:  # written with the batch, in one statement
+            self.new_states.append({"table_name": spec.table, "record_uuid": record_uuid,
+                                    "content_hash": digest, "changed_at": self.now,
+                                    "source_peer_id": self.peer.id})
+            return
         state.content_hash = digest
         state.changed_at = self.now
         state.source_peer_id = self.peer.id
@@ -133,7 +138,7 @@ class Merge:
         values = {}
         for column in plain_columns(spec):
             if column.name in row:
-                values[column.key] = decode(column, row[column.name])
+                values[attribute_of(spec.model, column)] = decode(column, row[column.name])
         for column, table in foreign_keys(spec.model).items():
             ref = row.get(f"{column}__uuid")
             ref_id = self.index.id_of(table, ref)
@@ -154,9 +159,8 @@ class Merge:
             value = values.get(key)
             if value is None:
                 continue
-            holder = db.session.scalar(select(spec.model).where(
-                getattr(spec.model, key) == value, spec.model.uuid != row["uuid"]))
-            if holder is None:
+            holder = self.holders.get((key, value))
+            if holder is None or holder.uuid == row["uuid"]:
                 continue
             clashed = True
             column = spec.model.__table__.columns[key]
@@ -175,6 +179,9 @@ class Merge:
         key = tuple(values.get(k) for k in spec.natural_key)
         if spec.natural_key and None not in key:
             clash = self.held.get(key)
+            if isinstance(clash, dict):  # a new record of this very batch: write it first
+                self._write_pending(spec)
+                clash = self._held_keys(spec, [row]).get(key)
             if clash is not None:
                 if spec.on_clash == "renumber":
                     values["number"] = 1 + (db.session.scalar(select(func.max(
@@ -183,17 +190,48 @@ class Merge:
                                                     if k != "number"])) or 0)
                 else:
                     return None, self._same_fact(spec, row, clash)
+        if not (spec.extra_in or spec.aside or _refers_to_itself(spec)):
+            # Written with the rest of the batch, in one statement (most records: answers).
+            if spec.natural_key:
+                self.held[key] = values
+            self.pending.append(values)
+            return values, "new"
         obj = spec.model(**values)
         db.session.add(obj)
         if spec.natural_key:
-            self.held[tuple(values.get(k) for k in spec.natural_key)] = obj
-        if spec.extra_in or _refers_to_itself(spec):
-            spec.extra_in and spec.extra_in(obj, row, self.index)
-            db.session.flush()
-            self.index.add(spec.table, obj.id, obj.uuid)
-        else:  # written with the rest of the batch, in one flush
-            self.pending.append(obj)
+            self.held[key] = obj
+        for column in spec.aside:
+            self.holders[(column, getattr(obj, column))] = obj
+        if spec.extra_in:
+            spec.extra_in(obj, row, self.index)
+        db.session.flush()
+        self.index.add(spec.table, obj.id, obj.uuid)
         return obj, "clashes" if clashed else "new"
+
+    def _write_pending(self, spec: Spec) -> None:
+        """Write the batch's new records and states, grouped by the columns they carry."""
+        groups: dict[frozenset, list[dict]] = {}
+        for values in self.pending:
+            groups.setdefault(frozenset(values), []).append(values)
+        for rows in groups.values():
+            db.session.execute(insert(spec.model), rows)
+        for values in self.pending:  # "not here" was remembered for them: look again
+            self.index.to_id.pop((spec.table, values["uuid"]), None)
+        if self.new_states:
+            db.session.execute(insert(SyncRecordState), self.new_states)
+        self.pending, self.new_states = [], []
+        db.session.flush()
+
+    def _aside_holders(self, spec: Spec, rows: list[dict]) -> dict[tuple, object]:
+        """Who here holds the unique numbers a batch brings (one query per column)."""
+        holders = {}
+        for column in spec.aside:
+            wanted = sorted({r[column] for r in rows if isinstance(r.get(column), str)})
+            for start in range(0, len(wanted), 500):
+                for obj in db.session.scalars(select(spec.model).where(
+                        getattr(spec.model, column).in_(wanted[start:start + 500]))):
+                    holders[(column, getattr(obj, column))] = obj
+        return holders
 
     def _held_keys(self, spec: Spec, rows: list[dict]) -> dict[tuple, object]:
         """The records here that hold the natural keys of a batch's new records (one query)."""
@@ -243,10 +281,6 @@ class Merge:
 
 def _refers_to_itself(spec: Spec) -> bool:
     return spec.table in foreign_keys(spec.model).values()
-
-
-def _new_state(table: str, record_uuid: str) -> SyncRecordState:
-    return SyncRecordState(table_name=table, record_uuid=record_uuid, content_hash="")
 
 
 def specs_in_order() -> list[Spec]:

@@ -427,3 +427,33 @@ def test_two_valid_certificates_for_one_trainee_are_refused_with_a_clear_message
             sync.import_bundle(data)
         assert db.session.scalars(select(Certificate.serial)).all() == [ours.serial]
         assert db.session.scalar(select(SyncBundle).where(SyncBundle.direction == "in")) is None
+
+
+def test_the_cli_exports_changes_or_everything_and_imports_with_a_summary(network, tmp_path,
+                                                                          monkeypatch):
+    central, lab_a, _lab_b = network
+    stick = tmp_path / "stick.lmsbundle"
+    monkeypatch.setattr("lms.sync.export.MARGIN", timedelta(0))  # weeks pass in a second
+
+    def cli(app, *args):
+        with on(app):  # the command runs on the server whose context is current
+            result = app.test_cli_runner().invoke(args=["lms", "sync", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    cli(central, "export", "Lab A", "-o", str(stick))
+    output = cli(lab_a, "import", str(stick))
+    assert "users: 4 nouveaux" in output and "Import complete." in output
+    assert "already imported" in cli(lab_a, "import", str(stick))
+    _take_quiz(lab_a, "PNC-1")
+    cli(lab_a, "export", "Academy", "-o", str(stick))
+    assert "attempts: 1 nouveaux" in cli(central, "import", str(stick))
+    _carry(central, lab_a, "Lab A")  # acknowledges the lab's bundle
+    cli(lab_a, "export", "Academy", "-o", str(stick))
+    with on(lab_a):
+        entry = sync.get_peer("Academy").bundles[0]
+        assert not entry.full and entry.counts["lms_attempts"] == 0  # changes only: none
+    cli(lab_a, "export", "Academy", "--full", "-o", str(stick))
+    with on(lab_a):
+        entry = sync.get_peer("Academy").bundles[0]
+        assert entry.full and entry.counts["lms_attempts"] == 1
