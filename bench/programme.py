@@ -137,7 +137,7 @@ class Programme:
             db.session.commit()
             sync.set_up("Academy", "central")
             card = sync.identity_card()
-            from lms.learning.services import assessment_for
+            from lms.curricula.structure import assessment_for
 
             quizzes = [assessment_for(pdp.structure, key, "fr")
                        for key in pdp.structure["assessments"]]
