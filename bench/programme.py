@@ -50,7 +50,7 @@ def _curricula(folder: Path) -> Path:
     if not target.exists():
         for name in ("police-de-proximite", "formation-des-formateurs"):
             shutil.copytree(CURRICULA / name, target / name)
-        for quiz in target.glob("*/modules/*/*.md"):
+        for quiz in target.rglob("*.md"):
             content = quiz.read_text(encoding="utf-8")
             if "max_attempts:" in content:
                 quiz.write_text("\n".join(line for line in content.splitlines()
