@@ -165,10 +165,3 @@ class Export:
         db.session.add_all(SyncPeerRecord(peer_id=self.peer.id, table_name=spec.table,
                                           record_uuid=u, seq=self.seq)
                            for u in uuids if u not in known)
-
-    def total(self) -> int:
-        """How many records the plan chose (for a progress bar)."""
-        from sqlalchemy import func
-
-        return sum(db.session.scalar(select(func.count()).select_from(spec.model).where(
-            self._chosen(spec))) or 0 for spec in SPECS)
