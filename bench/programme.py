@@ -113,7 +113,7 @@ class Programme:
         from lms.curricula.services import publish_programme
         from lms.sync import services as sync
         from lms.training.services import assign_trainer, create_cohort, get_or_create_site
-        from lms.training.tot import complete_enrolment
+        from lms.training.tot import record_qualification
 
         self.password_hash = hash_password("bench-pass-2026")
         with on(self.central):
@@ -127,8 +127,9 @@ class Programme:
                                     qualifies_for=[pdp.programme])
             for code, site in sites.items():
                 officer = self._person(f"OFF-{code[:3].upper()}", site, "trainee")
-                enrolment = self._enrol(officer, session)
-                complete_enrolment(enrolment, on=date(2026, 1, 30))
+                self._enrol(officer, session)  # qualified by the session, recorded by staff
+                record_qualification(officer, pdp.programme, date(2026, 1, 30),
+                                     source_cohort=session)
                 cohort = create_cohort(name=f"PdP {code}", programme=pdp.programme, site=site,
                                        start=date(2026, 2, 2), end=date(2026, 7, 31))
                 assign_trainer(cohort, officer)

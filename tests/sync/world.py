@@ -78,7 +78,7 @@ def build_world(central, tmp_path, lab_sites=("mbuji-mayi", "kalemie")) -> World
     """Sites, a ToT at Kasapa qualifying officers of three sites, a cohort at Mbuji-Mayi led by
     a trainer who lives in Kalemie, a staff account of each lab's site, labs set up as peers."""
     from lms.training.services import assign_trainer, create_cohort, enrol, get_or_create_site
-    from lms.training.tot import complete_enrolment
+    from lms.training.tot import record_qualification
 
     with on(central):
         pdp = publish()
@@ -90,7 +90,8 @@ def build_world(central, tmp_path, lab_sites=("mbuji-mayi", "kalemie")) -> World
         for code, number in (("mbuji-mayi", "OFF-MM"), ("lubumbashi", "OFF-LU"),
                              ("kalemie", "OFF-KA")):
             officer = make_user(service_number=number, site=sites[code], last_name=code)
-            complete_enrolment(enrol(officer, tot), on=date(2026, 1, 30))
+            enrol(officer, tot)  # qualified by the session (recorded, as staff do on paper)
+            record_qualification(officer, pdp.programme, date(2026, 1, 30), source_cohort=tot)
         cohort = create_cohort(name="PdP Mbuji-Mayi", programme=pdp.programme,
                                site=sites["mbuji-mayi"], start=date(2026, 2, 2),
                                end=date(2026, 7, 31), version=pdp)
@@ -148,6 +149,7 @@ def take_quiz(app, login_id: str, cohort_name: str | None = None) -> str:
     """The trainee answers every question of the quiz rightly and submits; the attempt's uuid."""
     from lms.learning import answers
     from lms.learning import services as learning
+    from lms.learning.choices import choice_value
 
     with on(app):
         user = User.by_login(login_id)
@@ -157,7 +159,8 @@ def take_quiz(app, login_id: str, cohort_name: str | None = None) -> str:
         enrolment = db.session.scalars(query.order_by(Enrolment.id.desc())).first()
         attempt = learning.start_attempt(enrolment, QUIZ, "fr")
         for question in learning.quiz_of(attempt)["questions"]:
-            values = ([str(i) for i, c in enumerate(question.get("choices", [])) if c["correct"]]
+            values = ([choice_value(attempt.uuid, question["id"], i)
+                       for i, c in enumerate(question.get("choices", [])) if c["correct"]]
                       or [str(question.get("answer", question.get("accepted", ["x"])[0]))])
             answers.save_response(attempt, question["id"], values)
         learning.submit_attempt(attempt)
