@@ -8,10 +8,12 @@ from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.sync.models import (
+    SyncAlias,
     SyncBundle,
     SyncConflict,
     SyncIdentity,
     SyncPeer,
+    SyncPeerRecord,
     SyncRecordState,
 )
 from lms.training.models import (
@@ -32,5 +34,6 @@ __all__ = ["Attempt", "AttendanceChange", "AttendanceRecord", "AuditRecord", "Ce
            "ClassMeeting", "Cohort", "CohortClass", "CohortTrainer", "CurriculumVersion",
            "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "PendingImport",
            "Programme", "QuizSchedule", "Qualification", "Response", "Site", "SyncBundle",
-           "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "TotProgramme", "User",
+           "SyncAlias", "SyncConflict", "SyncIdentity", "SyncPeer", "SyncPeerRecord",
+           "SyncRecordState", "TotProgramme", "User",
            "UserRole", "Vetting"]

@@ -59,18 +59,21 @@ def add_peer_command(card) -> None:
 @sync_group.command("export")
 @click.argument("peer")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--full", is_flag=True,
+              help="Carry every record again (a new lab, or a server restored from a backup).")
 @with_appcontext
-def export_command(peer, output) -> None:
+def export_command(peer, output, full) -> None:
     """Write a signed bundle for PEER (a file to carry on a USB stick)."""
     from lms.sync.services import export_bundle, get_peer
 
     try:
-        filename, data = export_bundle(get_peer(peer))
+        target = get_peer(peer)
+        path = Path(output or f"{target.name}.lmsbundle".replace(" ", "_"))
+        with path.open("wb") as out:
+            _filename, size = export_bundle(target, full=full, out=out)
     except LMSError as exc:
         raise click.ClickException(str(exc)) from exc
-    path = Path(output or filename)
-    path.write_bytes(data)
-    click.echo(f"Wrote {path} ({len(data)} bytes).")
+    click.echo(f"Wrote {path} ({size} bytes).")
 
 
 @sync_group.command("import")
@@ -78,17 +81,26 @@ def export_command(peer, output) -> None:
 @with_appcontext
 def import_command(bundle) -> None:
     """Verify and merge a peer's bundle (all or nothing; importing twice changes nothing)."""
-    from lms.sync.services import import_bundle
+    from lms.sync.services import import_bundle, summary
+
+    bar = None
+
+    def opened(total: int) -> None:
+        nonlocal bar
+        bar = click.progressbar(length=total, label=_("Importing"))
+        bar.__enter__()
 
     try:
-        entry, new = import_bundle(Path(bundle).read_bytes())
+        with Path(bundle).open("rb") as source:
+            entry, new = import_bundle(source, progress=lambda n: bar and bar.update(n),
+                                       on_open=opened)
     except LMSError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     if not new:
         click.echo(_("This bundle was already imported: nothing changed."))
         return
-    for table, tally in entry.counts.items():
-        shown = ", ".join(f"{k} {v}" for k, v in tally.items() if v)
-        if shown:
-            click.echo(f"{table}: {shown}")
+    click.echo(summary(entry))
     click.echo(_("Import complete."))

@@ -1,29 +1,31 @@
-"""Turn records into portable dicts and merge incoming ones, by uuid, with the documented rules."""
+"""Records as portable dicts: columns, foreign keys as uuids, content hashes, uuid index."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from datetime import UTC, date, datetime, time
+from functools import cache
 
-from sqlalchemy import Date, DateTime, Time, func, select
+from sqlalchemy import Date, DateTime, String, Time, select
 
 from lms.extensions import db
-from lms.sync.models import SyncConflict, SyncPeer, SyncRecordState
-from lms.sync.registry import SPECS, Scope, Spec
+from lms.sync.models import SyncAlias, SyncRecordState
+from lms.sync.registry import Spec
 
 CHUNK = 500
 NOT_COMPARED = {"created_at", "updated_at"}
 
 
-def _models_by_table() -> dict[str, type]:
+def models_by_table() -> dict[str, type]:
     return {m.class_.__tablename__: m.class_ for m in db.Model.registry.mappers
             if hasattr(m.class_, "__tablename__")}
 
 
-def _foreign_keys(model) -> dict[str, str]:
+@cache
+def foreign_keys(model) -> dict[str, str]:
     """{column name: referenced table} for foreign keys to tables whose rows carry a uuid."""
-    tables = _models_by_table()
+    tables = models_by_table()
     out = {}
     for column in model.__table__.columns:
         for fk in column.foreign_keys:
@@ -33,7 +35,7 @@ def _foreign_keys(model) -> dict[str, str]:
     return out
 
 
-def _names_an_actor(model, column: str, table: str) -> bool:
+def names_an_actor(model, column: str, table: str) -> bool:
     """A nullable reference to the person who acted (graded, recorded, issued...).
 
     Left empty when that person is not on this server (an academy staff member unknown to a
@@ -42,10 +44,24 @@ def _names_an_actor(model, column: str, table: str) -> bool:
     return table == "lms_users" and bool(model.__table__.columns[column].nullable)
 
 
-def _plain_columns(spec: Spec) -> list:
-    fks = _foreign_keys(spec.model)
-    return [c for c in spec.model.__table__.columns
-            if c.name != "id" and c.name not in fks and c.name not in spec.skip_columns]
+def plain_columns(spec: Spec) -> list:
+    """The columns that travel as values (not the local id, not foreign keys)."""
+    return _plain_columns(spec.model, spec.skip_columns)
+
+
+@cache
+def attribute_of(model, column) -> str:
+    """The mapped attribute name of a column (`structure_json` for the column `structure`)."""
+    from sqlalchemy import inspect
+
+    return inspect(model).get_property_by_column(column).key
+
+
+@cache
+def _plain_columns(model, skip: frozenset[str]) -> list:
+    fks = foreign_keys(model)
+    return [c for c in model.__table__.columns
+            if c.name != "id" and c.name not in fks and c.name not in skip]
 
 
 def _encode(value):
@@ -57,9 +73,13 @@ def _encode(value):
     return value
 
 
-def _decode(column, value):
+def decode(column, value):
     if value is None:
         return None
+    if isinstance(column.type, String) and not isinstance(value, str):
+        raise ValueError(f"{column.name}: not text")
+    if isinstance(column.type, String) and column.type.length and len(value) > column.type.length:
+        raise ValueError(f"{column.name}: longer than {column.type.length} characters")
     if isinstance(column.type, DateTime):
         return datetime.fromisoformat(value)
     if isinstance(column.type, Date):
@@ -72,77 +92,90 @@ def _decode(column, value):
 def content_hash(spec: Spec, record: dict) -> str:
     """Hash of what matters in a record (not timestamps, not local-only fields)."""
     kept = {k: v for k, v in record.items()
-            if k not in NOT_COMPARED and k not in spec.local_only}
+            if k not in NOT_COMPARED and k not in spec.local_only and k != "__ref"}
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class UuidIndex:
-    """Local id <-> uuid, per table, loaded lazily and kept current during an import."""
+    """Local id <-> uuid, per table: looked up in batches (prefetch) and kept while one export
+    or import runs; another server's id for a record held here under ours resolves to ours."""
 
     def __init__(self):
-        self.to_id: dict[tuple[str, str], int] = {}
+        self.to_id: dict[tuple[str, str], int | None] = {}
         self.to_uuid: dict[tuple[str, int], str] = {}
-        self.loaded: set[str] = set()
-
-    def load(self, table: str) -> None:
-        if table in self.loaded:
-            return
-        model = _models_by_table()[table]
-        for row_id, row_uuid in db.session.execute(select(model.id, model.uuid)):
-            self.add(table, row_id, row_uuid)
-        self.loaded.add(table)
+        self.loaded: set[str] = set()  # kept for callers that reset a table after writing it
 
     def add(self, table: str, row_id: int, row_uuid: str) -> None:
         self.to_id[(table, row_uuid)] = row_id
         self.to_uuid[(table, row_id)] = row_uuid
 
+    def prefetch_ids(self, table: str, ids) -> None:
+        """Look up the uuids of local ids not seen yet, in one query per CHUNK."""
+        missing = sorted({i for i in ids if i is not None and (table, i) not in self.to_uuid})
+        model = models_by_table()[table]
+        for start in range(0, len(missing), CHUNK):
+            for row_id, row_uuid in db.session.execute(select(model.id, model.uuid).where(
+                    model.id.in_(missing[start:start + CHUNK]))):
+                self.add(table, row_id, row_uuid)
+
+    def prefetch_uuids(self, table: str, uuids) -> None:
+        """Look up the local ids of uuids not seen yet (ours, or aliases of ours)."""
+        missing = sorted({u for u in uuids if isinstance(u, str) and (table, u) not in self.to_id})
+        model = models_by_table()[table]
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start:start + CHUNK]
+            for row_id, row_uuid in db.session.execute(select(model.id, model.uuid).where(
+                    model.uuid.in_(chunk))):
+                self.add(table, row_id, row_uuid)
+            for other, row_id in db.session.execute(
+                    select(SyncAlias.other_uuid, model.id).join(
+                        model, model.uuid == SyncAlias.local_uuid).where(
+                        SyncAlias.table_name == table, SyncAlias.other_uuid.in_(chunk))):
+                self.to_id[(table, other)] = row_id
+            for row_uuid in chunk:
+                self.to_id.setdefault((table, row_uuid), None)
+
     def uuid_of(self, table: str, row_id: int | None) -> str | None:
         if row_id is None:
             return None
-        self.load(table)
+        if (table, row_id) not in self.to_uuid:
+            self.prefetch_ids(table, [row_id])
         return self.to_uuid[(table, row_id)]
 
     def id_of(self, table: str, row_uuid: str | None) -> int | None:
         if row_uuid is None:
             return None
-        self.load(table)
+        if (table, row_uuid) not in self.to_id:
+            self.prefetch_uuids(table, [row_uuid])
         return self.to_id.get((table, row_uuid))
+
+    def trim(self, limit: int = 50_000) -> None:
+        """Forget what was looked up when it grows large (it is only a cache: memory stays low)."""
+        if len(self.to_id) + len(self.to_uuid) > limit:
+            self.to_id.clear()
+            self.to_uuid.clear()
+
+
+def prefetch(spec: Spec, index: UuidIndex, objects=(), rows=()) -> None:
+    """Look up, in a few queries, every reference of a batch of objects (export) or rows."""
+    for column, table in foreign_keys(spec.model).items():
+        if objects:
+            index.prefetch_ids(table, [getattr(o, column) for o in objects])
+        if rows:
+            index.prefetch_uuids(table, [r.get(f"{column}__uuid") for r in rows])
 
 
 def to_record(spec: Spec, obj, index: UuidIndex) -> dict:
     """One model object as a portable dict."""
-    record = {c.name: _encode(getattr(obj, c.key)) for c in _plain_columns(spec)}
-    for column, table in _foreign_keys(spec.model).items():
+    record = {c.name: _encode(getattr(obj, c.key)) for c in plain_columns(spec)}
+    for column, table in foreign_keys(spec.model).items():
         record[f"{column}__uuid"] = index.uuid_of(table, getattr(obj, column))
     if spec.extra_out:
         record.update(spec.extra_out(obj))
     return record
 
 
-def export_tables(scope: Scope) -> dict[str, list[dict]]:
-    """Every syncable record in scope, table by table, parents first; remember what we sent."""
-    index = UuidIndex()
-    tables = {}
-    for spec in SPECS:
-        rows = [to_record(spec, obj, index) for obj in db.session.scalars(spec.scope(scope))]
-        tables[spec.table] = rows
-        _remember(spec, rows)
-    return tables
-
-
-def _remember(spec: Spec, rows: list[dict]) -> None:
-    states = _states(spec, [r["uuid"] for r in rows])
-    for row in rows:
-        digest = content_hash(spec, row)
-        state = states.get(row["uuid"])
-        if state is None:
-            db.session.add(SyncRecordState(table_name=spec.table, record_uuid=row["uuid"],
-                                           content_hash=digest))
-        elif state.content_hash != digest:
-            state.content_hash = digest
-
-
-def _states(spec: Spec, uuids: list[str]) -> dict[str, SyncRecordState]:
+def states_of(spec: Spec, uuids: list[str]) -> dict[str, SyncRecordState]:
     out = {}
     for start in range(0, len(uuids), CHUNK):
         chunk = uuids[start:start + CHUNK]
@@ -153,137 +186,12 @@ def _states(spec: Spec, uuids: list[str]) -> dict[str, SyncRecordState]:
     return out
 
 
-def _locals(spec: Spec, uuids: list[str]) -> dict[str, object]:
+def locals_of(spec: Spec, uuids: list[str]) -> dict[str, object]:
     out = {}
     for start in range(0, len(uuids), CHUNK):
         chunk = uuids[start:start + CHUNK]
         for obj in db.session.scalars(select(spec.model).where(spec.model.uuid.in_(chunk))):
             out[obj.uuid] = obj
     return out
-
-
-class MergeRefused(Exception):
-    """A record cannot be merged (a clash the rules refuse); the import is undone."""
-
-
-def import_tables(tables: dict[str, list[dict]], peer: SyncPeer) -> dict[str, dict[str, int]]:
-    """Merge incoming tables into this database (caller commits or rolls back as one unit)."""
-    index = UuidIndex()
-    counts: dict[str, dict[str, int]] = {}
-    for spec in SPECS:
-        rows = tables.get(spec.table, [])
-        tally = counts.setdefault(spec.table, {"new": 0, "updated": 0, "unchanged": 0,
-                                               "kept_ours": 0, "conflicts": 0, "skipped": 0})
-        if not rows:
-            continue
-        existing = _locals(spec, [r["uuid"] for r in rows])
-        states = _states(spec, [r["uuid"] for r in rows])
-        for row in rows:
-            outcome = _merge_one(spec, row, existing.get(row["uuid"]),
-                                 states.get(row["uuid"]), index, peer)
-            tally[outcome] += 1
-        db.session.flush()
-        index.loaded.discard(spec.table)
-    return counts
-
-
-def _merge_one(spec, row, local, state, index, peer) -> str:
-    incoming_hash = content_hash(spec, row)
-    if local is None:
-        obj = _insert(spec, row, index, peer)
-        if obj is None:
-            return "skipped"
-        _set_state(spec, row["uuid"], incoming_hash, state)
-        return "new"
-    if spec.immutable or spec.mode == "append":
-        return "unchanged"
-    ours = to_record(spec, local, index)
-    our_hash = content_hash(spec, ours)
-    base = state.content_hash if state else None
-    if our_hash == incoming_hash:
-        _set_state(spec, row["uuid"], incoming_hash, state)
-        return "unchanged"
-    incoming_newer = row.get("updated_at", "") > (ours.get("updated_at") or "")
-    if incoming_hash == base:
-        return "kept_ours"  # the peer sent what we last agreed on; ours is newer
-    if our_hash == base or base is None and incoming_newer:
-        if not incoming_newer:
-            return "kept_ours"  # an older bundle: never undo a newer change
-        _apply(spec, local, row, index)
-        _set_state(spec, row["uuid"], incoming_hash, state)
-        return "updated"
-    # Changed on both sides since the last exchange: the newer change wins; staff review both.
-    kept, other = (row, ours) if incoming_newer else (ours, row)
-    db.session.add(SyncConflict(peer=peer, table_name=spec.table, record_uuid=row["uuid"],
-                                rule="both sides changed: the most recent change was kept",
-                                kept=kept, other=other))
-    if incoming_newer:
-        _apply(spec, local, row, index)
-        _set_state(spec, row["uuid"], incoming_hash, state)
-    return "conflicts"
-
-
-def _set_state(spec, record_uuid, digest, state) -> None:
-    if state is None:
-        db.session.add(SyncRecordState(table_name=spec.table, record_uuid=record_uuid,
-                                       content_hash=digest))
-    else:
-        state.content_hash = digest
-
-
-def _values(spec: Spec, row: dict, index: UuidIndex) -> dict:
-    values = {}
-    for column in _plain_columns(spec):
-        if column.name in row:
-            values[column.key] = _decode(column, row[column.name])
-    for column, table in _foreign_keys(spec.model).items():
-        ref = row.get(f"{column}__uuid")
-        ref_id = index.id_of(table, ref)
-        if ref is not None and ref_id is None and not _names_an_actor(spec.model, column, table):
-            raise MergeRefused(f"{spec.table} {row['uuid']}: missing {table} {ref}")
-        values[column] = ref_id
-    return values
-
-
-def _insert(spec: Spec, row: dict, index: UuidIndex, peer: SyncPeer):
-    values = _values(spec, row, index)
-    if spec.natural_key and all(values.get(k) is not None for k in spec.natural_key):
-        clash = db.session.scalar(select(spec.model).where(
-            *[getattr(spec.model, k) == values[k] for k in spec.natural_key]))
-        if clash is not None:
-            if spec.on_clash == "skip":
-                return None
-            if spec.on_clash == "conflict":  # the same fact recorded in two places
-                ours = to_record(spec, clash, index)
-                db.session.add(SyncConflict(
-                    peer=peer, table_name=spec.table, record_uuid=row["uuid"],
-                    rule="recorded in two places: the record already here was kept",
-                    kept=ours, other=row))
-                return None
-            if spec.on_clash == "renumber":
-                values["number"] = 1 + (db.session.scalar(select(func.max(spec.model.number)).where(
-                    *[getattr(spec.model, k) == values[k] for k in spec.natural_key
-                      if k != "number"])) or 0)
-            else:
-                raise MergeRefused(
-                    f"{spec.table}: {', '.join(f'{k}={values[k]}' for k in spec.natural_key)} "
-                    f"already exists here with another global id")
-    obj = spec.model(**values)
-    db.session.add(obj)
-    if spec.extra_in:
-        spec.extra_in(obj, row, index)
-    db.session.flush()
-    index.add(spec.table, obj.id, obj.uuid)
-    return obj
-
-
-def _apply(spec: Spec, obj, row: dict, index: UuidIndex) -> None:
-    values = _values(spec, row, index)
-    for key in spec.local_only:
-        values.pop(key, None)
-    for key, value in values.items():
-        setattr(obj, key, value)
-    if spec.extra_in:
-        spec.extra_in(obj, row, index)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.base import new_uuid, utcnow
@@ -36,6 +36,11 @@ class SyncPeer(db.Model):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_import_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_export_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bundles are numbered per direction: ours to it (sent), its to us (received), and the
+    # highest of ours it says it has (acked): the next delta starts from that one.
+    sent_seq: Mapped[int] = mapped_column(Integer, default=0)
+    acked_seq: Mapped[int] = mapped_column(Integer, default=0)
+    received_seq: Mapped[int] = mapped_column(Integer, default=0)
     bundles: Mapped[list[SyncBundle]] = relationship(back_populates="peer",
                                                      order_by="SyncBundle.id.desc()")
 
@@ -51,6 +56,9 @@ class SyncBundle(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)  # {table: {"new": n, ...}}
+    seq: Mapped[int | None] = mapped_column(Integer)
+    full: Mapped[bool] = mapped_column(default=True)  # every record, not only changes
+    size: Mapped[int | None] = mapped_column(Integer)  # bytes
     peer: Mapped[SyncPeer] = relationship(back_populates="bundles")
     __table_args__ = (UniqueConstraint("bundle_uuid", "direction"),)
 
@@ -63,7 +71,37 @@ class SyncRecordState(db.Model):
     table_name: Mapped[str] = mapped_column(String(60))
     record_uuid: Mapped[str] = mapped_column(String(36))
     content_hash: Mapped[str] = mapped_column(String(64))
-    __table_args__ = (UniqueConstraint("table_name", "record_uuid"),)
+    # When an import last changed the record here (this server's clock), and from which peer:
+    # a delta carries it on to the other peers, not back to the one that sent it.
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_peer_id: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("table_name", "record_uuid"),
+                      Index("ix_lms_sync_record_states_changed", "table_name", "changed_at"))
+
+
+class SyncPeerRecord(db.Model):
+    """A record sent to a peer in bundle `seq`: once the peer acknowledges that bundle, later
+    bundles may refer to the record without carrying it again."""
+
+    __tablename__ = "lms_sync_peer_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("lms_sync_peers.id"))
+    table_name: Mapped[str] = mapped_column(String(60))
+    record_uuid: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("peer_id", "table_name", "record_uuid"),)
+
+
+class SyncAlias(db.Model):
+    """Another server's global id for a record held here under ours (one site, one enrolment
+    recorded on two servers): references to it resolve to our record."""
+
+    __tablename__ = "lms_sync_aliases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    other_uuid: Mapped[str] = mapped_column(String(36))
+    local_uuid: Mapped[str] = mapped_column(String(36))
+    __table_args__ = (UniqueConstraint("table_name", "other_uuid"),)
 
 
 class SyncConflict(db.Model):
@@ -76,8 +114,13 @@ class SyncConflict(db.Model):
     table_name: Mapped[str] = mapped_column(String(60))
     record_uuid: Mapped[str] = mapped_column(String(36))
     rule: Mapped[str] = mapped_column(String(200))
+    # both_changed | twice (one fact recorded on two servers) | clash (two people, one number)
+    kind: Mapped[str] = mapped_column(String(20), default="both_changed")
     kept: Mapped[dict] = mapped_column(JSON)
     other: Mapped[dict] = mapped_column(JSON)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
     peer: Mapped[SyncPeer] = relationship()
+
+
+from lms.sync import touch  # noqa: E402,F401  (registers the listener with the models)

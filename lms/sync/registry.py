@@ -1,10 +1,29 @@
-"""Which records travel between servers, in which direction, and how they merge.
+"""Which records travel between servers, who owns them, and how they merge.
 
 A record is matched by its global id (uuid), never by local keys. Foreign keys travel as the
 referenced record's uuid (`<column>__uuid`). Modes:
 - `mutable`: the newer change wins when only one side changed since the last exchange; when both
   sides changed, the newer one is kept and a SyncConflict lists both for staff to review;
 - `append`: written once, never changed afterwards (history, audit): inserted if new.
+
+Ownership, by site. A site owns its own record, the people whose site it is (`User.site_id`),
+its cohorts and everything recorded in them (classes, enrolments, meetings, attendance,
+schedules, lesson progress, attempts, answers, grades, certificates), and the qualifications
+earned in its train-the-trainer cohorts (or, without one, those of its people). Programmes and
+curriculum versions belong to the academy. A lab server speaks for its site only: records it
+sends that another site owns (a trainer who lives in Kalemie, the Kasapa ToT cohort where a
+qualification was earned, the curriculum) travel as references (`"__ref": true`): the receiver
+adds them if it has never seen them and never changes its own copy from them, so a lab never
+overwrites the owner's newer data. The central server holds every site's records and speaks for
+the academy: what it sends is merged by the rules above (its staff may grade, correct or enrol
+anywhere; the newer change wins and two-sided changes are listed).
+
+A bundle is closed: with each record it carries the records it refers to (`Spec.refs` and the
+foreign keys), unless the receiver is known to hold them (`track_known`: sent in a bundle the
+receiver has acknowledged). Unique identifiers that clash with another record here are never an
+error: the same fact recorded on two servers (`alias`: one site, programme or enrolment) is
+merged into ours; two different people with one service or academy number (`aside`) are both
+kept, the newcomer's number is held aside and the clash is listed for staff.
 """
 
 from __future__ import annotations
@@ -66,7 +85,7 @@ class Scope:
 def _certificate_in(certificate: Certificate, _data: dict, _index) -> None:
     """Refuse a second valid certificate for one enrolment (issued on two servers) with a
     message staff can act on, rather than the database's unique-index error."""
-    from lms.sync.engine import MergeRefused
+    from lms.sync.merge import MergeRefused
 
     if certificate.status != "valid":
         return
@@ -94,7 +113,13 @@ class Spec:
     mode: str = "mutable"
     local_only: frozenset[str] = frozenset()  # exported, but not compared (renumbered on clash)
     natural_key: tuple[str, ...] = ()  # another unique key: on clash, `on_clash` applies
-    on_clash: str = "refuse"  # refuse | skip | renumber | conflict (keep ours, list both)
+    # alias (the same record: ours stands for it) | skip | renumber | conflict (keep ours, list
+    # both; ours stands for it)
+    on_clash: str = "alias"
+    aside: tuple[str, ...] = ()  # unique columns: a clash with another record sets ours aside
+    owned: Callable[[Scope], Select] | None = None  # ids a lab's site owns (default: scope)
+    refs: Callable[[Select], list[tuple[str, Select]]] | None = None  # links beside foreign keys
+    track_known: bool = False  # remember what the peer holds, to refer to it without carrying
     extra_out: Callable[[object], dict] | None = None
     extra_in: Callable[[object, dict, object], None] | None = None
     immutable: bool = False  # published content: never updated once present
@@ -145,23 +170,51 @@ def _all(model):
     return lambda scope: select(model)
 
 
+def _nothing(model):
+    return lambda scope: select(model.id).where(model.id.is_(None))
+
+
+def _cohort_refs(ids: Select) -> list[tuple[str, Select]]:
+    return [("lms_users", select(CohortTrainer.user_id).where(CohortTrainer.cohort_id.in_(ids))),
+            ("lms_programmes", select(TotProgramme.programme_id).where(
+                TotProgramme.cohort_id.in_(ids)))]
+
+
+def _owned_users(scope: Scope) -> Select:
+    return select(User.id).where(User.site_id == scope.site_id)
+
+
+def _owned_qualifications(scope: Scope) -> Select:
+    at_site = select(Cohort.id).where(Cohort.site_id == scope.site_id)
+    return select(Qualification.id).where(
+        Qualification.source_cohort_id.in_(at_site)
+        | (Qualification.source_cohort_id.is_(None) & Qualification.user_id.in_(
+            _owned_users(scope))))
+
+
 SPECS: list[Spec] = [
     Spec(Site, lambda s: select(Site).where(Site.id == s.site_id) if s.site_id
-         else select(Site), natural_key=("code",), on_clash="refuse"),
+         else select(Site), natural_key=("code",), track_known=True),
     Spec(User, lambda s: select(User).where(User.id.in_(s.user_ids())),
-         natural_key=("service_number",), extra_out=_user_roles_out, extra_in=_user_roles_in,
-         skip_columns=frozenset({"session_version"})),
-    Spec(Programme, _all(Programme), natural_key=("code",)),
-    Spec(CurriculumVersion, _all(CurriculumVersion), immutable=True),
+         aside=("service_number", "academy_number"), owned=_owned_users,
+         extra_out=_user_roles_out, extra_in=_user_roles_in,
+         skip_columns=frozenset({"session_version"}), track_known=True),
+    Spec(Programme, _all(Programme), natural_key=("code",), owned=_nothing(Programme),
+         track_known=True),
+    Spec(CurriculumVersion, _all(CurriculumVersion), immutable=True,
+         natural_key=("programme_id", "version"), owned=_nothing(CurriculumVersion),
+         track_known=True),
     Spec(Cohort, lambda s: select(Cohort).where(Cohort.id.in_(s.cohort_ids())),
-         extra_out=_cohort_trainers_out, extra_in=_cohort_trainers_in),
+         extra_out=_cohort_trainers_out, extra_in=_cohort_trainers_in, refs=_cohort_refs,
+         track_known=True),
     Spec(CohortClass, lambda s: select(CohortClass).where(
         CohortClass.cohort_id.in_(s.cohort_ids())), natural_key=("cohort_id", "name"),
-        on_clash="conflict"),
+        on_clash="conflict", track_known=True),
     Spec(Enrolment, lambda s: select(Enrolment).where(Enrolment.id.in_(s.enrolment_ids())),
-         natural_key=("user_id", "cohort_id"), on_clash="refuse"),
+         natural_key=("user_id", "cohort_id"), on_clash="alias", track_known=True),
     Spec(ClassMeeting, lambda s: select(ClassMeeting).where(ClassMeeting.class_id.in_(
-        select(CohortClass.id).where(CohortClass.cohort_id.in_(s.cohort_ids()))))),
+        select(CohortClass.id).where(CohortClass.cohort_id.in_(s.cohort_ids())))),
+        track_known=True),
     Spec(AttendanceRecord, lambda s: select(AttendanceRecord).where(
         AttendanceRecord.enrolment_id.in_(s.enrolment_ids())),
         natural_key=("meeting_id", "enrolment_id"), on_clash="conflict"),
@@ -170,9 +223,10 @@ SPECS: list[Spec] = [
             AttendanceRecord.enrolment_id.in_(s.enrolment_ids())))), mode="append"),
     Spec(Qualification, lambda s: select(Qualification).where(
         Qualification.user_id.in_(s.user_ids())), natural_key=("user_id", "programme_id"),
-        on_clash="conflict"),
+        on_clash="conflict", owned=_owned_qualifications),
     Spec(Vetting, lambda s: select(Vetting).where(Vetting.user_id.in_(s.user_ids())),
-         natural_key=("user_id",), on_clash="conflict"),
+         natural_key=("user_id",), on_clash="conflict",
+         owned=lambda s: select(Vetting.id).where(Vetting.user_id.in_(_owned_users(s)))),
     Spec(QuizSchedule, lambda s: select(QuizSchedule).where(
         QuizSchedule.cohort_id.in_(s.cohort_ids())), natural_key=("cohort_id", "item_key"),
         on_clash="conflict"),
@@ -183,7 +237,7 @@ SPECS: list[Spec] = [
          local_only=frozenset({"number"}), natural_key=("enrolment_id", "item_key", "number"),
          on_clash="renumber"),
     Spec(Response, lambda s: select(Response).where(Response.attempt_id.in_(s.attempt_ids())),
-         natural_key=("attempt_id", "question_id"), on_clash="refuse"),
+         natural_key=("attempt_id", "question_id"), on_clash="conflict"),
     Spec(Grade, lambda s: select(Grade).where(Grade.enrolment_id.in_(s.enrolment_ids())),
          natural_key=("subject",), on_clash="conflict", skip_columns=frozenset({"version"})),
     Spec(GradeHistory, lambda s: select(GradeHistory).where(GradeHistory.grade_id.in_(

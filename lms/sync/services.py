@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
+from typing import IO
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.auth.models import Site
 from lms.base import LMSError, new_uuid, utcnow
 from lms.extensions import db
-from lms.sync.bundle import BundleRefused, read_manifest, verify_bundle, write_bundle
-from lms.sync.engine import MergeRefused, export_tables, import_tables
+from lms.sync.bundle import BundleRefused, BundleWriter, open_bundle
+from lms.sync.export import Export, changes_since
 from lms.sync.keys import load_or_create_key, public_pem
+from lms.sync.merge import Merge, MergeRefused, specs_in_order
 from lms.sync.models import SyncBundle, SyncConflict, SyncIdentity, SyncPeer
 from lms.sync.registry import Scope
+
+NO_SITE = -1  # a site this server has not heard of yet: its scope holds nothing
 
 
 class SyncError(LMSError):
@@ -79,63 +86,143 @@ def get_peer(name_or_uuid: str) -> SyncPeer:
     return peer
 
 
-def export_bundle(peer: SyncPeer, actor=None) -> tuple[str, bytes]:
-    """Make a signed bundle for `peer`: a lab's site data (central) or everything here (lab)."""
+def _site_scope(site_code: str | None) -> Scope:
+    if not site_code:
+        return Scope(None)
+    site = db.session.scalar(select(Site).where(Site.code == site_code))
+    return Scope(site.id if site is not None else NO_SITE)
+
+
+def export_bundle(peer: SyncPeer, actor=None, full: bool = False, out: IO[bytes] | None = None,
+                  progress: Callable[[int], None] | None = None) -> tuple[str, bytes | int]:
+    """Make a signed bundle for `peer`: a lab's site data (central) or this lab's site (lab).
+
+    After the first exchange it carries what changed since the last bundle the peer has
+    acknowledged (`full` carries everything again: a new lab, a recovery). Written to `out` in
+    batches (then the size is returned), or returned as bytes.
+    """
     me = _require_identity()
     site_code = peer.site_code if me.role == "central" else me.site_code
-    site_id = None
-    if site_code:
-        site = db.session.scalar(select(Site).where(Site.code == site_code))
-        if site is None:
-            raise SyncError(_("The site %(code)s is not on this server.", code=site_code))
-        site_id = site.id
-    tables = export_tables(Scope(site_id))
+    scope = _site_scope(site_code)
+    if me.role == "lab" and scope.site_id == NO_SITE:
+        # The lab's own site travels in its bundle, even before the centre has created it.
+        from lms.training.services import get_or_create_site
+
+        scope = Scope(get_or_create_site(site_code, site_code).id)
     now = utcnow()
+    since = None if full else changes_since(peer)
+    peer.sent_seq = (peer.sent_seq or 0) + 1
     bundle_uuid = new_uuid()
     manifest = {"bundle": bundle_uuid, "from": me.uuid, "from_name": me.name, "to": peer.uuid,
-                "created_at": now.isoformat(), "site": site_code}
-    data = write_bundle(manifest, tables, load_or_create_key())
+                "created_at": now.isoformat(), "site": site_code, "seq": peer.sent_seq,
+                "ack": peer.received_seq or 0, "since": since.isoformat() if since else None,
+                "role": me.role}
+    plan = Export(scope, peer, since, peer.sent_seq, scope if me.role == "lab" else None)
+    plan.plan()
+    target = out if out is not None else io.BytesIO()
+    start = target.tell() if target.seekable() else 0
+    writer = BundleWriter(target)
+    plan.write(writer, progress)
+    manifest = writer.finish(manifest, load_or_create_key())
+    size = (target.tell() - start) if target.seekable() else None
     peer.last_export_at = now
-    db.session.add(SyncBundle(bundle_uuid=bundle_uuid, peer=peer, direction="out",
-                              created_at=now, counts={t: len(r) for t, r in tables.items()}))
-    audit.record(actor, "sync.export", None, after={"peer": peer.name, "bundle": bundle_uuid})
+    db.session.add(SyncBundle(bundle_uuid=bundle_uuid, peer_id=peer.id, direction="out",
+                              created_at=now, counts=manifest["counts"], seq=peer.sent_seq,
+                              full=since is None, size=size))
+    audit.record(actor, "sync.export", None, after={"peer": peer.name, "bundle": bundle_uuid,
+                                                    "seq": peer.sent_seq})
     db.session.commit()
     filename = f"{me.name}-to-{peer.name}-{now:%Y%m%d-%H%M}.lmsbundle".replace(" ", "_")
-    return filename, data
+    return filename, (target.getvalue() if out is None else size or 0)
 
 
-def import_bundle(data: bytes, actor=None) -> tuple[SyncBundle, bool]:
-    """Verify and merge a peer's bundle, all or nothing; (log entry, False if seen before)."""
+def import_bundle(source: bytes | IO[bytes], actor=None,
+                  progress: Callable[[int], None] | None = None,
+                  on_open: Callable[[int], None] | None = None) -> tuple[SyncBundle, bool]:
+    """Check, then merge a peer's bundle in batches, all or nothing; (log entry, False if seen
+    before). `on_open` gets the number of records once the bundle is checked."""
     me = _require_identity()
-    manifest = read_manifest(data)
-    peer = db.session.scalar(select(SyncPeer).where(SyncPeer.uuid == manifest.get("from")))
+    peers = list_peers()
+    opened = open_bundle(io.BytesIO(source) if isinstance(source, bytes) else source,
+                         [p.public_key for p in peers])
+    try:
+        return _merge_bundle(me, peers, opened, actor, progress, on_open)
+    finally:
+        opened.close()
+
+
+def _merge_bundle(me, peers, opened, actor, progress, on_open) -> tuple[SyncBundle, bool]:
+    manifest = opened.manifest
+    peer = next((p for p in peers if p.uuid == manifest.get("from")
+                 and p.public_key == opened.signer_key), None)
     if peer is None:
-        raise BundleRefused(_("This bundle comes from a server this one does not know (%(name)s)."
-                              " Add it as a peer first.", name=manifest.get("from_name", "?")))
-    bundle = verify_bundle(data, peer.public_key)
-    if bundle.manifest.get("to") != me.uuid:
+        raise BundleRefused(_("The bundle's signature does not match the server it claims to "
+                              "come from. Nothing was imported."))
+    if manifest.get("to") != me.uuid:
         raise BundleRefused(_("This bundle was made for another server. Nothing was imported."))
+    bundle_uuid = manifest.get("bundle")
+    if not isinstance(bundle_uuid, str) or not isinstance(manifest.get("created_at"), str):
+        raise BundleRefused(_("This file is not a sync bundle of this application."))
     seen = db.session.scalar(select(SyncBundle).where(
-        SyncBundle.bundle_uuid == bundle.manifest["bundle"], SyncBundle.direction == "in"))
+        SyncBundle.bundle_uuid == bundle_uuid, SyncBundle.direction == "in"))
     if seen is not None:
         return seen, False
+    if on_open:
+        on_open(sum(opened.counts.values()))
+    merge = Merge(peer, trust_refs=peer.role == "central")
     try:
-        counts = import_tables(bundle.tables, peer)
-        entry = SyncBundle(bundle_uuid=bundle.manifest["bundle"], peer=peer, direction="in",
-                           created_at=_parse_time(bundle.manifest["created_at"]), counts=counts)
+        for spec in specs_in_order():
+            merge.table(spec, opened.batches(spec.table), progress)
+        created = _parse_time(manifest["created_at"])
+        peer = db.session.merge(peer)
+        seq, ack = manifest.get("seq"), manifest.get("ack")
+        if isinstance(seq, int):
+            peer.received_seq = max(peer.received_seq or 0, seq)
+        if isinstance(ack, int) and ack <= (peer.sent_seq or 0):
+            peer.acked_seq = max(peer.acked_seq or 0, ack)
+        entry = SyncBundle(bundle_uuid=bundle_uuid, peer_id=peer.id, direction="in",
+                           created_at=created, counts=merge.counts,
+                           seq=seq if isinstance(seq, int) else None,
+                           full=manifest.get("since") is None)
         peer.last_import_at = utcnow()
         db.session.add(entry)
-        audit.record(actor, "sync.import", None,
-                     after={"peer": peer.name, "bundle": entry.bundle_uuid})
+        audit.record(actor, "sync.import", None, after={"peer": peer.name, "bundle": bundle_uuid})
         db.session.commit()
     except MergeRefused as exc:
         db.session.rollback()
         raise BundleRefused(_("The bundle could not be merged, so nothing was imported: "
                               "%(reason)s", reason=str(exc))) from exc
+    except BundleRefused:
+        db.session.rollback()
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        db.session.rollback()
+        raise BundleRefused(_("The bundle is signed but its content is malformed: nothing was "
+                              "imported. Make a new bundle on the other server with this "
+                              "version of the application.")) from exc
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise BundleRefused(_("The bundle could not be merged, so nothing was imported: a "
+                              "record breaks a rule of this database (%(detail)s). Tell the "
+                              "application's maintainers.", detail=str(exc.orig)[:200])) from exc
     except Exception:
         db.session.rollback()
         raise
     return entry, True
+
+
+def summary(entry: SyncBundle) -> str:
+    """What arrived, per table, in words for staff ("attempts: 12 new, 3 updated; ...")."""
+    labels = {"new": _("new"), "updated": _("updated"), "conflicts": _("to review"),
+              "clashes": _("number clashes")}
+    parts = []
+    for table, tally in entry.counts.items():
+        if not isinstance(tally, dict):
+            continue
+        shown = ", ".join(f"{tally[k]} {label}" for k, label in labels.items() if tally.get(k))
+        if shown:
+            parts.append(f"{table.removeprefix('lms_').replace('_', ' ')}: {shown}")
+    return "; ".join(parts) or _("nothing new")
 
 
 def open_conflicts() -> list[SyncConflict]:

@@ -1,6 +1,8 @@
 """Staff page: this server, its peers, bundles in and out, conflicts to review; import/export."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+import tempfile
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,13 +27,17 @@ def index():
 def export(peer_id):
     """Download a signed bundle for a peer."""
     peer = next((p for p in svc.list_peers() if p.id == peer_id), None) or abort(404)
+    out = tempfile.TemporaryFile()
     try:
-        filename, data = svc.export_bundle(peer, current_user)
+        filename, _size = svc.export_bundle(peer, current_user, full="full" in request.form,
+                                            out=out)
     except LMSError as exc:
+        out.close()
         flash(str(exc), "error")
         return redirect(url_for(".index"))
-    return Response(data, mimetype="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    out.seek(0)
+    return send_file(out, mimetype="application/octet-stream", as_attachment=True,
+                     download_name=filename)
 
 
 @bp.route("/import", methods=["POST"])
@@ -43,12 +49,13 @@ def import_():
         flash(_("Choose the bundle file first."), "error")
         return redirect(url_for(".index"))
     try:
-        entry, new = svc.import_bundle(upload.read(), current_user)
+        entry, new = svc.import_bundle(upload.stream, current_user)
     except LMSError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index"))
     if new:
-        flash(_("Bundle from %(name)s imported.", name=entry.peer.name), "info")
+        flash(_("Bundle from %(name)s imported. What arrived: %(summary)s.",
+                name=entry.peer.name, summary=svc.summary(entry)), "info")
     else:
         flash(_("This bundle was already imported: nothing changed."), "info")
     return redirect(url_for(".index"))

@@ -244,9 +244,10 @@ def test_damaged_altered_foreign_or_misaddressed_bundles_change_nothing(network,
                 dst.writestr(item, change(content) if item.filename == member else content)
         return out.getvalue()
 
-    altered = rewrite("data/lms_attempts.jsonl", lambda c: c.replace(b'"score": 0', b'"score": 9'))
-    if altered == data:
-        altered = rewrite("data/lms_responses.jsonl", lambda c: c[:-40] + c[-39:])
+    altered = rewrite("data/lms_attempts.jsonl",
+                      lambda c: c.replace(b'"status": "submitted"', b'"status": "open"', 1))
+    assert b'"status": "submitted"' in zipfile.ZipFile(io.BytesIO(data)).read(
+        "data/lms_attempts.jsonl")
     cases = {
         "truncated": data[: len(data) // 2],
         "altered": altered,
@@ -431,3 +432,33 @@ def test_two_valid_certificates_for_one_trainee_are_refused_with_a_clear_message
             sync.import_bundle(data)
         assert db.session.scalars(select(Certificate.serial)).all() == [ours.serial]
         assert db.session.scalar(select(SyncBundle).where(SyncBundle.direction == "in")) is None
+
+
+def test_the_cli_exports_changes_or_everything_and_imports_with_a_summary(network, tmp_path,
+                                                                          monkeypatch):
+    central, lab_a, _lab_b = network
+    stick = tmp_path / "stick.lmsbundle"
+    monkeypatch.setattr("lms.sync.export.MARGIN", timedelta(0))  # weeks pass in a second
+
+    def cli(app, *args):
+        with on(app):  # the command runs on the server whose context is current
+            result = app.test_cli_runner().invoke(args=["lms", "sync", *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    cli(central, "export", "Lab A", "-o", str(stick))
+    output = cli(lab_a, "import", str(stick))
+    assert "users: 4 nouveaux" in output and "Importation terminée." in output
+    assert "déjà été importé" in cli(lab_a, "import", str(stick))
+    _take_quiz(lab_a, "PNC-1")
+    cli(lab_a, "export", "Academy", "-o", str(stick))
+    assert "attempts: 1 nouveaux" in cli(central, "import", str(stick))
+    _carry(central, lab_a, "Lab A")  # acknowledges the lab's bundle
+    cli(lab_a, "export", "Academy", "-o", str(stick))
+    with on(lab_a):
+        entry = sync.get_peer("Academy").bundles[0]
+        assert not entry.full and entry.counts["lms_attempts"] == 0  # changes only: none
+    cli(lab_a, "export", "Academy", "--full", "-o", str(stick))
+    with on(lab_a):
+        entry = sync.get_peer("Academy").bundles[0]
+        assert entry.full and entry.counts["lms_attempts"] == 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 14:33:26.743900
+Create Date: 2026-12-04 15:03:14.444607
 
 """
 from alembic import op
@@ -62,6 +62,14 @@ def upgrade():
     sa.UniqueConstraint('code', name=op.f('uq_lms_sites_code')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_sites_uuid'))
     )
+    op.create_table('lms_sync_aliases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=60), nullable=False),
+    sa.Column('other_uuid', sa.String(length=36), nullable=False),
+    sa.Column('local_uuid', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_aliases')),
+    sa.UniqueConstraint('table_name', 'other_uuid', name=op.f('uq_lms_sync_aliases_table_name'))
+    )
     op.create_table('lms_sync_identity',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -82,6 +90,9 @@ def upgrade():
     sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_import_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_export_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_seq', sa.Integer(), nullable=False),
+    sa.Column('acked_seq', sa.Integer(), nullable=False),
+    sa.Column('received_seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_peers')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_sync_peers_uuid'))
     )
@@ -90,9 +101,14 @@ def upgrade():
     sa.Column('table_name', sa.String(length=60), nullable=False),
     sa.Column('record_uuid', sa.String(length=36), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('source_peer_id', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_record_states')),
     sa.UniqueConstraint('table_name', 'record_uuid', name=op.f('uq_lms_sync_record_states_table_name'))
     )
+    with op.batch_alter_table('lms_sync_record_states', schema=None) as batch_op:
+        batch_op.create_index('ix_lms_sync_record_states_changed', ['table_name', 'changed_at'], unique=False)
+
     op.create_table('lms_sync_bundles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bundle_uuid', sa.String(length=36), nullable=False),
@@ -101,6 +117,9 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=True),
+    sa.Column('full', sa.Boolean(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['peer_id'], ['lms_sync_peers.id'], name=op.f('fk_lms_sync_bundles_peer_id_lms_sync_peers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_bundles')),
     sa.UniqueConstraint('bundle_uuid', 'direction', name=op.f('uq_lms_sync_bundles_bundle_uuid'))
@@ -109,6 +128,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_sync_bundles_bundle_uuid'), ['bundle_uuid'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_sync_bundles_peer_id'), ['peer_id'], unique=False)
 
+    op.create_table('lms_sync_peer_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sa.String(length=60), nullable=False),
+    sa.Column('record_uuid', sa.String(length=36), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['peer_id'], ['lms_sync_peers.id'], name=op.f('fk_lms_sync_peer_records_peer_id_lms_sync_peers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_peer_records')),
+    sa.UniqueConstraint('peer_id', 'table_name', 'record_uuid', name=op.f('uq_lms_sync_peer_records_peer_id'))
+    )
     op.create_table('lms_users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_number', sa.String(length=40), nullable=True),
@@ -180,6 +209,7 @@ def upgrade():
     sa.Column('table_name', sa.String(length=60), nullable=False),
     sa.Column('record_uuid', sa.String(length=36), nullable=False),
     sa.Column('rule', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('kept', sa.JSON(), nullable=False),
     sa.Column('other', sa.JSON(), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
@@ -743,14 +773,19 @@ def downgrade():
 
     op.drop_table('lms_audit')
     op.drop_table('lms_users')
+    op.drop_table('lms_sync_peer_records')
     with op.batch_alter_table('lms_sync_bundles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_sync_bundles_peer_id'))
         batch_op.drop_index(batch_op.f('ix_lms_sync_bundles_bundle_uuid'))
 
     op.drop_table('lms_sync_bundles')
+    with op.batch_alter_table('lms_sync_record_states', schema=None) as batch_op:
+        batch_op.drop_index('ix_lms_sync_record_states_changed')
+
     op.drop_table('lms_sync_record_states')
     op.drop_table('lms_sync_peers')
     op.drop_table('lms_sync_identity')
+    op.drop_table('lms_sync_aliases')
     op.drop_table('lms_sites')
     op.drop_table('lms_programmes')
     with op.batch_alter_table('lms_login_failures', schema=None) as batch_op:
