@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
@@ -159,16 +158,6 @@ def table(assessments: list[dict], rows: list[Row], status_labels: dict[str, str
         line += [row.total, status_labels[row.status]]
         lines.append([neutralise(v) for v in line])
     return lines
-
-
-def to_csv(lines: list[list]) -> str:
-    """CSV text (UTF-8 with BOM so spreadsheet programs read accents right)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    for line in lines:
-        writer.writerow(["" if v is None else v for v in line])
-    return out.getvalue()
 
 
 def to_xlsx(lines: list[list], title: str) -> bytes:
