@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from lms.base import LMSError
+from lms.safezip import ArchiveLimits, ArchiveRefused, open_archive
 
 if TYPE_CHECKING:  # cryptography (8 MB) is imported when a bundle is signed or checked
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 FORMAT = "lms-sync-bundle/1"
 MAX_BUNDLE_BYTES = 2 * 1024 ** 3
+# Read before the signature is checked: bounded tightly. JSON lines compress well, not 200 times.
+LIMITS = ArchiveLimits(total_bytes=MAX_BUNDLE_BYTES, ratio=200,
+                       member_bytes={"manifest.json": 16 * 1024 ** 2, "manifest.sig": 1024})
 
 
 class BundleRefused(LMSError):
@@ -55,8 +59,10 @@ def write_bundle(manifest: dict, tables: dict[str, list[dict]], key: Ed25519Priv
 def read_manifest(data: bytes) -> dict:
     """The manifest of a bundle, unverified (to find who signed it)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_archive(data, LIMITS) as archive:
             manifest = json.loads(archive.read("manifest.json"))
+    except ArchiveRefused as exc:
+        raise BundleRefused(str(exc)) from exc
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
         raise BundleRefused(_("This file is not a complete sync bundle (damaged or cut short). "
                               "Copy it again from the other server.")) from exc
@@ -73,7 +79,7 @@ def verify_bundle(data: bytes, public_key_pem: str) -> Bundle:
 
     manifest = read_manifest(data)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_archive(data, LIMITS) as archive:
             manifest_bytes = archive.read("manifest.json")
             signature = base64.b64decode(archive.read("manifest.sig"), validate=True)
             key = serialization.load_pem_public_key(public_key_pem.encode())

@@ -33,6 +33,7 @@ from lms.training.models import Cohort, CohortClass, Enrolment, PendingImport
 from lms.training.services import enrol
 
 MAX_ROWS = 5000
+MAX_COLUMNS = 200
 HEADER_SEARCH = 10  # rows looked at for the column titles
 PENDING_LIFETIME = timedelta(hours=24)
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
@@ -127,6 +128,9 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
+        _measured(data).close()
+        # openpyxl reads a sheet without a dimension element through once when it opens it:
+        # the measure above bounds that pass.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
         raise RosterError(_("The XLSX file could not be opened. Open it in the spreadsheet, "
@@ -134,13 +138,26 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in row])
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+            cells = [_cell_text(value) for value in row]
+            while cells and not cells[-1]:
+                cells.pop()
+            rows.append(cells)
             if len(rows) > MAX_ROWS + 1:
                 break
         return rows
     finally:
         workbook.close()
+
+
+def _measured(data: bytes) -> zipfile.ZipFile:
+    """The roster's zip, once its inflated size is known to be that of a roster."""
+    from lms.safezip import ROSTER_LIMITS, ArchiveRefused, open_archive
+
+    try:
+        return open_archive(data, ROSTER_LIMITS)
+    except ArchiveRefused as error:
+        raise RosterError(str(error)) from error
 
 
 def _read_xls(data: bytes) -> list[list[str]]:
@@ -177,7 +194,6 @@ _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-MAX_COLUMNS = 200
 
 
 def _is_ods(data: bytes) -> bool:
@@ -190,7 +206,7 @@ def _read_ods(data: bytes) -> list[list[str]]:
     from defusedxml import ElementTree
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("content.xml") as xml:
+        with _measured(data) as archive, archive.open("content.xml") as xml:
             rows: list[list[str]] = []
             for _event, element in ElementTree.iterparse(xml, events=("end",)):
                 if element.tag == f"{_TABLE}table-row":
@@ -204,6 +220,8 @@ def _read_ods(data: bytes) -> list[list[str]]:
                 elif element.tag == f"{_TABLE}table":
                     break  # the first sheet only
             return rows
+    except RosterError:
+        raise
     except Exception as error:  # noqa: BLE001  (a broken zip, a malformed or hostile XML)
         raise RosterError(_("The OpenDocument file could not be opened. Open it in the "
                             "spreadsheet, save it again as .ods, .xlsx or CSV and send it.")
