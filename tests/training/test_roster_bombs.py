@@ -105,5 +105,5 @@ def test_a_long_sheet_is_read_only_up_to_the_row_limit(monkeypatch):
 
 
 def test_a_member_packed_beyond_any_spreadsheet_is_refused():
-    with pytest.raises(RosterError, match="packed far more tightly|inflates more than 100"):
+    with pytest.raises(RosterError, match="packed far more tightly|grossit plus de 100 fois"):
         roster.read_table("liste.xlsx", _xlsx(12_000))
