@@ -17,9 +17,8 @@ from lms.auth.services import (
 )
 from lms.auth.throttle import (
     LoginThrottled,
-    check_login_allowed,
     clear_login_failures,
-    record_login_failure,
+    reserve_login_attempt,
 )
 from lms.extensions import db, login_manager
 
@@ -48,7 +47,7 @@ def login():
     if form.validate_on_submit():
         address = request.remote_addr or "unknown"
         try:
-            check_login_allowed(form.login.data, address)
+            reserve_login_attempt(form.login.data, address)
             user = authenticate(form.login.data, form.password.data)
         except LoginThrottled as exc:
             flash(str(exc), "error")
@@ -65,7 +64,6 @@ def login():
                 return redirect(url_for("lms.auth.password"))
             return redirect(safe_next(request.args.get("next"))
                             or url_for("lms.learning.dashboard"))
-        record_login_failure(form.login.data, address)
         flash(_("Wrong number or password. Check both and try again."), "error")
     return render_template("lms/auth/login.html", form=form)
 
