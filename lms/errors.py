@@ -33,6 +33,15 @@ def register(bp: Blueprint) -> None:
                 flash(_("Your answer was not saved yet: press Save again."), "error")
                 return render_question(attempt, number, posted=request.form.getlist("answer"),
                                        status=400)
+        if (request.endpoint == "lms.learning.question" and request.method == "POST"
+                and not current_user.is_authenticated):
+            # No session any more (the browser dropped the expired cookie): sign in again,
+            # with the typed answer carried through.
+            from lms.learning.pending import sign_in_keeping_answer
+
+            return sign_in_keeping_answer(request.view_args["attempt_id"],
+                                          request.view_args["number"],
+                                          request.form.getlist("answer"))
         message = _("This form was open too long or was sent twice. Nothing was lost: "
                     "go back, reload the page and send it again.")
         return render_template("lms/error.html", title=_("Please try again"),

@@ -21,6 +21,7 @@ from lms.auth.throttle import (
     reserve_login_attempt,
 )
 from lms.extensions import db, login_manager
+from lms.learning import pending
 
 
 @login_manager.user_loader
@@ -58,6 +59,11 @@ def login():
         if user is not None:
             clear_login_failures(form.login.data)
             start_session(user)
+            carried = pending.carried_answer(request.form)
+            if carried and not user.must_change_password:
+                page = pending.show_carried_answer(user, carried)
+                if page is not None:
+                    return page
             if user.must_change_password:
                 flash(_("Welcome. Choose your own password now; the code you used works "
                         "only once."), "info")

@@ -18,6 +18,7 @@ import functools
 from types import SimpleNamespace
 
 from flask import redirect, request, session
+from flask_login import current_user
 
 from lms.base import LMSError, utcnow
 from lms.extensions import db, login_manager
@@ -40,7 +41,13 @@ def answers_fast(view):
                 return response
         from lms.setup import check_signed_in_user
 
-        return check_signed_in_user() or view(attempt_id=attempt_id, number=number)
+        redirect_to = check_signed_in_user()
+        if request.method == "POST" and not current_user.is_authenticated:
+            # The session ended while the trainee was answering: keep what was typed.
+            from lms.learning.pending import sign_in_keeping_answer
+
+            return sign_in_keeping_answer(attempt_id, number, request.form.getlist("answer"))
+        return redirect_to or view(attempt_id=attempt_id, number=number)
 
     wrapped.lms_checks_signed_in_user = True
     return wrapped
