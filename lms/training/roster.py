@@ -124,17 +124,19 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
+    try:
+        _measured(data).close()  # before loading openpyxl: a refused file costs nothing
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as error:
+        raise _xlsx_unreadable() from error
     import defusedxml  # noqa: F401  (openpyxl parses untrusted XML safely only with it)
     from openpyxl import load_workbook
 
     try:
-        _measured(data).close()
         # openpyxl reads a sheet without a dimension element through once when it opens it:
         # the measure above bounds that pass.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
-        raise RosterError(_("The XLSX file could not be opened. Open it in the spreadsheet, "
-                            "save it again as .xlsx (or CSV) and send it.")) from error
+        raise _xlsx_unreadable() from error
     try:
         sheet = workbook.worksheets[0]
         rows = []
@@ -148,6 +150,11 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         return rows
     finally:
         workbook.close()
+
+
+def _xlsx_unreadable() -> RosterError:
+    return RosterError(_("The XLSX file could not be opened. Open it in the spreadsheet, save it "
+                         "again as .xlsx (or CSV) and send it."))
 
 
 def _measured(data: bytes) -> zipfile.ZipFile:
