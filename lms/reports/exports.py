@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from lms.reports.services import Table
+from lms.reports.tables import Table
 from lms.training.exports import csv_bytes, safe_cell, sheet_title
 from lms.training.exports import csv_download as download
 
