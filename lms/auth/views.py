@@ -61,7 +61,9 @@ def login():
             start_session(user)
             carried = pending.carried_answer(request.form)
             if carried and not user.must_change_password:
-                page = pending.show_carried_answer(user, carried)
+                from lms.learning.views import show_carried_answer  # (at top level: a circle)
+
+                page = show_carried_answer(user, carried)
                 if page is not None:
                     return page
             if user.must_change_password:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import current_app, flash, g, render_template
+from flask import flash, render_template
 from flask_babel import gettext as _
 
 from lms.extensions import db
@@ -38,19 +38,12 @@ def carried_answer(form: Mapping) -> tuple[int, int, list[str]] | None:
     return int(attempt_id), int(number), form.getlist("pending_answer")[:MAX_VALUES]
 
 
-def show_carried_answer(user, carried: tuple[int, int, list[str]]):
-    """The question page with the carried answer filled in, for its owner while the attempt is
-    open; None otherwise."""
-    from lms.learning.views import render_question
-
-    attempt_id, number, values = carried
+def attempt_for_carried(user, carried: tuple[int, int, list[str]]) -> Attempt | None:
+    """The attempt a carried answer belongs to, if it is the user's, open, and has that
+    question number; None otherwise."""
+    attempt_id, number, _values = carried
     attempt = db.session.get(Attempt, attempt_id)
     if (attempt is None or attempt.enrolment.user_id != user.id or not attempt.is_open
             or not 1 <= number <= len(attempt.question_order)):
         return None
-    # The sign-in started a new session: the page needs a token of the new one, not the one
-    # Flask-WTF made for the sign-in form earlier in this request.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    flash(_("Your answer was not saved yet: press Save again."), "error")
-    page, _status = render_question(attempt, number, posted=values)
-    return page
+    return attempt

@@ -1,6 +1,16 @@
 """Trainee pages: dashboard, programme outline, lessons, quiz attempts and results."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
@@ -8,10 +18,11 @@ from sqlalchemy import select
 
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
+from lms.curricula.structure import UnknownItem, assessment_for, lesson_for, neighbours
 from lms.errors import csrf_error_page
 from lms.extensions import db
 from lms.i18n import current_locale
-from lms.learning import bp
+from lms.learning import bp, pending
 from lms.learning import services as svc
 from lms.learning.access import closing_time_for, get_attempt_for, get_enrolment_for
 from lms.learning.answers import answers_fast, save_response, url_after_save
@@ -49,14 +60,14 @@ def item(enrolment_id, module, item):
     enrolment = get_enrolment_for(current_user, enrolment_id)
     key, lang = f"{module}/{item}", current_locale()
     structure = enrolment.curriculum_version.structure
-    previous, following = svc.neighbours(structure, key)
+    previous, following = neighbours(structure, key)
     try:
         if key in structure["lessons"]:
-            lesson = svc.lesson_for(enrolment, key, lang)
+            lesson = lesson_for(structure, key, lang)
             return render_template("lms/learning/lesson.html", enrolment=enrolment,
                                    lesson=lesson, previous=previous, following=following)
-        quiz = svc.assessment_for(structure, key, lang)
-    except svc.UnknownItem:
+        quiz = assessment_for(structure, key, lang)
+    except UnknownItem:
         abort(404)
     attempts = svc.list_attempts(enrolment, key)
     schedule = svc.schedule_for(enrolment.cohort_id, key)
@@ -75,9 +86,9 @@ def mark_read(enrolment_id, module, item):
     key = f"{module}/{item}"
     try:
         svc.mark_lesson_read(enrolment, key)
-    except svc.UnknownItem:
+    except UnknownItem:
         abort(404)
-    _previous, following = svc.neighbours(enrolment.curriculum_version.structure, key)
+    _previous, following = neighbours(enrolment.curriculum_version.structure, key)
     return redirect(_item_url(enrolment, following))
 
 
@@ -88,7 +99,7 @@ def start(enrolment_id, module, item):
     enrolment = get_enrolment_for(current_user, enrolment_id)
     try:
         attempt = svc.start_attempt(enrolment, f"{module}/{item}", current_locale())
-    except svc.UnknownItem:
+    except UnknownItem:
         abort(404)
     except (svc.NoAttemptsLeft, svc.QuizNotOpen) as exc:
         flash(str(exc), "error")
@@ -143,12 +154,25 @@ def keep_answer_on_csrf_error(error):
             and not current_user.is_authenticated):
         # No session any more (the browser dropped the expired cookie): sign in again, with
         # the typed answer carried through (lms/learning/pending.py).
-        from lms.learning.pending import sign_in_keeping_answer
-
-        return sign_in_keeping_answer(request.view_args["attempt_id"],
+        return pending.sign_in_keeping_answer(request.view_args["attempt_id"],
                                       request.view_args["number"],
                                       request.form.getlist("answer"))
     return csrf_error_page()
+
+
+def show_carried_answer(user, carried):
+    """After signing in again: the question with the answer typed before the session ended
+    filled in, for its owner to save (lms/learning/pending.py); None if it is not theirs or no
+    longer open."""
+    attempt = pending.attempt_for_carried(user, carried)
+    if attempt is None:
+        return None
+    # The sign-in started a new session: the page needs a token of the new one, not the one
+    # Flask-WTF made for the sign-in form earlier in this request.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    flash(_("Your answer was not saved yet: press Save again."), "error")
+    page, _status = render_question(attempt, carried[1], posted=carried[2])
+    return page
 
 
 def render_question(attempt, number, posted=None, status=200):
