@@ -95,13 +95,15 @@ def write_programme(root: Path, questions: int = 20, lessons: int = 12,
 
 # A seeded database ----------------------------------------------------------------------------
 
-def app_config(db_path: Path, instance: Path) -> dict:
-    """The configuration the seeding process and the server share."""
-    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench-secret",
-            "LMS_INSTANCE_PATH": str(instance)}
+def app_config(db_path: Path, instance: Path, database_url: str | None = None) -> dict:
+    """The configuration the seeding process and the server share (SQLite at `db_path`, or
+    the database at `database_url`)."""
+    return {"SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{db_path}",
+            "SECRET_KEY": "bench-secret", "LMS_INSTANCE_PATH": str(instance)}
 
 
-def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path) -> list[str]:
+def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path,
+         database_url: str | None = None) -> list[str]:
     """Create the schema, publish the programme and enrol `trainees` trainees; their logins."""
     from lms import create_app
     from lms.auth import services as auth_services
@@ -110,7 +112,7 @@ def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path) -> 
     from lms.extensions import db
     from lms.training.services import create_cohort, enrol, get_or_create_site
 
-    config = app_config(db_path, instance)
+    config = app_config(db_path, instance, database_url)
     os.environ["LMS_INSTANCE_PATH"] = str(instance)
     app = create_app({k: v for k, v in config.items() if k != "LMS_INSTANCE_PATH"})
     with app.app_context():

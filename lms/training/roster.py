@@ -1,5 +1,5 @@
 """Roster import: read a spreadsheet (CSV, XLSX, old Excel .xls or OpenDocument .ods) as the
-field sends it, preview its problems, commit.
+field sends it (lms/training/spreadsheets.py), preview its problems, commit.
 
 A title or a few notes above the column titles are skipped; the row numbers shown are the
 spreadsheet's own.
@@ -10,15 +10,12 @@ staff member's decision, so the file is sent once. Committing is one transaction
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import secrets
 import unicodedata
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -26,13 +23,12 @@ from sqlalchemy import delete, select
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
 from lms.auth.services import create_user, normalise_number
-from lms.base import LMSError, utcnow
+from lms.base import utcnow
 from lms.extensions import db
 from lms.training.models import Cohort, CohortClass, Enrolment, PendingImport
 from lms.training.services import enrol
+from lms.training.spreadsheets import MAX_ROWS, RosterError, read_table
 
-MAX_ROWS = 5000
-MAX_COLUMNS = 200
 HEADER_SEARCH = 10  # rows looked at for the column titles
 PENDING_LIFETIME = timedelta(hours=24)
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
@@ -58,10 +54,6 @@ SEX_VALUES = {"f": "F", "femme": "F", "feminin": "F", "female": "F", "fem": "F",
               "m": "M", "h": "M", "homme": "M", "masculin": "M", "male": "M", "masc": "M"}
 
 
-class RosterError(LMSError):
-    """The file cannot be read as a roster, or the import cannot be committed."""
-
-
 def _plain(text: str) -> str:
     """Lower case, accents removed, punctuation as single spaces: 'Prénom(s)' -> 'prenom s'."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
@@ -71,195 +63,6 @@ def _plain(text: str) -> str:
 
 _ALIASES = {_plain(alias): name for name, aliases in HEADERS.items() for alias in aliases}
 _ALIASES["prenom s"] = "first_name"
-
-
-# Reading files ----------------------------------------------------------------------------------
-
-def decode_text(data: bytes) -> str:
-    """Text of a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # A cut file (odd length) still reads: the broken end shows as "\ufffd" in its row.
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:  # bytes cp1252 leaves undefined
-        return data.decode("latin-1")
-
-
-def detect_separator(text: str) -> str:
-    """The separator of the header line: ';', ',' or tab, whichever appears most."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] else ","
-
-
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The cells of the first sheet (XLSX, XLS, ODS) or of a CSV file, as text."""
-    if not data:
-        raise RosterError(_("The file is empty. Export the roster again and send it."))
-    name = filename.lower()
-    if data.startswith(b"PK\x03\x04") and _is_ods(data) or name.endswith(".ods"):
-        return _read_ods(data)
-    if data.startswith(b"PK\x03\x04") or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
-        return _read_xls(data)
-    if b"\x00" in data[:2048] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise RosterError(_("This file is not a spreadsheet export. Send a CSV or XLSX file."))
-    text = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text))
-    try:
-        return [[cell.strip() for cell in row] for row in reader]
-    except csv.Error as error:
-        raise RosterError(_("The CSV file could not be read (%(error)s). Export it again "
-                            "from the spreadsheet.", error=str(error))) from error
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    try:
-        _measured(data).close()  # before loading openpyxl: a refused file costs nothing
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as error:
-        raise _xlsx_unreadable() from error
-    import defusedxml  # noqa: F401  (openpyxl parses untrusted XML safely only with it)
-    from openpyxl import load_workbook
-
-    try:
-        # openpyxl reads a sheet without a dimension element through once when it opens it:
-        # the measure above bounds that pass.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
-        raise _xlsx_unreadable() from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            cells = [_cell_text(value) for value in row]
-            while cells and not cells[-1]:
-                cells.pop()
-            rows.append(cells)
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
-
-
-def _xlsx_unreadable() -> RosterError:
-    return RosterError(_("The XLSX file could not be opened. Open it in the spreadsheet, save it "
-                         "again as .xlsx (or CSV) and send it."))
-
-
-def _measured(data: bytes) -> zipfile.ZipFile:
-    """The roster's zip, once its inflated size is known to be that of a roster."""
-    from lms.safezip import ROSTER_LIMITS, ArchiveRefused, open_archive
-
-    try:
-        return open_archive(data, ROSTER_LIMITS)
-    except ArchiveRefused as error:
-        raise RosterError(str(error)) from error
-
-
-def _read_xls(data: bytes) -> list[list[str]]:
-    """The first sheet of an old Excel (97-2003) workbook."""
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
-        sheet = book.sheet_by_index(0)
-        rows = []
-        for index in range(min(sheet.nrows, MAX_ROWS + 2)):
-            rows.append([_xls_cell(cell, book.datemode) for cell in sheet.row(index)])
-        book.release_resources()
-        return rows
-    except Exception as error:  # noqa: BLE001  (xlrd raises many kinds for a damaged file)
-        raise RosterError(_("The Excel file could not be opened. Open it in the spreadsheet, "
-                            "save it again as .xlsx (or CSV) and send it.")) from error
-
-
-def _xls_cell(cell, datemode: int) -> str:
-    import xlrd
-
-    if cell.ctype == xlrd.XL_CELL_DATE:
-        try:
-            return _cell_text(xlrd.xldate.xldate_as_datetime(cell.value, datemode))
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return str(cell.value)
-    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
-        return ""
-    return _cell_text(cell.value)
-
-
-_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-
-
-def _is_ods(data: bytes) -> bool:
-    """An OpenDocument file stores its type first, uncompressed, in the member 'mimetype'."""
-    return data[30:38] == b"mimetype" and _ODS_MIME in data[38:120]
-
-
-def _read_ods(data: bytes) -> list[list[str]]:
-    """The first sheet of an OpenDocument spreadsheet (LibreOffice, OnlyOffice, WPS)."""
-    from defusedxml import ElementTree
-
-    try:
-        with _measured(data) as archive, archive.open("content.xml") as xml:
-            rows: list[list[str]] = []
-            for _event, element in ElementTree.iterparse(xml, events=("end",)):
-                if element.tag == f"{_TABLE}table-row":
-                    repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
-                    cells = _ods_cells(element)
-                    # A spreadsheet ends with one empty row repeated a million times.
-                    rows += [cells] * min(repeat, MAX_ROWS + 2 - len(rows))
-                    element.clear()
-                    if len(rows) > MAX_ROWS + 1:
-                        break
-                elif element.tag == f"{_TABLE}table":
-                    break  # the first sheet only
-            return rows
-    except RosterError:
-        raise
-    except Exception as error:  # noqa: BLE001  (a broken zip, a malformed or hostile XML)
-        raise RosterError(_("The OpenDocument file could not be opened. Open it in the "
-                            "spreadsheet, save it again as .ods, .xlsx or CSV and send it.")
-                          ) from error
-
-
-def _ods_cells(row) -> list[str]:
-    cells: list[str] = []
-    for cell in row:
-        if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-            continue
-        repeat = min(int(cell.get(f"{_TABLE}number-columns-repeated", "1")), MAX_COLUMNS)
-        if cell.get(f"{_OFFICE}value-type") == "float":
-            text = _cell_text(float(cell.get(f"{_OFFICE}value", "0")))
-        else:
-            text = "\n".join("".join(p.itertext()) for p in cell.iter(f"{_TEXT}p")).strip()
-        cells += [text] * repeat
-        if len(cells) >= MAX_COLUMNS:
-            break
-    while cells and not cells[-1]:
-        cells.pop()
-    return cells
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # phone numbers and matricules typed as numbers
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
-    return str(value).strip()
 
 
 # Parsing and checking ---------------------------------------------------------------------------
@@ -337,23 +140,46 @@ def _check_row(row: dict, parsed: ParsedRoster) -> None:
     if "service_number" in row:
         row["service_number"] = normalise_number(row["service_number"])
     for name, limit in LIMITS.items():
+        if _looks_like_formula(row.get(name) or ""):
+            parsed.add(line, _("The value in column %(field)s starts like a spreadsheet "
+                               "formula (%(value)s): type the text itself, without = + - or "
+                               "@ in front.", field=name, value=row[name][:40]))
         if len(row.get(name) or "") > limit:
             parsed.add(line, _("The value in column %(field)s is too long (at most %(n)d "
                                "characters).", field=name, n=limit))
 
 
+def _looks_like_formula(value: str) -> bool:
+    """True for text a spreadsheet would run: = or @ first, or + - before letters (a phone
+    number such as +243 81 234 5678 is not one)."""
+    if value.startswith(("=", "@", "\t", "\r")):
+        return True
+    return value.startswith(("+", "-")) and any(ch.isalpha() for ch in value)
+
+
+def _same_person(row: dict, user: User) -> bool:
+    """True unless the row's names clearly differ from the account's (order, accents and case
+    do not matter; the post-name may be missing on one side)."""
+    theirs = set(_plain(f"{user.first_name} {user.last_name}").split())
+    last = set(_plain(f"{row.get('last_name', '')} {row.get('middle_name', '')}").split())
+    first = set(_plain(row.get("first_name", "")).split())
+    return bool(last & theirs) and bool(first & theirs)
+
+
 def check_against(parsed: ParsedRoster, cohort: Cohort) -> None:
-    """Add the problems that depend on the database and on the whole file: duplicates."""
+    """Add the problems that depend on the database and on the whole file, and mark the rows
+    that enrol a person who already has an account (`existing_id`, `existing_name`)."""
     first_line: dict[str, int] = {}
     for row in parsed.rows:
+        row.pop("existing_id", None)
+        row.pop("existing_name", None)
         number = row.get("service_number")
         if not number:
             continue
-        if number in first_line:
-            parsed.add(row["line"], _("Service number %(n)s is also on line %(other)d.",
-                                      n=number, other=first_line[number]))
-            parsed.add(first_line[number], _("Service number %(n)s is also on line %(other)d.",
-                                             n=number, other=row["line"]))
+        if number in first_line:  # the first row stays valid: "import the valid rows" keeps it
+            parsed.add(row["line"], _("Service number %(n)s is already on line %(other)d: "
+                                      "this row is left out.", n=number,
+                                      other=first_line[number]))
         else:
             first_line[number] = row["line"]
     numbers = list(first_line)
@@ -367,15 +193,23 @@ def check_against(parsed: ParsedRoster, cohort: Cohort) -> None:
     enrolled = set(db.session.scalars(select(Enrolment.user_id).where(
         Enrolment.cohort_id == cohort.id))) if existing else set()
     for row in parsed.rows:
-        user = existing.get(row.get("service_number") or "")
-        if user is None:
+        number = row.get("service_number") or ""
+        user = existing.get(number)
+        if user is None or first_line.get(number) != row["line"]:
             continue
         if user.id in enrolled:
             parsed.add(row["line"], _("%(name)s (%(n)s) is already enrolled in this cohort.",
-                                      name=user.display_name, n=row["service_number"]))
+                                      name=user.display_name, n=number))
+        elif not _same_person(row, user):
+            parsed.add(row["line"], _("Service number %(n)s already belongs to %(name)s, whose "
+                                      "name differs from this row's: check the number and the "
+                                      "name.", n=number, name=user.display_name))
+        elif not user.active:
+            parsed.add(row["line"], _("The account of %(name)s is disabled: an administrator "
+                                      "must enable it before they can be enrolled.",
+                                      name=user.display_name))
         else:
-            parsed.add(row["line"], _("Service number %(n)s already belongs to %(name)s.",
-                                      n=row["service_number"], name=user.display_name))
+            row["existing_id"], row["existing_name"] = user.id, user.display_name
 
 
 # Pending imports --------------------------------------------------------------------------------
@@ -420,7 +254,8 @@ def new_password() -> str:
 
 @dataclass
 class Credential:
-    """A new account and its one-time password, shown once on the printable class list."""
+    """An enrolled person and their one-time password, shown once on the printable class list
+    (empty for a person who already had an account and signs in as before)."""
 
     user: User
     password: str
@@ -428,7 +263,8 @@ class Credential:
 
 def commit_import(pending: PendingImport, actor: User, mode: str,
                   cohort_class: CohortClass | None = None) -> list[Credential]:
-    """Create and enrol the trainees of a pending import in one transaction.
+    """Create and enrol the trainees of a pending import in one transaction; a row naming a
+    person who already has an account enrols that person.
 
     mode "valid": every row without a problem; mode "all": every row, or nothing at all if any
     row has a problem. Rows are checked again, in case the database changed since the preview.
@@ -447,6 +283,8 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
     rows = [r for r in parsed.rows if r["line"] not in parsed.problems]
     if not rows:
         raise RosterError(_("No row can be imported. Correct the file and send it again."))
+    returning = [row for row in rows if row.get("existing_id")]
+    rows = [row for row in rows if not row.get("existing_id")]
     passwords = [new_password() for _row in rows]
     # Argon2 is slow on purpose; hash the whole intake on every core (the C code frees the GIL).
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -463,6 +301,10 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
                                actor=actor, commit=False)
             enrol(user, cohort, actor=actor, cohort_class=cohort_class)
             credentials.append(Credential(user, password))
+        for row in returning:
+            user = db.session.get(User, row["existing_id"])
+            enrol(user, cohort, actor=actor, cohort_class=cohort_class)
+            credentials.append(Credential(user, ""))  # signs in as before
         db.session.delete(pending)
         db.session.commit()
     except Exception:
