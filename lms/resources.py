@@ -34,3 +34,8 @@ def migrations_dir() -> Path:
 def translations_dir() -> Path:
     """Compiled message catalogues (French and English)."""
     return _PACKAGE / "translations"
+
+
+def fonts_dir() -> Path:
+    """Fonts embedded in the PDFs: private to the package, never served under /static."""
+    return _PACKAGE / "fonts"

@@ -162,6 +162,9 @@ def _favicon():
 def _before_request():
     if not _is_lms_request():
         return
+    from lms.forms import drop_nul_from_request
+
+    drop_nul_from_request(request)
     # Choose the language afresh for each request, even where an app context outlives one
     # request (tests, host apps): the choice may have changed since.
     flask_babel.refresh()

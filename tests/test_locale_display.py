@@ -127,7 +127,7 @@ def test_cohort_dashboard_trainee_page_and_exports_give_statuses_in_words(client
     assert 'id="vetting">Refusé<' in trainee
     rows = list(csv.reader(io.StringIO(client.get(
         f"/training/cohorts/{cohort.id}/participants.csv").get_data(as_text=True)
-        .lstrip("\ufeff")), delimiter=";"))
+        .lstrip("\ufeff"))))
     assert rows[1][-1] == "en formation"
     choose_language(client, "en")
     assert "Refused" in visible_text(client.get(f"/training/cohorts/{cohort.id}").text)

@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ["lms/templates/lms/base.html", "lms/static/lms/lms.css",
             "lms/curricula_bundled/police-de-proximite/manifest.yaml", "lms/migrations/env.py",
-            "lms/migrations/alembic.ini", "lms/migrations/script.py.mako"]
+            "lms/migrations/alembic.ini", "lms/migrations/script.py.mako",
+            "lms/fonts/DejaVuSans.ttf", "lms/fonts/DejaVuSans-Bold.ttf"]
 
 SNIPPET = textwrap.dedent("""
     import re, sys
@@ -56,6 +57,7 @@ def test_the_wheel_installs_and_runs_without_the_source_tree(tmp_path):
     for required in REQUIRED:
         assert required in names, required
     assert not any(n.startswith(("tests/", "curricula/", "templates/")) for n in names)
+    assert not any(n.startswith("lms/static/") and n.endswith(".ttf") for n in names)
 
     target = tmp_path / "venv"
     try:

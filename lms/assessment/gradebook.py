@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
@@ -186,16 +185,6 @@ def _exported(cell: Cell, marks: dict[str, str], number):
     if cell.on_20 is not None and not cell.released:
         return marks["unreleased"] % {"score": number(cell.on_20)}
     return cell.on_20
-
-
-def to_csv(lines: list[list]) -> str:
-    """CSV text (UTF-8 with BOM so spreadsheet programs read accents right)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    for line in lines:
-        writer.writerow(["" if v is None else v for v in line])
-    return out.getvalue()
 
 
 def to_xlsx(lines: list[list], title: str) -> bytes:

@@ -23,6 +23,7 @@ from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.i18n import current_locale, local_to_utc, timezone_label, utc_to_local
 from lms.learning import services as learning
+from lms.training import exports
 from lms.training.access import get_enrolment_in
 from lms.training.models import Enrolment
 
@@ -291,7 +292,7 @@ def gradebook(cohort_id):
     assessments, rows = _gradebook_args(found)
     return render_template("lms/assessment/gradebook.html", cohort=found,
                            assessments=assessments, rows=rows, labels=_status_labels(),
-                           args=request.args)
+                           args={k: v for k, v in request.args.items() if k != "excel"})
 
 
 @bp.route("/cohorts/<int:cohort_id>/gradebook.<fmt>")
@@ -309,8 +310,7 @@ def gradebook_export(cohort_id, fmt):
     lines = book.table(assessments, rows, _status_labels(), headings, marks, format_decimal)
     name = f"gradebook-{found.id}"
     if fmt == "csv":
-        return HttpResponse(book.to_csv(lines), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return exports.csv_download(lines, f"{name}.csv", exports.french_excel_wanted(request.args))
     return HttpResponse(book.to_xlsx(lines, found.name), headers={
         "Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

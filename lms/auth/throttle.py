@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import ngettext
-from sqlalchemy import DateTime, String, delete, func, select
+from sqlalchemy import DateTime, String, delete, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.base import LMSError, utcnow
@@ -57,6 +57,33 @@ def check_login_allowed(login: str, address: str, now: datetime | None = None) -
                 "academy staff for a new code.",
                 "Too many failed sign-ins. Wait %(num)d minutes, then try again, or ask the "
                 "academy staff for a new code.", minutes))
+
+
+def reserve_login_attempt(login: str, address: str, now: datetime | None = None) -> int:
+    """Count a sign-in as failed before its password is checked, if the limits allow one more.
+
+    The count and the reservation are one step (SQLite's write lock, or PostgreSQL advisory
+    locks on the account and the address), so a burst of concurrent attempts checks at most
+    the limit against the password hash. Raise LoginThrottled; return the reservation's id, for
+    `clear_login_failures` after a success.
+    """
+    from lms.transactions import write_transaction
+
+    now = now or utcnow()
+    key = login.strip().upper()[:40]
+    with write_transaction():
+        if db.session.get_bind().dialect.name == "postgresql":
+            for lock in sorted((f"lms-login:{key}", f"lms-login-address:{address}")):
+                db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                                   {"key": lock})
+        check_login_allowed(key, address, now)
+        _per_account, _per_address, window = _limits()
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - window))
+        failure = LoginFailure(login=key, address=address[:64], at=now)
+        db.session.add(failure)
+        db.session.flush()
+        reservation = failure.id
+    return reservation
 
 
 def record_login_failure(login: str, address: str, now: datetime | None = None) -> None:

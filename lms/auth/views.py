@@ -17,11 +17,11 @@ from lms.auth.services import (
 )
 from lms.auth.throttle import (
     LoginThrottled,
-    check_login_allowed,
     clear_login_failures,
-    record_login_failure,
+    reserve_login_attempt,
 )
 from lms.extensions import db, login_manager
+from lms.learning import pending
 
 
 @login_manager.user_loader
@@ -48,7 +48,7 @@ def login():
     if form.validate_on_submit():
         address = request.remote_addr or "unknown"
         try:
-            check_login_allowed(form.login.data, address)
+            reserve_login_attempt(form.login.data, address)
             user = authenticate(form.login.data, form.password.data)
         except LoginThrottled as exc:
             flash(str(exc), "error")
@@ -59,13 +59,19 @@ def login():
         if user is not None:
             clear_login_failures(form.login.data)
             start_session(user)
+            carried = pending.carried_answer(request.form)
+            if carried and not user.must_change_password:
+                from lms.learning.views import show_carried_answer  # (at top level: a circle)
+
+                page = show_carried_answer(user, carried)
+                if page is not None:
+                    return page
             if user.must_change_password:
                 flash(_("Welcome. Choose your own password now; the code you used works "
                         "only once."), "info")
                 return redirect(url_for("lms.auth.password"))
             return redirect(safe_next(request.args.get("next"))
                             or url_for("lms.learning.dashboard"))
-        record_login_failure(form.login.data, address)
         flash(_("Wrong number or password. Check both and try again."), "error")
     return render_template("lms/auth/login.html", form=form)
 

@@ -19,7 +19,7 @@ BLACK, GREY = (0, 0, 0), (70, 70, 70)
 
 
 def _font_dir():
-    return resources.static_dir() / "fonts"
+    return resources.fonts_dir()
 
 
 def _document(orientation: str) -> FPDF:

@@ -25,11 +25,31 @@ EVALUATIONS = "evaluations"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-def read_sources(folder: Path) -> dict[str, bytes]:
-    """Every manifest and Markdown file of a programme folder, by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.suffix in (".md", ".yaml", ".yml")}
+def read_sources(folder: Path, problems: Problems | None = None) -> dict[str, bytes]:
+    """Every manifest and Markdown file of a programme folder, by relative path.
+
+    A symbolic link is read only when it names a file inside the folder; a link that leaves the
+    folder (or names a folder, or nothing) is left out, and reported to `problems` at its path.
+    """
+    root = folder.resolve()
+    sources: dict[str, bytes] = {}
+    refused: list[Path] = []
+    for path in sorted(folder.rglob("*")):
+        if any(path.is_relative_to(link) for link in refused):
+            continue  # inside a linked folder already reported
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink() or not path.resolve().is_relative_to(root):
+            target = path.resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                refused.append(path)
+                if problems is not None:
+                    problems.error(f"{folder.name}/{rel}", 1, _l(
+                        "symbolic link leading outside the programme folder (or to a folder): "
+                        "copy the file into the folder instead"))
+                continue
+        if path.is_file() and path.suffix in (".md", ".yaml", ".yml"):
+            sources[rel] = path.read_bytes()
+    return sources
 
 
 def content_hash(sources: dict[str, bytes]) -> str:
@@ -50,18 +70,19 @@ def load_programme(folder: str | Path) -> dict:
 
 def check_programme(folder: str | Path) -> tuple[dict | None, Problems]:
     """Parse a programme folder, returning its structure and all problems (never raising)."""
-    folder = Path(folder)
+    folder, problems = Path(folder), Problems()
     if not folder.is_dir():
-        problems = Problems()
         problems.error(folder.name, 1, _l("no such folder"))
         return None, problems
-    return parse_sources(folder.name, read_sources(folder))
+    # Symbolic links refused while reading are reported with the rest.
+    return parse_sources(folder.name, read_sources(folder, problems), problems)
 
 
-def parse_sources(name: str, raw: dict[str, bytes]) -> tuple[dict | None, Problems]:
+def parse_sources(name: str, raw: dict[str, bytes], problems: Problems | None = None
+                  ) -> tuple[dict | None, Problems]:
     """Parse a programme's sources ({relative path: bytes}) as read from its folder or stored
     with a published version; the structure and all problems (never raising)."""
-    problems = Problems()
+    problems = problems if problems is not None else Problems()
     texts: dict[str, str] = {}
     for rel, data in raw.items():
         shown = f"{name}/{rel}"

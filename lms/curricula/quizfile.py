@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable
 
 from lms.curricula.essays import MARKING, parse_criterion, parse_marking
@@ -18,7 +19,7 @@ KINDS = ("quiz", "pre_test", "post_test", "practical")
 FEEDBACK = ("immediate", "after_close", "never")
 GRADING = ("best", "last")
 
-_QUESTION = re.compile(r"^##\s+(?:Question)\s+([A-Za-z0-9_-]+)\s*$")
+_QUESTION = re.compile(r"^##\s+(?:Question)\s+([\w-]+)\s*$")  # letters with accents too
 _CRITERION = re.compile(r"^##\s+(?:Criterion|Critère|Critere)\s+([A-Za-z0-9_-]+)\s*$")
 _ATTR = re.compile(r"^([a-z_]+):\s*(.*?)\s*$")
 _CHOICE = re.compile(r"^[-*]\s+\[([ xX])\]\s+(.+?)\s*$")
@@ -214,7 +215,8 @@ def _blocks(body, first_line, heading, path, problems, expected):
         number = first_line + offset
         match = heading.match(raw)
         if match:
-            blocks.append((match.group(1), number, []))
+            # One id whatever the editor's Unicode form ("é" as one character or two).
+            blocks.append((unicodedata.normalize("NFC", match.group(1)), number, []))
         elif raw.startswith("## ") or raw.startswith("##\t"):
             problems.error(path, number, _l("bad heading '%(heading)s': expected '%(expected)s'",
                                             heading=raw.strip(), expected=expected))

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import bindparam, delete, select
 
 from lms.auth.session import check_signed_in_user, checks_signed_in_user_itself, session_identity
@@ -157,7 +158,13 @@ def answers_fast(view):
             response = save_answer(attempt_id, number)
             if response is not None:
                 return response
-        return check_signed_in_user() or view(attempt_id=attempt_id, number=number)
+        redirect_to = check_signed_in_user()
+        if request.method == "POST" and not current_user.is_authenticated:
+            # The session ended while the trainee was answering: keep what was typed.
+            from lms.learning.pending import sign_in_keeping_answer
+
+            return sign_in_keeping_answer(attempt_id, number, request.form.getlist("answer"))
+        return redirect_to or view(attempt_id=attempt_id, number=number)
 
     return checks_signed_in_user_itself(wrapped)
 

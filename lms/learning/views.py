@@ -1,6 +1,16 @@
 """Trainee pages: dashboard, programme outline, lessons, quiz attempts and results."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
@@ -13,7 +23,7 @@ from lms.errors import csrf_error_page
 from lms.extensions import db
 from lms.home.services import academy_today, home_for
 from lms.i18n import current_locale
-from lms.learning import bp
+from lms.learning import bp, pending
 from lms.learning import services as svc
 from lms.learning.access import closing_time_for, get_attempt_for, get_enrolment_for
 from lms.learning.answers import InvalidChoice, answers_fast, save_response, url_after_save
@@ -162,7 +172,29 @@ def keep_answer_on_csrf_error(error):
             flash(_("Your answer was not saved yet: press Save again."), "error")
             return render_question(attempt, number, posted=request.form.getlist("answer"),
                                    status=400)
+    if (request.endpoint == "lms.learning.question" and request.method == "POST"
+            and not current_user.is_authenticated):
+        # No session any more (the browser dropped the expired cookie): sign in again, with
+        # the typed answer carried through (lms/learning/pending.py).
+        return pending.sign_in_keeping_answer(request.view_args["attempt_id"],
+                                      request.view_args["number"],
+                                      request.form.getlist("answer"))
     return csrf_error_page()
+
+
+def show_carried_answer(user, carried):
+    """After signing in again: the question with the answer typed before the session ended
+    filled in, for its owner to save (lms/learning/pending.py); None if it is not theirs or no
+    longer open."""
+    attempt = pending.attempt_for_carried(user, carried)
+    if attempt is None:
+        return None
+    # The sign-in started a new session: the page needs a token of the new one, not the one
+    # Flask-WTF made for the sign-in form earlier in this request.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    flash(_("Your answer was not saved yet: press Save again."), "error")
+    page, _status = render_question(attempt, carried[1], posted=carried[2])
+    return page
 
 
 def render_question(attempt, number, posted=None, status=200):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from lms.reports.tables import Table
-from lms.training.exports import safe_cell, sheet_title
+from lms.training.exports import csv_bytes, safe_cell, sheet_title
+from lms.training.exports import csv_download as download
 
 
 def _lines(table: Table) -> list[list]:
@@ -16,12 +16,14 @@ def _lines(table: Table) -> list[list]:
     return [[safe_cell(v) for v in row] for row in rows]
 
 
-def to_csv(table: Table) -> bytes:
-    """The table as UTF-8 CSV with a byte-order mark (so spreadsheet programs read accents)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(_lines(table))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def to_csv(table: Table, french_excel: bool = False) -> bytes:
+    """The table as UTF-8 CSV with a byte-order mark (see lms.training.exports.csv_bytes)."""
+    return csv_bytes(_lines(table), french_excel)
+
+
+def csv_download(table: Table, filename: str, french_excel: bool = False):
+    """The table as a CSV download."""
+    return download(_lines(table), filename, french_excel)
 
 
 def to_xlsx(tables: list[Table]) -> bytes:

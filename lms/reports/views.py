@@ -12,6 +12,7 @@ from lms.auth.access import staff_required
 from lms.i18n import current_locale
 from lms.reports import bp, catalogue, charts, delivery, exports, filters, outcomes, tables
 from lms.reports import gain as knowledge
+from lms.training.exports import french_excel_wanted
 
 MISSING_SHOWN = 200
 
@@ -197,9 +198,7 @@ def export(key, fmt):
         table.note = f"{_('Filter')}: {described}. {table.note}".strip()
     filename = f"report-{key}-{date.today().isoformat()}.{fmt}"
     if fmt == "csv":
-        body, mimetype = exports.to_csv(tables[0]), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(tables)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype,
+        return exports.csv_download(tables[0], filename, french_excel_wanted(request.args))
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(exports.to_xlsx(tables), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # "+243 81 234 5678": digit groups apart, which no spreadsheet reads as a formula or a number,
@@ -34,11 +36,43 @@ def sheet_title(title: str, fallback: str) -> str:
     return cleaned or fallback
 
 
-def to_csv(header: list[str], rows: list[list]) -> str:
-    """CSV text (separator ';' as French spreadsheets expect), with a BOM so Excel reads UTF-8."""
+def french_excel_wanted(args: Mapping) -> bool:
+    """True when a download link asks for the CSV that opens right in a French Excel."""
+    return args.get("excel") == "fr"
+
+
+def _french_number(value):
+    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+        return format(value, "g" if isinstance(value, float) else "f").replace(".", ",")
+    return value
+
+
+def csv_bytes(lines: Iterable[Iterable], french_excel: bool = False) -> bytes:
+    """UTF-8 CSV with a byte-order mark (so spreadsheet programs read accents right).
+
+    Standard: ',' between cells and decimal points, for scripts and most spreadsheets. French
+    Excel: ';' between cells and decimal commas, as a French Windows expects.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return "\ufeff" + out.getvalue()
+    writer = csv.writer(out, delimiter=";" if french_excel else ",", lineterminator="\r\n")
+    for line in lines:
+        cells = ["" if v is None else v for v in line]
+        writer.writerow([_french_number(v) for v in cells] if french_excel else cells)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def csv_download(lines: Iterable[Iterable], filename: str, french_excel: bool = False):
+    """A CSV download response: one `charset=utf-8` in its type, "-excel-fr" in the variant's
+    name."""
+    from flask import Response
+
+    if french_excel:
+        filename = filename.removesuffix(".csv") + "-excel-fr.csv"
+    return Response(csv_bytes(lines, french_excel), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def to_csv(header: list[str], rows: list[list], french_excel: bool = False) -> bytes:
+    """A table as CSV (see csv_bytes), every text cell safe to open in a spreadsheet."""
+    return csv_bytes([[safe_cell(h) for h in header], *([safe_cell(v) for v in row]
+                                                         for row in rows)], french_excel)

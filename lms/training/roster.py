@@ -1,5 +1,5 @@
 """Roster import: read a spreadsheet (CSV, XLSX, old Excel .xls or OpenDocument .ods) as the
-field sends it, preview its problems, commit.
+field sends it (lms/training/spreadsheets.py), preview its problems, commit.
 
 A title or a few notes above the column titles are skipped; the row numbers shown are the
 spreadsheet's own.
@@ -10,15 +10,12 @@ staff member's decision, so the file is sent once. Committing is one transaction
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import secrets
 import unicodedata
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -27,12 +24,12 @@ from sqlalchemy import delete, select
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
 from lms.auth.services import create_user, normalise_number
-from lms.base import LMSError, utcnow
+from lms.base import utcnow
 from lms.extensions import db
 from lms.training.models import Cohort, CohortClass, Enrolment, PendingImport
 from lms.training.services import enrol
+from lms.training.spreadsheets import MAX_ROWS, RosterError, read_table
 
-MAX_ROWS = 5000
 HEADER_SEARCH = 10  # rows looked at for the column titles
 PENDING_LIFETIME = timedelta(hours=24)
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
@@ -58,10 +55,6 @@ SEX_VALUES = {"f": "F", "femme": "F", "feminin": "F", "female": "F", "fem": "F",
               "m": "M", "h": "M", "homme": "M", "masculin": "M", "male": "M", "masc": "M"}
 
 
-class RosterError(LMSError):
-    """The file cannot be read as a roster, or the import cannot be committed."""
-
-
 def _plain(text: str) -> str:
     """Lower case, accents removed, punctuation as single spaces: 'Prénom(s)' -> 'prenom s'."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
@@ -71,171 +64,6 @@ def _plain(text: str) -> str:
 
 _ALIASES = {_plain(alias): name for name, aliases in HEADERS.items() for alias in aliases}
 _ALIASES["prenom s"] = "first_name"
-
-
-# Reading files ----------------------------------------------------------------------------------
-
-def decode_text(data: bytes) -> str:
-    """Text of a CSV export: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # A cut file (odd length) still reads: the broken end shows as "\ufffd" in its row.
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:  # bytes cp1252 leaves undefined
-        return data.decode("latin-1")
-
-
-def detect_separator(text: str) -> str:
-    """The separator of the header line: ';', ',' or tab, whichever appears most."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] else ","
-
-
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The cells of the first sheet (XLSX, XLS, ODS) or of a CSV file, as text."""
-    if not data:
-        raise RosterError(_("The file is empty. Export the roster again and send it."))
-    name = filename.lower()
-    if data.startswith(b"PK\x03\x04") and _is_ods(data) or name.endswith(".ods"):
-        return _read_ods(data)
-    if data.startswith(b"PK\x03\x04") or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
-        return _read_xls(data)
-    if b"\x00" in data[:2048] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise RosterError(_("This file is not a spreadsheet export. Send a CSV or XLSX file."))
-    text = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_separator(text))
-    try:
-        return [[cell.strip() for cell in row] for row in reader]
-    except csv.Error as error:
-        raise RosterError(_("The CSV file could not be read (%(error)s). Export it again "
-                            "from the spreadsheet.", error=str(error))) from error
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    import defusedxml  # noqa: F401  (openpyxl parses untrusted XML safely only with it)
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
-        raise RosterError(_("The XLSX file could not be opened. Open it in the spreadsheet, "
-                            "save it again as .xlsx (or CSV) and send it.")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
-
-
-def _read_xls(data: bytes) -> list[list[str]]:
-    """The first sheet of an old Excel (97-2003) workbook."""
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
-        sheet = book.sheet_by_index(0)
-        rows = []
-        for index in range(min(sheet.nrows, MAX_ROWS + 2)):
-            rows.append([_xls_cell(cell, book.datemode) for cell in sheet.row(index)])
-        book.release_resources()
-        return rows
-    except Exception as error:  # noqa: BLE001  (xlrd raises many kinds for a damaged file)
-        raise RosterError(_("The Excel file could not be opened. Open it in the spreadsheet, "
-                            "save it again as .xlsx (or CSV) and send it.")) from error
-
-
-def _xls_cell(cell, datemode: int) -> str:
-    import xlrd
-
-    if cell.ctype == xlrd.XL_CELL_DATE:
-        try:
-            return _cell_text(xlrd.xldate.xldate_as_datetime(cell.value, datemode))
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return str(cell.value)
-    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
-        return ""
-    return _cell_text(cell.value)
-
-
-_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-MAX_COLUMNS = 200
-
-
-def _is_ods(data: bytes) -> bool:
-    """An OpenDocument file stores its type first, uncompressed, in the member 'mimetype'."""
-    return data[30:38] == b"mimetype" and _ODS_MIME in data[38:120]
-
-
-def _read_ods(data: bytes) -> list[list[str]]:
-    """The first sheet of an OpenDocument spreadsheet (LibreOffice, OnlyOffice, WPS)."""
-    from defusedxml import ElementTree
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("content.xml") as xml:
-            rows: list[list[str]] = []
-            for _event, element in ElementTree.iterparse(xml, events=("end",)):
-                if element.tag == f"{_TABLE}table-row":
-                    repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
-                    cells = _ods_cells(element)
-                    # A spreadsheet ends with one empty row repeated a million times.
-                    rows += [cells] * min(repeat, MAX_ROWS + 2 - len(rows))
-                    element.clear()
-                    if len(rows) > MAX_ROWS + 1:
-                        break
-                elif element.tag == f"{_TABLE}table":
-                    break  # the first sheet only
-            return rows
-    except Exception as error:  # noqa: BLE001  (a broken zip, a malformed or hostile XML)
-        raise RosterError(_("The OpenDocument file could not be opened. Open it in the "
-                            "spreadsheet, save it again as .ods, .xlsx or CSV and send it.")
-                          ) from error
-
-
-def _ods_cells(row) -> list[str]:
-    cells: list[str] = []
-    for cell in row:
-        if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-            continue
-        repeat = min(int(cell.get(f"{_TABLE}number-columns-repeated", "1")), MAX_COLUMNS)
-        if cell.get(f"{_OFFICE}value-type") == "float":
-            text = _cell_text(float(cell.get(f"{_OFFICE}value", "0")))
-        else:
-            text = "\n".join("".join(p.itertext()) for p in cell.iter(f"{_TEXT}p")).strip()
-        cells += [text] * repeat
-        if len(cells) >= MAX_COLUMNS:
-            break
-    while cells and not cells[-1]:
-        cells.pop()
-    return cells
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # phone numbers and matricules typed as numbers
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
-    return str(value).strip()
 
 
 # Parsing and checking ---------------------------------------------------------------------------

@@ -129,8 +129,8 @@ def test_a_moodle_export_with_bom_crlf_html_and_categories_converts_to_a_valid_q
     quiz = _check(result.markdown)
     by_id = {q["id"]: q for q in quiz["questions"]}
     assert quiz["title"] == "Principes"
-    assert list(by_id) == ["Principe-1", "Prevention", "Majorite", "SARA", "Age", "Plage",
-                           "Echappes", "Essai", "Associer", "Mot-manquant"]
+    assert list(by_id) == ["Principe-1", "Prévention", "Majorité", "SARA", "Âge", "Plage",
+                           "Échappés", "Essai", "Associer", "Mot-manquant"]
     assert result.converted == 10
     p1 = by_id["Principe-1"]
     assert p1["type"] == "single" and [c["correct"] for c in p1["choices"]] == [True, False,
@@ -141,21 +141,21 @@ def test_a_moodle_export_with_bom_crlf_html_and_categories_converts_to_a_valid_q
     assert "avec elle" in p1["choices"][0]["feedback_html"]
     assert '<a href="https://pnc.example.org/principes#six"' in p1["feedback_html"]
     assert p1["tags"] == ["principes", "pnc"]  # category and Moodle's [tag:] comments
-    multi = by_id["Prevention"]
+    multi = by_id["Prévention"]
     assert multi["type"] == "multiple" and [c["correct"] for c in multi["choices"]] == \
         [True, True, False]
     assert "(image : Affiche de la PNC)" in multi["stem_html"]
     assert "<img" not in multi["stem_html"] and "alert" not in result.markdown
-    tf = by_id["Majorite"]
+    tf = by_id["Majorité"]
     assert tf["type"] == "truefalse" and tf["tags"] == ["loi"]
     assert [(c["html"], c["correct"]) for c in tf["choices"]] == [("Vrai", False),
                                                                    ("Faux", True)]
     assert "la loi de 2006" in tf["choices"][1]["feedback_html"]  # right answer's feedback
     assert "Non." in tf["choices"][0]["feedback_html"]
     assert by_id["SARA"]["accepted"] == ["Scanning", "Repérage"]
-    assert (by_id["Age"]["answer"], by_id["Age"]["tolerance"]) == (18, 0)
+    assert (by_id["Âge"]["answer"], by_id["Âge"]["tolerance"]) == (18, 0)
     assert (by_id["Plage"]["answer"], by_id["Plage"]["tolerance"]) == (6, 1)
-    assert "2+2 = ? Écrivez {quatre} ou #4" in by_id["Echappes"]["stem_html"]
+    assert "2+2 = ? Écrivez {quatre} ou #4" in by_id["Échappés"]["stem_html"]
     assert by_id["Essai"]["type"] == "essay"
     match = by_id["Associer"]
     assert match["type"] == "matching"
@@ -171,9 +171,13 @@ def test_a_moodle_export_with_bom_crlf_html_and_categories_converts_to_a_valid_q
                                                                       ("contre", False)]
     # Only the -100 % penalty (a share here) and the image are worth a word.
     line = _line_of(MOODLE_EXPORT, "::Prévention::")
-    assert [(p.line, p.message.split(": ")[1][:20]) for p in result.problems] == \
+    kept = [p for p in result.problems if "became the id" not in p.message]
+    assert [(p.line, p.message.split(": ")[1][:20]) for p in kept] == \
         [(line, "weights became equal"), (line, "images are not part ")]
-    assert "Affiche de la PNC" in result.problems[1].message
+    assert "Affiche de la PNC" in kept[1].message
+    # Titles with spaces keep their words, joined by '-': each said once, at its line.
+    assert [p.message.split("'")[3] for p in result.problems if "became the id" in p.message
+            ] == ["Principe 1", "Mot manquant"]
 
 
 def test_hand_written_gift_with_missing_words_weights_and_escapes():
@@ -243,7 +247,7 @@ def test_a_windows_1252_file_from_an_old_editor_is_read():
     text = "::Délit::Un délit est jugé par le tribunal de paix ?\r\n{T#Non.#Oui, en premier.}"
     result = gift.parse_gift(text.encode("cp1252"))
     quiz = _check(result.markdown)
-    assert quiz["questions"][0]["id"] == "Delit"
+    assert quiz["questions"][0]["id"] == "Délit"
     assert "délit est jugé" in quiz["questions"][0]["stem_html"]
 
 
@@ -353,9 +357,9 @@ def test_cli_imports_and_exports(runner, tmp_path):
     assert "## Question Principe-1" in result.stdout and "type: matching" in result.stdout
     line = _line_of(MOODLE_EXPORT, "::Prévention::")
     problems = result.stderr.replace("\xa0", " ")  # French no-break spaces
-    assert (f"moodle.txt:{line}: question « Prevention » : les poids sont devenus des parts "
+    assert (f"moodle.txt:{line}: question « Prévention » : les poids sont devenus des parts "
             "égales : chaque bon choix coché rapporte 1/2 des points") in problems
-    assert (f"moodle.txt:{line}: question « Prevention » : les images ne font pas partie d'un "
+    assert (f"moodle.txt:{line}: question « Prévention » : les images ne font pas partie d'un "
             "fichier GIFT ; leur description est affichée à la place (Affiche de la PNC)"
             in problems)
     assert "converted quiz" not in result.stderr  # the result passes the checker
@@ -389,7 +393,7 @@ def test_gift_problems_are_shown_by_line_in_the_staff_members_language(app, clie
     page = upload_gift(client, BROKEN)
     assert page.status_code == 200
     text = shown(page)
-    assert (f"ligne {line} : question « Prevention » : les poids sont devenus des parts égales : "
+    assert (f"ligne {line} : question « Prévention » : les poids sont devenus des parts égales : "
             "chaque bon choix coché rapporte 1/2 des points, chaque mauvais choix coché en "
             "retire autant") in text
     assert (f"ligne {broken} : question « Combien » : « <b>six</b> » n'est ni un nombre, ni "
@@ -400,7 +404,7 @@ def test_gift_problems_are_shown_by_line_in_the_staff_members_language(app, clie
     english = app.test_client()
     login(english, make_user(roles=("staff",), locale="en"))
     text = shown(upload_gift(english, BROKEN))
-    assert (f"line {line}: question 'Prevention': weights became equal shares: each right "
+    assert (f"line {line}: question 'Prévention': weights became equal shares: each right "
             "choice ticked earns 1/2 of the points, each wrong one loses as much") in text
     assert (f"line {broken}: question 'Combien': '<b>six</b>' is not a number, 'n:tolerance' "
             "or 'low..high'") in text

@@ -33,7 +33,7 @@ def test_a_moodle_xml_export_converts_every_type_it_can(app):
     assert [q["type"] for q in questions.values()] == [
         "single", "multiple", "truefalse", "short", "numeric", "matching", "essay"]
 
-    principle = questions["Principe-cle"]
+    principle = questions["Principe-clé"]
     assert principle["points"] == 2.0  # Moodle's default mark
     assert [c["correct"] for c in principle["choices"]] == [True, False, False]
     assert "<strong>cœur</strong>" in principle["stem_html"]
@@ -42,18 +42,18 @@ def test_a_moodle_xml_export_converts_every_type_it_can(app):
     assert "Voir la leçon 1." in principle["feedback_html"]
     # Categories tell questions apart (two here), Moodle's own tags are kept.
     assert principle["tags"] == ["police-de-proximite", "principes"]
-    assert questions["Majorite-sexuelle"]["tags"] == ["loi"]
+    assert questions["Majorité-sexuelle"]["tags"] == ["loi"]
 
     several = questions["Principes-PNC"]
     assert [c["correct"] for c in several["choices"]] == [True, True, False]
-    truth = questions["Majorite-sexuelle"]
+    truth = questions["Majorité-sexuelle"]
     assert [c["correct"] for c in truth["choices"]] == [False, True]
     assert "Exact." in truth["choices"][1]["feedback_html"]
     assert "loi de 2006" in truth["choices"][0]["feedback_html"]
     assert questions["SARA-S"]["accepted"] == ["Scanning", "Repérage"]
-    assert (questions["Age-de-la-majorite"]["answer"],
-            questions["Age-de-la-majorite"]["tolerance"]) == (18.0, 0.0)
-    pairs = questions["Etapes-SARA"]
+    assert (questions["Âge-de-la-majorité"]["answer"],
+            questions["Âge-de-la-majorité"]["tolerance"]) == (18.0, 0.0)
+    pairs = questions["Étapes-SARA"]
     assert pairs["points"] == 4.0
     assert pairs["answers"] == ["Repérer le problème", "Comprendre ses causes",
                                 "Agir avec les partenaires", "Punir les responsables"]
@@ -69,7 +69,7 @@ def test_what_cannot_be_converted_is_reported_at_the_line_of_its_question(app):
     cloze, description = _line_of("Texte à trous"), _line_of("Consignes")
     essay, weights = _line_of("Accueil victime"), _line_of("Principes PNC")
     short = _line_of("SARA S")
-    assert f"line {cloze}: question 'Texte-a-trous': embedded answers (Cloze) have no " \
+    assert f"line {cloze}: question 'Texte-à-trous': embedded answers (Cloze) have no " \
            "equivalent here" in problems
     assert f"line {description}: question 'Consignes': a description has no answers and " \
            "cannot be converted; put its text in the quiz introduction" in problems
@@ -81,9 +81,14 @@ def test_what_cannot_be_converted_is_reported_at_the_line_of_its_question(app):
                             "shares") for p in problems)
     assert any(p.startswith(f"line {short}: question 'SARA-S': answers giving less than "
                             "full credit were left out") for p in problems)
-    assert len(problems) == 6
+    renamed = [p for p in problems if "became the id" in p]
+    assert len(problems) - len(renamed) == 6
+    # Every converted title with a space is reported where it was renamed, once.
+    assert f"line {short}: question 'SARA-S': the title 'SARA S' became the id 'SARA-S' (an id " \
+           "holds letters, digits, '-' and '_'; the quiz shows no title to trainees)" in renamed
+    assert len(renamed) == 7 and not any("Texte" in p for p in renamed)
     # Left-out questions are not in the quiz at all.
-    assert "Texte-a-trous" not in result.markdown and "Consignes" not in result.markdown
+    assert "Texte-à-trous" not in result.markdown and "Consignes" not in result.markdown
 
 
 def test_case_sensitive_short_answers_decimal_commas_units_and_no_right_answer(app):
@@ -120,7 +125,7 @@ def test_case_sensitive_short_answers_decimal_commas_units_and_no_right_answer(a
     assert (questions["Distance"]["answer"], questions["Distance"]["tolerance"]) == (2.5, 0.5)
     assert "line 10: question 'Distance': units were left out: the trainee types the number " \
            "only" in problems
-    assert "line 16: question 'Sans-bonne-reponse': no answer gives full credit" in problems
+    assert "line 16: question 'Sans-bonne-réponse': no answer gives full credit" in problems
     assert result.converted == 2
 
 
@@ -160,7 +165,7 @@ def test_staff_convert_a_moodle_xml_file_on_the_conversion_page(app, client):
     assert "7 questions converties" in text
     assert 'title: "Quiz importé de Moodle"' in text and "type: matching" in text
     line = _line_of("Texte à trous")
-    assert (f"ligne {line} : question « Texte-a-trous » : les réponses intégrées (Cloze) "
+    assert (f"ligne {line} : question « Texte-à-trous » : les réponses intégrées (Cloze) "
             "n'ont pas d'équivalent ici") in text
     assert "<img" not in page.text.split("<main")[1]  # the file's HTML is never run or shown
 
@@ -170,7 +175,7 @@ def test_cli_converts_a_moodle_xml_file(runner, tmp_path):
     path.write_bytes(EXPORT.read_bytes())
     result = runner.invoke(args=["lms", "quiz", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "## Question Etapes-SARA" in result.stdout
+    assert "## Question Étapes-SARA" in result.stdout
     line = _line_of("Consignes")
     assert f"export.xml:{line}: question « Consignes »" in result.stderr.replace("\xa0", " ")
     assert "converted quiz" not in result.stderr  # the result passes the checker

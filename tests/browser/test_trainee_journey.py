@@ -246,6 +246,35 @@ def test_save_button_waits_for_the_autosave_in_flight(page_as):
 
 
 @pytest.mark.browser
+def test_an_answer_typed_while_the_session_ended_is_there_after_signing_in(new_page, shot):
+    page = new_page(java_script_enabled=False)
+    sign_in(page, "PNC-1003")
+    follow(page, ".card h2 a")
+    follow(page, f"a[href$='/{QUIZ}']")
+    follow(page, "form[action$='/start'] button")
+    question_url = page.url
+    if page.locator("#answer").count():
+        page.fill("#answer", "2011")  # a number: any text question takes it
+        read = "#answer"
+    else:
+        page.check("fieldset input >> nth=-1")
+        read = "fieldset input:checked"
+    given = page.eval_on_selector_all(read, "els => els.map(e => e.value)")
+    page.context.clear_cookies()  # the session's cookie ran out while the trainee typed
+    follow(page, "button[name=go][value='next']")
+    assert page.locator("#password").count() == 1  # the sign-in form, not an error page
+    shot(page, "sign-in-keeping-the-answer")
+    page.fill("#login", "PNC-1003")
+    page.fill("#password", "demo-pass-2026")
+    follow(page, "form.card [type=submit]")
+    assert page.eval_on_selector_all(read, "els => els.map(e => e.value)") == given
+    shot(page, "answer-shown-back")
+    follow(page, "button[name=go][value='next']")
+    page.goto(question_url)
+    assert page.eval_on_selector_all(read, "els => els.map(e => e.value)") == given
+
+
+@pytest.mark.browser
 def test_on_a_phone_the_time_shows_a_typed_answer_saves_on_leaving_and_nothing_leaks(
         page_as, quiz, shot):
     page = page_as("PNC-1006", viewport={"width": 360, "height": 740})

@@ -86,3 +86,40 @@ def test_a_password_hashed_with_the_former_19_mib_setting_signs_in_and_is_rehash
     assert stored.startswith("$argon2id$v=19$m=7168,t=5,p=1$")
     client.post("/logout")
     assert login(client, login_id).status_code == 302  # the new hash verifies
+
+
+def test_forty_wrong_passwords_at_once_check_at_most_five_against_the_hash(app, monkeypatch):
+    """The limit and the check are one step: a burst cannot slip past the count."""
+    import threading
+
+    from lms.auth import services
+
+    user = make_user()
+    db.session.commit()
+    login_id = user.login_id
+    checked = []
+    real_verify = services.verify_password
+
+    def counting_verify(stored, password):
+        checked.append(password)
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(services, "verify_password", counting_verify)
+    start = threading.Barrier(40)
+    statuses = []
+
+    def attempt(n):
+        client = app.test_client()
+        start.wait()
+        statuses.append(login(client, login_id, f"wrong-{n}").status_code)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == 40
+    assert len(checked) <= app.config["LMS_LOGIN_MAX_FAILURES_ACCOUNT"] == 5
+    assert statuses.count(429) >= 35
+    db.session.rollback()
+    assert db.session.query(LoginFailure).filter_by(login=login_id).count() == 5

@@ -37,12 +37,49 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", bare).strip("-")[:40]
 
 
-def new_id(name: str, ids: set[str]) -> str:
-    """The question's id: its name's slug if free, else the first free `q<n>`."""
-    named = slug(name)
-    if named and named not in ids:
-        return named
-    return next(f"q{n}" for n in range(1, 10_000) if f"q{n}" not in ids)
+def question_id(title: str) -> str:
+    """A question id from a Moodle title, as close to it as ids allow: letters (accents kept),
+    digits, '-' and '_'; anything else becomes '-' ('CP-01 Rôle du CLSP' gives
+    'CP-01-Rôle-du-CLSP')."""
+    text = unicodedata.normalize("NFC", title)
+    return re.sub(r"[^\w-]+", "-", text).strip("-")[:60].strip("-")
+
+
+def new_id(title: str, ids: dict[str, int]) -> tuple[str, Message | None]:
+    """The question's id and, when it is not the title as written, why (to report).
+
+    `ids` maps the ids already given to the line of their question. A title used twice gives
+    '<id>-2', '<id>-3'...; no title gives the first free 'q<n>'.
+    """
+    base = question_id(title)
+    if not base:
+        return next(f"q{n}" for n in range(1, 10_000) if f"q{n}" not in ids), None
+    if base in ids:
+        qid = next(f"{base}-{n}" for n in range(2, 10_000) if f"{base}-{n}" not in ids)
+        return qid, _l("the title '%(title)s' is also the title of the question at line "
+                       "%(line)d: this one's id is '%(id)s'", title=title.strip(),
+                       line=ids[base], id=qid)
+    if base != title.strip():
+        return base, _l("the title '%(title)s' became the id '%(id)s' (an id holds letters, "
+                        "digits, '-' and '_'; the quiz shows no title to trainees)",
+                        title=title.strip(), id=base)
+    return base, None
+
+
+# The answer grades Moodle offers (percent) and accepts on import, with their negatives.
+MOODLE_GRADES = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
+                 16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0)
+
+
+def check_grades(weights: list[float], fail: Fail) -> None:
+    """Refuse, as Moodle's importer does, an answer grade that is not one Moodle offers."""
+    wrong = [w for w in weights if not any(abs(abs(w) - g) < 0.001 for g in MOODLE_GRADES)]
+    if wrong:
+        raise fail(_l("%(grades)s is not a grade Moodle allows, and Moodle refuses this question "
+                      "too: use 100%%, 90%%, 83.33333%%, 80%%, 75%%, 70%%, 66.66667%%, 60%%, "
+                      "50%%, 40%%, 33.33333%%, 30%%, 25%%, 20%%, 16.66667%%, 14.28571%%, "
+                      "12.5%%, 11.11111%%, 10%%, 5%%, 0%% or their negatives",
+                      grades=", ".join(f"{number(w)}%" for w in wrong)))
 
 
 def plain_words(text: str, fmt: str) -> str:
@@ -72,6 +109,7 @@ def choice_lines(answers: list[Choice], single: bool, report: Report, fail: Fail
                       "answer in words"))
     if len(answers) < 2:
         raise fail(_l("a multiple-choice question needs at least two answers"))
+    check_grades([a.weight for a in answers], fail)
     if single:
         full = [a for a in answers if a.weight >= 100]
         if not full:
@@ -88,6 +126,10 @@ def choice_lines(answers: list[Choice], single: bool, report: Report, fail: Fail
         right = [a for a in answers if a.weight > 0]
         if not right:
             raise fail(_l("no answer has a positive weight"))
+        total = sum(a.weight for a in right)
+        if round(total / 100, 2) != 1:  # Moodle's own test (qtype_multichoice)
+            raise fail(_l("the positive grades add up to %(total)s%% instead of 100%%, which "
+                          "Moodle refuses too", total=number(round(total, 5))))
         share = 100 / len(right)
         if any(abs(a.weight - share) > 0.01 for a in right) or any(
                 a.weight < 0 and abs(a.weight + share) > 0.01 for a in answers):
@@ -115,6 +157,7 @@ def truefalse_lines(true: bool, labels: tuple[str, str], right_feedback: str,
 def short_lines(answers: list[tuple[float, str]], had_feedback: bool, report: Report,
                 fail: Fail) -> list[str]:
     """The accepted answers of a short-answer question: the full-credit ones, as typed."""
+    check_grades([weight for weight, _text in answers], fail)
     accepted = [text for weight, text in answers if weight >= 100 and text]
     if not accepted:
         raise fail(_l("no short answer gives full credit"))
@@ -132,6 +175,7 @@ def short_lines(answers: list[tuple[float, str]], had_feedback: bool, report: Re
 def numeric_attrs(choices: list[tuple[float, float, float]], had_feedback: bool,
                   report: Report, fail: Fail) -> list[str]:
     """`answer:` and `tolerance:` of a numeric question from (weight, value, tolerance)s."""
+    check_grades([c[0] for c in choices], fail)
     full = [c for c in choices if c[0] >= 100]
     if not full:
         raise fail(_l("no full-credit numeric answer"))

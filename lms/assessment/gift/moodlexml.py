@@ -154,7 +154,7 @@ def parse_moodle_xml(data: str | bytes, title: str = "", lang: str = "fr") -> Gi
         else:
             entries.append((category, node))
     categories = list(dict.fromkeys(c for c, _node in entries if c))
-    ids: set[str] = set()
+    ids: dict[str, int] = {}
     questions = []
     for category, node in entries:
         tag = build.slug(category).lower() if len(categories) > 1 else ""
@@ -192,9 +192,9 @@ class _Question(QuestionConverter):
         fmt = _FORMATS.get(node.attrs.get("format", "plain_text"), "html")
         return build.plain_words(node.content, fmt)
 
-    def markdown(self, tag: str, ids: set[str]) -> str:
+    def markdown(self, tag: str, ids: dict[str, int]) -> str:
         qtype = self.node.attrs.get("type", "")
-        self.qid = build.new_id(self.node.value("name"), ids)
+        self.choose_id(self.node.value("name"), ids)
         if qtype in _UNSUPPORTED:
             raise self.unsupported(_UNSUPPORTED[qtype])
         if qtype == "description":
@@ -202,7 +202,8 @@ class _Question(QuestionConverter):
                                       "put its text in the quiz introduction"))
         convert = {"multichoice": self.choice, "truefalse": self.truefalse,
                    "shortanswer": self.short, "numerical": self.numeric,
-                   "match": self.matching, "essay": self.essay}.get(qtype)
+                   "match": self.matching, "matching": self.matching,
+                   "essay": self.essay}.get(qtype)
         if convert is None:
             raise self.unsupported(_l("Moodle question type '%(type)s' has no equivalent "
                                       "here", type=qtype))
@@ -210,7 +211,8 @@ class _Question(QuestionConverter):
         if not stem.strip():
             raise self.unsupported(_l("question '%(id)s' has no text", id=self.qid))
         kind, attrs, lines = convert()
-        ids.add(self.qid)
+        self.keep_id(ids)
+        self.report_left_out()
         points = _float(self.node.value("defaultgrade"), 1.0)
         if points > 0 and abs(points - 1.0) > 1e-9:
             attrs = [f"points: {build.number(points)}", *attrs]
@@ -224,6 +226,21 @@ class _Question(QuestionConverter):
                            "(%(images)s): add the images to the lesson",
                            images=", ".join(self.images)))
         return build.question_block(self.qid, kind, attrs, tags, general, stem, lines)
+
+    def report_left_out(self) -> None:
+        """Report, each at its line, the hints and combined feedback this format cannot hold
+        (Moodle's standard wording of a combined feedback says nothing worth keeping)."""
+        for hint in self.node.all("hint"):
+            said = self.plain(_as_html(hint))
+            if said:
+                self.report(_l("a hint was left out (hints are shown between tries, which "
+                               "quizzes here do not have): %(text)s", text=_excerpt(said)),
+                            hint.line)
+        for tag, message in _COMBINED.items():
+            node = self.node.find(tag)
+            said = self.plain(_as_html(node)) if node is not None else ""
+            if said and said not in _STANDARD_FEEDBACK:
+                self.report(message(_excerpt(said)), node.line)
 
     def answers(self) -> list[Node]:
         return self.node.all("answer")
@@ -298,6 +315,33 @@ class _Question(QuestionConverter):
             self.report(_l("the information for graders was left out; give it to the "
                            "trainers with the rubric"))
         return "essay", [], []
+
+
+_COMBINED = {
+    "correctfeedback": lambda text: _l(
+        "the feedback for a correct answer was left out: %(text)s", text=text),
+    "partiallycorrectfeedback": lambda text: _l(
+        "the feedback for a partly correct answer was left out: %(text)s", text=text),
+    "incorrectfeedback": lambda text: _l(
+        "the feedback for an incorrect answer was left out: %(text)s", text=text),
+}
+# What Moodle writes in every new question's combined feedback, in English and French.
+_STANDARD_FEEDBACK = {"Your answer is correct.", "Your answer is partially correct.",
+                      "Your answer is incorrect.", "Votre réponse est correcte.",
+                      "Votre réponse est partiellement correcte.",
+                      "Votre réponse est incorrecte."}
+
+
+def _as_html(node: Node) -> Node:
+    """The node, read as HTML unless it says otherwise (hints and feedback are HTML)."""
+    if "format" in node.attrs:
+        return node
+    return Node(node.tag, {**node.attrs, "format": "html"}, node.line, node.children,
+                node.chunks)
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _float(value: str | None, default: float) -> float:

@@ -85,10 +85,22 @@ class QuestionConverter:
     def __init__(self, line: int, lang: str, problems: list[GiftProblem]):
         self.line, self.lang, self.problems = line, lang, problems
         self.qid = ""
+        self.renamed: Message | None = None
         self.images: list[str] = []
 
-    def report(self, message: Message) -> None:
-        self.problems.append(GiftProblem(self.line, about_question(self.qid, message)))
+    def report(self, message: Message, line: int | None = None) -> None:
+        """Report something changed or left out, at the question's line or at `line`."""
+        self.problems.append(GiftProblem(line or self.line, about_question(self.qid, message)))
+
+    def choose_id(self, title: str, ids: dict[str, int]) -> None:
+        """Take the question's id from its title; the renaming is reported once it converts."""
+        self.qid, self.renamed = build.new_id(title, ids)
+
+    def keep_id(self, ids: dict[str, int]) -> None:
+        """Record the converted question's id, and report how it differs from the title."""
+        ids[self.qid] = self.line
+        if self.renamed is not None:
+            self.report(self.renamed)
 
     def unsupported(self, message: Message) -> Unsupported:
         """The question cannot be converted, for the reason `message`."""
@@ -163,7 +175,7 @@ def parse_gift(text: str | bytes, title: str = "", lang: str = "fr") -> GiftResu
     """Convert a GIFT file (any line endings, optional BOM) to a Markdown quiz."""
     problems: list[GiftProblem] = []
     questions: list[str] = []
-    ids: set[str] = set()
+    ids: dict[str, int] = {}
     category = ""
     blocks: list[tuple[str, _Block]] = []
     for entry in _blocks(_decode(text)):
@@ -207,7 +219,7 @@ class _Question(QuestionConverter):
         fmt, body = text_format(raw.strip(), default)
         return build.plain_words(unescape(body), fmt)
 
-    def markdown(self, tag: str, ids: set[str]) -> str:
+    def markdown(self, tag: str, ids: dict[str, int]) -> str:
         text, name = "\n".join(self.block.lines).strip(), ""
         if text.startswith("::"):
             end = find(text, "::", 2)
@@ -228,7 +240,7 @@ class _Question(QuestionConverter):
                                   "(several blanks are Moodle's Cloze format, not GIFT)"))
         blank = BLANK if fmt != "markdown" else escape_markdown(BLANK)
         stem_raw = text[:opened] + blank + after if after.strip() else text[:opened]
-        self.qid = build.new_id(name, ids)
+        self.choose_id(name, ids)
         general = ""
         general_at = rfind(inside, "####")
         if general_at >= 0:
@@ -238,7 +250,7 @@ class _Question(QuestionConverter):
         if not stem.strip():
             raise Unsupported(_l("question '%(id)s' has no text", id=self.qid))
         qtype, attrs, lines = self.answers(inside, fmt)
-        ids.add(self.qid)
+        self.keep_id(ids)
         tags = [tag] if tag else []
         for comment in self.block.comments:
             tags += [build.slug(t.replace("\\]", "]")).lower()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -181,8 +181,9 @@ def participants_csv(cohort_id):
                                                               e.user.first_name))]
     header = [_("Service number"), _("Academy number"), _("Last name"), _("First name"),
               _("Sex"), _("Rank"), _("Unit"), _("Phone"), _("Class"), _("Status")]
-    return Response(exports.to_csv(header, rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="participants-{found.id}.csv"'})
+    lines = [[exports.safe_cell(v) for v in line] for line in (header, *rows)]
+    return exports.csv_download(lines, f"participants-{found.id}.csv",
+                                exports.french_excel_wanted(request.args))
 
 
 @bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
