@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
+from lms.assessment.waves import WaveNotOpen
 from lms.extensions import db
 from lms.i18n import current_locale
 from lms.learning import bp
@@ -14,6 +15,7 @@ from lms.learning import services as svc
 from lms.learning.access import get_attempt_for, get_enrolment_for
 from lms.learning.fastsave import answers_fast
 from lms.learning.scoring import QUESTION_TYPES
+from lms.learning.waiting import waiting_url
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
 
@@ -57,6 +59,8 @@ def item(enrolment_id, module, item):
     except svc.UnknownItem:
         abort(404)
     attempts = svc.list_attempts(enrolment, key)
+    if not any(a.is_open for a in attempts) and (wait := waiting_url(enrolment, key)):
+        return redirect(wait)  # an exam that opens soon, maybe in waves
     schedule = svc.schedule_for(enrolment.cohort_id, key)
     return render_template("lms/learning/assessment.html", enrolment=enrolment, quiz=quiz,
                            attempts=attempts, previous=previous, following=following,
@@ -88,6 +92,8 @@ def start(enrolment_id, module, item):
         attempt = svc.start_attempt(enrolment, f"{module}/{item}", current_locale())
     except svc.UnknownItem:
         abort(404)
+    except WaveNotOpen:
+        return redirect(url_for(".wait", enrolment_id=enrolment.id, module=module, item=item))
     except (svc.NoAttemptsLeft, svc.QuizNotOpen) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".item", enrolment_id=enrolment.id, module=module, item=item))

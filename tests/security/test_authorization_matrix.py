@@ -33,6 +33,7 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
                                OWNER),
     "lms.learning.start": ("POST", "/learn/{enrolment}/principes/quiz-principes/start", {},
                            OWNER),
+    "lms.learning.wait": ("GET", "/learn/{enrolment}/principes/quiz-principes/wait", {}, OWNER),
     "lms.learning.question": ("GET", "/attempt/{attempt}/1", {}, OWNER),
     "lms.learning.autosave": ("POST", "/attempt/{attempt}/autosave",
                               {"question": "{question}", "answer": "0"}, OWNER),
@@ -73,6 +74,9 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.assessment.record_practical": (
         "GET", COHORT + "/practicals/principes/accueil-plainte/{enrolment}", {}, TRAINERS),
     "lms.assessment.schedule": ("GET", COHORT + "/schedule", {}, TRAINERS),
+    "lms.assessment.exam": ("GET", COHORT + "/exam/principes/quiz-principes", {}, TRAINERS),
+    "lms.assessment.exam_follow": ("GET", COHORT + "/exam/principes/quiz-principes/follow", {},
+                                   TRAINERS),
     "lms.assessment.gradebook": ("GET", COHORT + "/gradebook", {}, TRAINERS),
     "lms.assessment.gradebook_export": ("GET", COHORT + "/gradebook.csv", {}, TRAINERS),
     "lms.assessment.gain": ("GET", COHORT + "/gain", {}, TRAINERS),
