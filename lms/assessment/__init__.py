@@ -9,3 +9,4 @@ import lms.learning  # noqa: F401
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
 from lms.assessment import anonymous, exam_views, regrade_views, views  # noqa: E402,F401
+from lms.assessment.paper import views as paper_views  # noqa: E402,F401

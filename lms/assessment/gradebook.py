@@ -29,6 +29,7 @@ class Cell:
     max_score: float = 0
     passed: bool | None = None
     pending: bool = False
+    paper: bool = False  # the counted attempt was taken on paper
 
     @property
     def on_20(self) -> float | None:
@@ -99,10 +100,11 @@ def _cell(assessment: dict, attempts: list[Attempt], grade: Grade | None) -> Cel
     if not attempts:
         return Cell(max_score=assessment["max_points"])
     counted = counted_attempt(attempts, assessment["settings"]["grading"])
+    paper = counted.mode == "paper"
     if counted.pending_grading:
-        return Cell(counted.score, counted.max_score, None, pending=True)
+        return Cell(counted.score, counted.max_score, None, pending=True, paper=paper)
     passed = not counted.max_score or 100 * (counted.score or 0) / counted.max_score >= mark - 1e-9
-    return Cell(counted.score or 0, counted.max_score, passed)
+    return Cell(counted.score or 0, counted.max_score, passed, paper=paper)
 
 
 def _total(row: Row, assessments: list[dict], required: set[str]) -> None:

@@ -77,6 +77,13 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.assessment.exam": ("GET", COHORT + "/exam/principes/quiz-principes", {}, TRAINERS),
     "lms.assessment.exam_follow": ("GET", COHORT + "/exam/principes/quiz-principes/follow", {},
                                    TRAINERS),
+    "lms.assessment.paper_print": ("POST", COHORT + "/exam/principes/quiz-principes/papers.pdf",
+                                   {"lang": "fr"}, TRAINERS),
+    "lms.assessment.paper_entry": ("GET", COHORT + "/exam/principes/quiz-principes/paper", {},
+                                   TRAINERS),
+    # No paper has this code: refused (back to the entry page) for those who may enter papers.
+    "lms.assessment.paper_answers": ("GET", COHORT + "/exam/principes/quiz-principes/paper/ZZZZ",
+                                     {}, TRAINERS),
     "lms.assessment.gradebook": ("GET", COHORT + "/gradebook", {}, TRAINERS),
     "lms.assessment.gradebook_export": ("GET", COHORT + "/gradebook.csv", {}, TRAINERS),
     "lms.assessment.gain": ("GET", COHORT + "/gain", {}, TRAINERS),
