@@ -79,6 +79,8 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
                                    TRAINERS),
     "lms.assessment.paper_print": ("POST", COHORT + "/exam/principes/quiz-principes/papers.pdf",
                                    {"lang": "fr"}, TRAINERS),
+    "lms.assessment.paper_scan": ("POST", COHORT + "/exam/principes/quiz-principes/scan", {},
+                                  TRAINERS),
     "lms.assessment.paper_entry": ("GET", COHORT + "/exam/principes/quiz-principes/paper", {},
                                    TRAINERS),
     # No paper has this code: refused (back to the entry page) for those who may enter papers.
