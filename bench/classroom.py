@@ -212,6 +212,8 @@ def main(argv=None) -> int:
                         help="open the quiz in waves, one class of this many trainees at a time")
     parser.add_argument("--wave-gap", type=int, default=20,
                         help="seconds between two waves (with --waves)")
+    parser.add_argument("--lead", type=float, default=15.0,
+                        help="with --waves, seconds from seeding to the first wave")
     parser.add_argument("--early", type=float, default=8.0,
                         help="with --waves, trainees arrive up to this many seconds before "
                              "their wave and wait on the waiting page")
@@ -227,7 +229,7 @@ def main(argv=None) -> int:
     if args.waves:
         from datetime import UTC, datetime, timedelta
 
-        lead = 20.0  # server start and threads, before the first wave opens
+        lead = args.lead  # server start and threads, before the first wave opens
         opens = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
         schedule_waves(db_path, instance, opens, args.wave_gap)
         early = random.Random(7)
