@@ -297,6 +297,8 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
     now = now or utcnow()
     attempts = list_attempts(enrolment, item_key, now)
     for attempt in attempts:
+        if attempt.is_open and attempt.mode == "paper":
+            raise QuizNotOpen(_("You sit this quiz on paper: your trainer enters your answers."))
         if attempt.is_open:
             return attempt
     schedule = schedule_for(enrolment.cohort_id, item_key)

@@ -55,8 +55,11 @@ def test_each_trainee_gets_a_paper_in_the_order_they_have_online(exam, ctx):
     # Printing again reprints the same papers: same attempts, same codes.
     again = paper.prepare_papers(trainer, cohort, QUIZ, "en")
     assert {(s.attempt_id, s.code) for s in again} == {(s.attempt_id, s.code) for s in sheets}
-    # A paper attempt is not closed by the time limit: its answers come in afterwards.
+    # A paper attempt is not closed by the time limit: its answers come in afterwards; and the
+    # trainee cannot go on with it online.
     assert not learning.is_overdue(new, new.started_at.replace(year=2099))
+    with pytest.raises(learning.QuizNotOpen, match="sur papier"):
+        learning.start_attempt(fresh, QUIZ, "fr")
 
 
 def test_the_papers_print_as_one_pdf(exam, client):
