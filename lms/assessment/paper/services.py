@@ -214,3 +214,13 @@ def enter_paper(actor, sheet: PaperSheet, answers: dict[str, dict], way: str = "
                                                        "answers": len(answers)})
     db.session.commit()
     return learning.submit_attempt(attempt, now=now)
+
+
+def paper_attempts_in(scope) -> int:
+    """How many submitted attempts of the enrolments in a report's scope were taken on paper
+    (`scope`: the reports' one-row-per-enrolment subquery)."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Attempt.id)).join(
+        scope, scope.c.enrolment_id == Attempt.enrolment_id).where(
+        Attempt.status == "submitted", Attempt.mode == "paper")) or 0

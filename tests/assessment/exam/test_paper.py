@@ -121,6 +121,8 @@ def test_typed_answers_are_scored_as_online_and_a_code_is_taken_once(exam, clien
     login(client, make_user(roles=("staff",)))
     analysis = client.get(f"/assessment/statistics/{cohort.programme.code}/{QUIZ}")
     assert "1 passée sur papier" in analysis.text
+    report = client.get("/reports/assessments")
+    assert "1 des tentatives comptées ici a été passée sur papier." in report.text
 
 
 def test_a_code_of_another_quiz_or_unclear_letters_are_refused(exam, client):
