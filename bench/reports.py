@@ -38,7 +38,7 @@ def seed(trainees: int, responses: int) -> dict:
     from lms.auth.services import create_user
     from lms.curricula.services import publish_programme
     from lms.learning.models import Attempt, Response
-    from lms.reports.services import version_facts
+    from lms.reports.versions import version_facts
     from lms.training.models import Cohort, Enrolment
 
     rng = random.Random(6)
@@ -259,22 +259,24 @@ def existing() -> dict:
 def run_timings(app, info: dict) -> None:
     """Time each report service, then each page through the test client."""
     from lms.reports import delivery
-    from lms.reports import services as svc
+    from lms.reports.filters import ReportFilter
+    from lms.reports.gain import count_missing_tests, knowledge_gain, missing_tests_table
+    from lms.reports.outcomes import enrolment_table, pass_rate_table
 
-    everyone = svc.ReportFilter()
-    question = svc.ReportFilter(programme_id=info["border"], site_id=info["lubumbashi"],
+    everyone = ReportFilter()
+    question = ReportFilter(programme_id=info["border"], site_id=info["lubumbashi"],
                                 date_from=date(2026, 1, 1), date_to=date(2026, 12, 31),
                                 sex="F")
     services = {
-        "enrolment_table (all, by cohort)": lambda: svc.enrolment_table(everyone),
-        "enrolment_table (all, by unit)": lambda: svc.enrolment_table(everyone, "unit"),
-        "pass_rate_table (all)": lambda: svc.pass_rate_table(everyone),
-        "knowledge_gain (all)": lambda: svc.knowledge_gain(everyone),
-        "missing_tests_table (all, first 200)": lambda: svc.missing_tests_table(everyone, 200),
-        "count_missing_tests (all)": lambda: svc.count_missing_tests(everyone),
+        "enrolment_table (all, by cohort)": lambda: enrolment_table(everyone),
+        "enrolment_table (all, by unit)": lambda: enrolment_table(everyone, "unit"),
+        "pass_rate_table (all)": lambda: pass_rate_table(everyone),
+        "knowledge_gain (all)": lambda: knowledge_gain(everyone),
+        "missing_tests_table (all, first 200)": lambda: missing_tests_table(everyone, 200),
+        "count_missing_tests (all)": lambda: count_missing_tests(everyone),
         "enrolment_table (women, border, Lubumbashi, 2026)":
-            lambda: svc.enrolment_table(question),
-        "knowledge_gain (women, border, Lubumbashi, 2026)": lambda: svc.knowledge_gain(question),
+            lambda: enrolment_table(question),
+        "knowledge_gain (women, border, Lubumbashi, 2026)": lambda: knowledge_gain(question),
         "attendance_table (all)": lambda: delivery.attendance_table(everyone),
         "cascade_table (all)": lambda: delivery.cascade_table(everyone),
         "unvetted_table (all)": lambda: delivery.unvetted_table(everyone),

@@ -1,4 +1,5 @@
-"""The `flask lms` command group: database, demo data, users and curricula."""
+"""The `flask lms` command group: the database, demo data, backups; each feature's commands
+live in its package (`lms/<feature>/cli.py`) and are registered here."""
 
 from __future__ import annotations
 
@@ -7,15 +8,8 @@ from pathlib import Path
 import click
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo, with_appcontext
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from lms import resources
-
-
-def curricula_root() -> Path:
-    """The configured curricula folder, else the bundled one."""
-    return Path(current_app.config.get("LMS_CURRICULA_DIR") or resources.bundled_curricula_dir())
 
 
 @click.group("lms")
@@ -64,6 +58,7 @@ class MigrationsCommand(click.Command):
 @with_appcontext
 def demo_command() -> None:
     """Load demo sites, users, curricula and a cohort, then print the demo logins."""
+    from lms.curricula.cli import curricula_root
     from lms.demo import load_demo
 
     init_database()
@@ -71,108 +66,6 @@ def demo_command() -> None:
     click.echo("Demo data loaded. Sign in with (service number / password / role):")
     for login, password, roles in logins:
         click.echo(f"  {login:<10} {password}  {roles}")
-
-
-@lms_cli.group("user")
-def user_group() -> None:
-    """Manage users."""
-
-
-@user_group.command("create")
-@click.option("--service-number", help="Police service number (matricule), if known.")
-@click.option("--academy-number", help="Academy number; generated when omitted.")
-@click.option("--first-name", required=True)
-@click.option("--last-name", required=True)
-@click.option("--sex", type=click.Choice(["F", "M"], case_sensitive=False), required=True)
-@click.option("--rank", default="")
-@click.option("--unit", default="")
-@click.option("--role", "roles", multiple=True, default=["trainee"],
-              type=click.Choice(["trainee", "trainer", "staff", "admin"]),
-              help="Repeat for several roles.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@with_appcontext
-def user_create(service_number, academy_number, first_name, last_name, sex, rank, unit, roles,
-                password) -> None:
-    """Create a user who signs in with the service (or academy) number."""
-    from lms.auth.services import AccountError, create_user
-
-    try:
-        user = create_user(service_number=service_number, academy_number=academy_number,
-                           first_name=first_name, last_name=last_name, sex=sex, rank=rank,
-                           unit=unit, roles=roles, password=password)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created {user.display_name}: sign in with {user.login_id}")
-
-
-@lms_cli.group("curricula")
-def curricula_group() -> None:
-    """Check, publish and list curricula."""
-
-
-def _folders(path: str | None) -> list[Path]:
-    root = Path(path) if path else curricula_root()
-    if (root / "manifest.yaml").exists():
-        return [root]
-    folders = sorted(p.parent for p in root.glob("*/manifest.yaml"))
-    if not folders:
-        raise click.ClickException(f"No programme (folder with manifest.yaml) in {root}")
-    return folders
-
-
-@curricula_group.command("check")
-@click.argument("path", required=False)
-def curricula_check(path) -> None:
-    """Check a programme folder (or every programme under PATH); list every problem.
-
-    Problems are written in the app's default language (LMS_DEFAULT_LOCALE, French)."""
-    from lms.curricula.parser import check_programme
-
-    failed = False
-    for folder in _folders(path):
-        _structure, problems = check_programme(folder)
-        for problem in sorted(problems.items):
-            click.echo(str(problem), err=problem.severity == "error")
-        errors, warnings = len(problems.errors), len(problems.warnings)
-        click.echo(_("%(programme)s: %(errors)s, %(warnings)s", programme=folder.name,
-                     errors=ngettext("%(num)d error", "%(num)d errors", errors),
-                     warnings=ngettext("%(num)d warning", "%(num)d warnings", warnings)))
-        failed = failed or errors > 0
-    if failed:
-        raise SystemExit(1)
-
-
-@curricula_group.command("publish")
-@click.argument("path", required=False)
-@with_appcontext
-def curricula_publish(path) -> None:
-    """Publish an immutable version of a programme (or of every programme under PATH)."""
-    from lms.curricula.problems import CurriculumInvalid
-    from lms.curricula.services import VersionConflict, publish_programme
-
-    for folder in _folders(path):
-        try:
-            version, created = publish_programme(folder)
-        except CurriculumInvalid as exc:
-            raise click.ClickException(_("%(programme)s is not published.",
-                                         programme=folder.name) + f"\n{exc}") from exc
-        except VersionConflict as exc:
-            raise click.ClickException(str(exc)) from exc
-        state = "published" if created else "already published, unchanged"
-        click.echo(f"{version.programme.code} {version.version} ({version.content_hash[:12]}): "
-                   f"{state}")
-
-
-@curricula_group.command("list")
-@with_appcontext
-def curricula_list() -> None:
-    """List published programmes and versions."""
-    from lms.curricula.services import list_programmes
-
-    for programme in list_programmes():
-        for version in programme.versions:
-            click.echo(f"{programme.code}\t{version.version}\t{version.content_hash[:12]}\t"
-                       f"{version.published_at:%Y-%m-%d %H:%M}")
 
 
 @lms_cli.command("backup")
@@ -234,9 +127,13 @@ def restore_command(src: Path, yes: bool) -> None:
 
 def _register_feature_commands() -> None:
     from lms.assessment.cli import gift_group, quiz_group
+    from lms.auth.cli import user_group
     from lms.certificates.cli import certificate_group, keys_group
+    from lms.curricula.cli import curricula_group
     from lms.sync.cli import sync_group
 
+    lms_cli.add_command(user_group)
+    lms_cli.add_command(curricula_group)
     lms_cli.add_command(sync_group)
     lms_cli.add_command(quiz_group)
     lms_cli.add_command(gift_group)

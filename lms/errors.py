@@ -1,8 +1,7 @@
 """Error pages in the user's language, for the LMS blueprint."""
 
-from flask import Blueprint, current_app, flash, g, render_template, request
+from flask import Blueprint, current_app, g, render_template
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
@@ -17,26 +16,19 @@ def storage_unavailable(error: Exception) -> bool:
     return any(marker in text for marker in UNAVAILABLE)
 
 
+def csrf_error_page():
+    """The page for a form whose token expired or was sent twice (a feature may do better)."""
+    message = _("This form was open too long or was sent twice. Nothing was lost: "
+                "go back, reload the page and send it again.")
+    return render_template("lms/error.html", title=_("Please try again"), message=message), 400
+
+
 def register(bp: Blueprint) -> None:
     """Attach friendly error pages to the LMS blueprint."""
 
     @bp.errorhandler(CSRFError)
     def csrf_error(error):
-        if request.endpoint == "lms.learning.question" and current_user.is_authenticated:
-            # Never drop a trainee's answer: show it again with a fresh token to resend.
-            from lms.learning.access import get_attempt_for
-            from lms.learning.views import render_question
-
-            attempt = get_attempt_for(current_user, request.view_args["attempt_id"])
-            number = request.view_args["number"]
-            if attempt.is_open and 1 <= number <= len(attempt.question_order):
-                flash(_("Your answer was not saved yet: press Save again."), "error")
-                return render_question(attempt, number, posted=request.form.getlist("answer"),
-                                       status=400)
-        message = _("This form was open too long or was sent twice. Nothing was lost: "
-                    "go back, reload the page and send it again.")
-        return render_template("lms/error.html", title=_("Please try again"),
-                               message=message), 400
+        return csrf_error_page()
 
     @bp.errorhandler(OperationalError)
     def database_unavailable(error):

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import zoneinfo
 from datetime import date, timedelta
 
 import flask_babel
-from flask import Blueprint, Flask, current_app, g, has_request_context, request, session
-from flask_login import current_user
-from sqlalchemy import event
+from flask import Blueprint, Flask, current_app, request, session
 
 from lms import assets, resources
 from lms.config import DEFAULTS, default_database_uri, instance_secret_key
 from lms.extensions import babel, csrf, db, login_manager
+from lms.sqlite import configure_sqlite, listen_to_engine
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,11 +33,7 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
     elif uri.startswith("postgresql://"):
         uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[13:]
     if uri.startswith("sqlite"):
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        connect_args = options.setdefault("connect_args", {})
-        connect_args.setdefault("timeout", app.config["LMS_SQLITE_BUSY_TIMEOUT_MS"] / 1000)
-        if fcntl is not None:
-            connect_args.setdefault("factory", QueuedWriterConnection)
+        configure_sqlite(app)
     idle = timedelta(minutes=app.config["LMS_SESSION_IDLE_MINUTES"])
     _default(app, "PERMANENT_SESSION_LIFETIME", idle)
     _default(app, "SESSION_COOKIE_HTTPONLY", True)
@@ -61,9 +54,7 @@ def configure_app(app: Flask, url_prefix: str = "") -> None:
         db.init_app(app)
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+    listen_to_engine(engine)
     login_manager.init_app(app)
     login_manager.login_view = "lms.auth.login"
     login_manager.login_message = None
@@ -157,10 +148,6 @@ def build_blueprint() -> Blueprint:
     return bp
 
 
-_ALLOWED_BEFORE_PASSWORD_CHANGE = {"lms.auth.password", "lms.auth.logout", "lms.auth.language",
-                                   "lms.static"}
-
-
 def _before_request():
     if not _is_lms_request():
         return
@@ -169,34 +156,11 @@ def _before_request():
     flask_babel.refresh()
     if not session.permanent:  # setting it marks the session changed: a new cookie each time
         session.permanent = True
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "lms_checks_signed_in_user", False):
-        return None  # the view runs check_signed_in_user() itself (lms.learning.fastsave)
+    from lms.auth.session import check_signed_in_user, view_checks_signed_in_user
+
+    if view_checks_signed_in_user(current_app.view_functions.get(request.endpoint)):
+        return None  # the view runs check_signed_in_user() itself (lms.learning.answers)
     return check_signed_in_user()
-
-
-def check_signed_in_user():
-    """End an idle session; send a user who must change their password to that page first.
-
-    Run before every LMS view; a redirect to return, or None.
-    """
-    from lms.auth.services import session_expired
-
-    if current_user.is_authenticated and session_expired(session):
-        from flask import flash
-        from flask_babel import gettext as _
-
-        from lms.auth.services import end_session
-
-        end_session()
-        g.lms_session_expired = True
-        flash(_("Your session ended after a period of inactivity. Please sign in again; "
-                "your saved answers are kept."), "info")
-    elif (current_user.is_authenticated and current_user.must_change_password
-          and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE):
-        from flask import redirect, url_for
-
-        return redirect(url_for("lms.auth.password"))
 
 
 def _after_request(response):
@@ -225,109 +189,3 @@ def _template_context() -> dict:
 
     return {"current_locale": current_locale, "enum_label": labels.enum_label,
             "role_list": labels.role_list, "audit_details": labels.audit_details}
-
-
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL, busy timeout and durable commits for SQLite; explicit transactions."""
-    # Let SQLAlchemy's "begin" event emit BEGIN IMMEDIATE instead of pysqlite's deferred BEGIN.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.close()
-
-
-def _sqlite_begin(conn) -> None:
-    """Start SQLite transactions explicitly.
-
-    A request that may write (POST and the like) takes the write lock at once (BEGIN IMMEDIATE),
-    so a read never has to upgrade to a write and fail with "database is locked"; pages that
-    only read use a deferred transaction and never block writers (WAL). Views marked with
-    `lms.transactions.writes_in_blocks` read in deferred transactions and write only in
-    `write_transaction()`. Other code can ask for either with the `sqlite_begin` execution
-    option, or for "AUTOCOMMIT": no BEGIN, for a single read statement (SQLite runs it in a
-    transaction of its own).
-    """
-    mode = conn.get_execution_options().get("sqlite_begin")
-    if mode is None:
-        mode = "IMMEDIATE" if has_request_context() and _request_writes() else "DEFERRED"
-    if mode == "AUTOCOMMIT":
-        return
-    raw = conn.connection.dbapi_connection
-    if mode != "DEFERRED" and isinstance(raw, QueuedWriterConnection):
-        raw.wait_for_writer_turn()
-    try:
-        conn.exec_driver_sql(f"BEGIN {mode}")
-    except BaseException:
-        if isinstance(raw, QueuedWriterConnection):
-            raw.writer_done()
-        raise
-
-
-def _request_writes() -> bool:
-    """Whether this request's transactions take the write lock from their first query."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or g.get("lms_reads_only"):
-        return False
-    view = current_app.view_functions.get(request.endpoint)
-    # Such views take the lock only inside write_transaction() (lms/transactions.py).
-    return not getattr(view, "lms_writes_in_blocks", False)
-
-
-try:
-    import fcntl
-except ImportError:  # Windows: SQLite's own busy timeout alone
-    fcntl = None
-
-
-class QueuedWriterConnection(sqlite3.Connection):
-    """A SQLite connection whose write transactions queue on a lock file beside the database.
-
-    SQLite lets a writer that finds the database locked sleep and retry (1, 2, 5 ... 100 ms):
-    with 400 trainees saving at once, waiters oversleep and the unlucky ones starve. Taking an
-    exclusive flock() first makes every thread of every worker wait in the kernel, woken the
-    moment the previous writer commits; SQLite's lock and busy timeout still guard everything.
-    """
-
-    def __init__(self, database, *args, **kwargs) -> None:
-        super().__init__(database, *args, **kwargs)
-        self._writer_fd: int | None = None
-        self._writer_turn = False
-        path = os.fspath(database)
-        if path and path != ":memory:" and not path.startswith("file:"):
-            try:
-                self._writer_fd = os.open(path + "-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError:  # read-only folder: SQLite will refuse the write anyway
-                self._writer_fd = None
-
-    def wait_for_writer_turn(self) -> None:
-        """Block until no other connection is writing (before BEGIN IMMEDIATE)."""
-        if self._writer_fd is not None and not self._writer_turn:
-            fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
-            self._writer_turn = True
-
-    def writer_done(self) -> None:
-        """Let the next writer in."""
-        if self._writer_turn:
-            self._writer_turn = False
-            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
-
-    def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self.writer_done()
-
-    def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self.writer_done()
-
-    def close(self) -> None:
-        self.writer_done()
-        if self._writer_fd is not None:
-            os.close(self._writer_fd)
-            self._writer_fd = None
-        super().close()

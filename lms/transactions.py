@@ -1,7 +1,7 @@
 """Short write transactions: a request reads freely and holds the write lock only to write.
 
 SQLite has one writer at a time. A form POST normally takes the write lock at its first query
-(see `lms.setup._sqlite_begin`), so everything it does, loading the user, checking the rules,
+(see `lms.sqlite.sqlite_begin`), so everything it does, loading the user, checking the rules,
 rendering, waits for and holds that lock. On the hottest path (a trainee saving an answer) the
 view is marked with `writes_in_blocks`: its reads run in a read transaction that never blocks
 anyone, and only the block inside `write_transaction()` takes the lock.
@@ -26,6 +26,11 @@ def writes_in_blocks(view: View) -> View:
     """
     view.lms_writes_in_blocks = True
     return view
+
+
+def view_writes_in_blocks(view) -> bool:
+    """Whether a view was marked with `writes_in_blocks`."""
+    return getattr(view, "lms_writes_in_blocks", False)
 
 
 @contextmanager

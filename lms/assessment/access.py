@@ -1,4 +1,4 @@
-"""What a trainer or staff member may open: only the cohorts they train (staff: all)."""
+"""What a trainer or staff member may open for grading: only the cohorts they train (staff: all)."""
 
 from flask import abort
 from sqlalchemy.orm import joinedload
@@ -6,10 +6,10 @@ from sqlalchemy.orm import joinedload
 from lms.assessment.services import may_grade
 from lms.extensions import db
 from lms.learning.models import Attempt, Response
-from lms.training.models import Cohort, Enrolment
+from lms.training.models import Cohort
 
 
-def get_cohort_for(user, cohort_id: int) -> Cohort:
+def get_cohort_for_grading(user, cohort_id: int) -> Cohort:
     """A cohort the user trains (any for staff), or 404."""
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None or not may_grade(user, cohort.id):
@@ -25,11 +25,3 @@ def get_response_for(user, response_id: int) -> Response:
             or not may_grade(user, response.attempt.enrolment.cohort_id)):
         abort(404)
     return response
-
-
-def get_enrolment_in(cohort: Cohort, enrolment_id: int) -> Enrolment:
-    """A trainee's enrolment in this cohort, or 404."""
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.cohort_id != cohort.id:
-        abort(404)
-    return enrolment

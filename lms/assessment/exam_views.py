@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessment import bp, waves
-from lms.assessment.access import get_cohort_for
+from lms.assessment.access import get_cohort_for_grading
 from lms.assessment.exam_forms import ExamOptionsForm
 from lms.auth.access import trainer_required
 from lms.i18n import current_locale
@@ -30,7 +30,7 @@ def get_quiz_in(cohort, module: str, item: str) -> dict:
 @trainer_required
 def exam(cohort_id, module, item):
     """Exam day for one quiz: how it opens, anonymous marking, and links to follow and print."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     quiz = get_quiz_in(cohort, module, item)
     key = f"{module}/{item}"
     schedule = learning.schedule_for(cohort.id, key)
@@ -62,7 +62,7 @@ def exam(cohort_id, module, item):
 @trainer_required
 def exam_follow(cohort_id, module, item):
     """Who is waiting, who has started and who has submitted (the page refreshes itself)."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     quiz = get_quiz_in(cohort, module, item)
     rows = waves.exam_roster(cohort, f"{module}/{item}")
     return render_template("lms/assessment/exam_follow.html", cohort=cohort, quiz=quiz,

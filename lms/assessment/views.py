@@ -15,13 +15,14 @@ from lms.assessment import gain as gain_svc
 from lms.assessment import gradebook as book
 from lms.assessment import regrade as regrading
 from lms.assessment import services as svc
-from lms.assessment.access import get_cohort_for, get_enrolment_in, get_response_for
+from lms.assessment.access import get_cohort_for_grading, get_response_for
 from lms.assessment.forms import GiftImportForm, GradeForm, PracticalForm, ScheduleForm
 from lms.auth.access import staff_required, trainer_required
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.i18n import current_locale, local_to_utc, timezone_label, utc_to_local
 from lms.learning import services as learning
+from lms.training.access import get_enrolment_in
 from lms.training.models import Enrolment
 
 
@@ -46,7 +47,7 @@ def queue():
     """Show the trainer's grading queue, oldest first (optionally for one cohort)."""
     cohort = None
     if request.args.get("cohort", type=int):
-        cohort = get_cohort_for(current_user, request.args.get("cohort", type=int))
+        cohort = get_cohort_for_grading(current_user, request.args.get("cohort", type=int))
     responses = svc.grading_queue(current_user, cohort.id if cohort else None)
     return render_template("lms/assessment/queue.html", responses=responses, cohort=cohort,
                            question_of=learning.question_of)
@@ -105,7 +106,7 @@ def _queue_position(response, cohort_id) -> dict:
 def release_grade(grade_id):
     """Let the trainee see one grade and its comment."""
     grade = db.session.get(svc.Grade, grade_id) or abort(404)
-    get_cohort_for(current_user, grade.enrolment.cohort_id)
+    get_cohort_for_grading(current_user, grade.enrolment.cohort_id)
     svc.release_grades(current_user, [grade])
     flash(_("The grade is now visible to the trainee."), "info")
     if grade.response_id is not None:
@@ -119,7 +120,7 @@ def release_grade(grade_id):
 @trainer_required
 def release_assessment(cohort_id, module, item):
     """Release every grade of one assessment in a cohort."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     count = svc.release_grades(current_user, svc.cohort_grades(cohort, f"{module}/{item}"))
     anonymous.show_names(current_user, cohort, f"{module}/{item}")
     flash(_("%(n)d grade(s) released to the trainees.", n=count), "info")
@@ -132,7 +133,7 @@ def release_assessment(cohort_id, module, item):
 @trainer_required
 def cohort(cohort_id):
     """A cohort's assessments, with links to grade, record, schedule and release."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_grading(current_user, cohort_id)
     grades = svc.cohort_grades(found)
     unreleased: dict[str, int] = {}
     for g in grades:
@@ -148,7 +149,7 @@ def cohort(cohort_id):
 @trainer_required
 def practical(cohort_id, module, item):
     """The trainees of a cohort with their result on one practical assessment."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_grading(current_user, cohort_id)
     key = f"{module}/{item}"
     try:
         practical_ = learning.assessment_for(found.curriculum_version.structure, key,
@@ -169,7 +170,7 @@ def practical(cohort_id, module, item):
 @trainer_required
 def record_practical(cohort_id, module, item, enrolment_id):
     """Record one trainee's practical assessment with the rubric and a comment."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_grading(current_user, cohort_id)
     enrolment = get_enrolment_in(found, enrolment_id)
     key = f"{module}/{item}"
     try:
@@ -234,7 +235,7 @@ def _next_ungraded(cohort, key, after) -> Enrolment | None:
 @trainer_required
 def schedule(cohort_id):
     """Set when the cohort may sit each quiz (opening and closing, in the academy's time)."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_grading(current_user, cohort_id)
     form = ScheduleForm()
     if form.validate_on_submit():
         opens, closes = local_to_utc(form.opens_at.data), local_to_utc(form.closes_at.data)
@@ -276,7 +277,7 @@ def _status_labels() -> dict[str, str]:
 @trainer_required
 def gradebook(cohort_id):
     """Trainees x assessments with totals out of 20 and pass/fail, filterable."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_grading(current_user, cohort_id)
     assessments, rows = _gradebook_args(found)
     return render_template("lms/assessment/gradebook.html", cohort=found,
                            assessments=assessments, rows=rows, labels=_status_labels(),
@@ -289,7 +290,7 @@ def gradebook_export(cohort_id, fmt):
     """Download the (filtered) gradebook as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_grading(current_user, cohort_id)
     assessments, rows = _gradebook_args(found)
     headings = [_("Last name"), _("First name"), _("Number"), _("Sex"), _("Unit"),
                 _("Total (/20)"), _("Result")]
@@ -307,7 +308,7 @@ def gradebook_export(cohort_id, fmt):
 @trainer_required
 def gain(cohort_id):
     """Pre-test and post-test scores, normalized gain per trainee, cohort and question."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_grading(current_user, cohort_id)
     return render_template("lms/assessment/gain.html", cohort=found,
                            result=gain_svc.cohort_gain(found))
 

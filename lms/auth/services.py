@@ -15,6 +15,7 @@ from sqlalchemy.orm import lazyload
 from lms import audit
 from lms.auth.models import ROLES, SEXES, Site, User, UserRole
 from lms.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from lms.auth.session import parse_session_id
 from lms.base import LMSError, utcnow
 from lms.extensions import db
 
@@ -43,13 +44,17 @@ def next_academy_number(year: int) -> str:
             return candidate
 
 
-def create_user(*, first_name: str, last_name: str, sex: str, password: str,
+def create_user(*, first_name: str, last_name: str, sex: str, password: str | None = None,
+                password_hash: str | None = None,
                 roles: tuple[str, ...] | list[str] = ("trainee",),
                 service_number: str | None = None,
                 academy_number: str | None = None, rank: str = "", unit: str = "",
                 site: Site | None = None, phone: str = "", locale: str | None = None,
-                actor=None, commit: bool = True) -> User:
-    """Create a user; raise AccountError with a readable message if something is wrong."""
+                must_change_password: bool = False, actor=None, commit: bool = True) -> User:
+    """Create a user; raise AccountError with a readable message if something is wrong.
+
+    `password_hash` replaces `password` where the caller hashed a whole intake at once.
+    """
     sex = (sex or "").strip().upper()[:1]
     if sex not in SEXES:
         raise AccountError(_("Sex must be F or M."))
@@ -59,7 +64,7 @@ def create_user(*, first_name: str, last_name: str, sex: str, password: str,
                              roles=", ".join(sorted(unknown)) or "-", known=", ".join(ROLES)))
     if not first_name.strip() or not last_name.strip():
         raise AccountError(_("First and last name are required."))
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password_hash is None and len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(_("The password needs at least %(n)d characters.",
                              n=MIN_PASSWORD_LENGTH))
     service_number = normalise_number(service_number)
@@ -71,7 +76,8 @@ def create_user(*, first_name: str, last_name: str, sex: str, password: str,
     user = User(first_name=first_name.strip(), last_name=last_name.strip(), sex=sex,
                 service_number=service_number, academy_number=academy_number,
                 rank=rank.strip(), unit=unit.strip(), phone=phone.strip(), site=site,
-                locale=locale, password_hash=hash_password(password),
+                locale=locale, password_hash=password_hash or hash_password(password),
+                must_change_password=must_change_password,
                 role_rows=[UserRole(role=r) for r in dict.fromkeys(roles)])
     db.session.add(user)
     db.session.flush()
@@ -197,10 +203,10 @@ _WITHOUT_ROLES = [lazyload(User.role_rows)]  # built once
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: "<id>:<session version>"; a stale version signs out."""
-    try:
-        uid, version = (int(part) for part in user_id.split(":"))
-    except (ValueError, AttributeError):
+    ids = parse_session_id(user_id)
+    if ids is None:
         return None
+    uid, version = ids
     # Roles are read when a page asks for them: saving an answer never does.
     user = db.session.get(User, uid, options=_WITHOUT_ROLES)
     if user is None or user.session_version != version or not user.active:

@@ -52,7 +52,7 @@ def get_certificate_for(user, certificate_id: int) -> Certificate:
     return cert
 
 
-def get_cohort_for(user, cohort_id: int) -> Cohort:
+def get_cohort_for_staff(user, cohort_id: int) -> Cohort:
     """A cohort for staff, or 404."""
     cohort = db.session.get(Cohort, cohort_id, options=[
         selectinload(Cohort.enrolments).joinedload(Enrolment.user)])
@@ -173,7 +173,7 @@ def index():
 @staff_required
 def cohort(cohort_id):
     """Show who in a cohort is eligible, which rule others miss, and their certificates."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_staff(current_user, cohort_id)
     lang = current_locale()
     rows = [(svc.eligibility(e, lang), svc.valid_certificate(e)) for e in
             sorted(cohort.enrolments, key=lambda e: (e.user.last_name, e.user.first_name))]
@@ -188,7 +188,7 @@ def cohort(cohort_id):
 @staff_required
 def issue(cohort_id):
     """Issue one trainee's certificate, or every eligible trainee's (staff)."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_staff(current_user, cohort_id)
     try:
         if request.form.get("enrolment_id"):
             enrolment = next((e for e in cohort.enrolments
@@ -215,26 +215,28 @@ def issue(cohort_id):
 @staff_required
 def cohort_pdf(cohort_id):
     """Download every valid certificate of a cohort as one PDF to print (staff)."""
-    cohort = get_cohort_for(current_user, cohort_id)
-    certificates = svc.list_for_cohort(cohort)
-    if not certificates:
-        flash(_("This cohort has no valid certificate to print yet."), "info")
-        return redirect(url_for("lms.certificates.cohort", cohort_id=cohort.id))
-    return _pdf_response(_pdf().certificates_pdf(certificates, _issuer(), verification_url),
-                         f"certificats-cohorte-{cohort.id}.pdf")
+    return _cohort_download(cohort_id, "pdf")
 
 
 @bp.route("/certificates/cohort/<int:cohort_id>/certificates.zip")
 @staff_required
 def cohort_zip(cohort_id):
     """Download one PDF per trainee plus the combined PDF, as a zip (staff)."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    return _cohort_download(cohort_id, "zip")
+
+
+def _cohort_download(cohort_id: int, fmt: str):
+    """The cohort's valid certificates as a PDF or a zip, or back to the cohort if none."""
+    cohort = get_cohort_for_staff(current_user, cohort_id)
     certificates = svc.list_for_cohort(cohort)
     if not certificates:
         flash(_("This cohort has no valid certificate to print yet."), "info")
         return redirect(url_for("lms.certificates.cohort", cohort_id=cohort.id))
-    return _pdf_response(_pdf().certificates_zip(certificates, _issuer(), verification_url),
-                         f"certificats-cohorte-{cohort.id}.zip", "application/zip")
+    if fmt == "zip":
+        return _pdf_response(_pdf().certificates_zip(certificates, _issuer(), verification_url),
+                             f"certificats-cohorte-{cohort.id}.zip", "application/zip")
+    return _pdf_response(_pdf().certificates_pdf(certificates, _issuer(), verification_url),
+                         f"certificats-cohorte-{cohort.id}.pdf")
 
 
 @bp.route("/certificates/<int:certificate_id>")

@@ -1,18 +1,21 @@
 """What a signed-in user may open: only their own enrolments and attempts."""
 
 import functools
+from datetime import datetime
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, has_request_context, request
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from lms.auth.session import signed_in_ids, view_checks_signed_in_user
 from lms.extensions import db
 from lms.learning.models import Attempt
+from lms.learning.services import as_utc, closing_time
 from lms.training.models import Enrolment
 
-# Where a request keeps the quiz closing times it has read (the WSGI environ is per request,
-# unlike `g`, which an application context can share between requests).
-CLOSING_TIMES_KEY = "lms.closing_times"
+# Where a request keeps what `prefetch_attempt` read (the WSGI environ is per request, unlike
+# `g`, which an application context can share between requests).
+PREFETCHED_KEY = "lms.prefetched"
 # Loader options are immutable: built once, not on every request.
 _WITH_VERSION = [joinedload(Enrolment.curriculum_version)]
 _WITH_ENROLMENT = [joinedload(Attempt.enrolment)]
@@ -39,25 +42,30 @@ def prefetch_attempt(_endpoint, values) -> None:
 
     The signed-in user, the attempt, its enrolment and the quiz's closing time are loaded
     together into the session (the user only if the attempt is theirs), so the user loader,
-    `get_attempt_for` and the deadline check find them without a query each. It decides
+    `get_attempt_for` and `closing_time_for` find them without a query each. It decides
     nothing: those still check the session version, the owner and the time as always, and a
     request whose row is not found here simply reads them the usual way.
     """
     attempt_id = (values or {}).get("attempt_id")
-    user_id = str(session.get("_user_id", "")).split(":")[0]
-    if attempt_id is None or not user_id.isdigit():
+    ids = signed_in_ids()
+    if attempt_id is None or ids is None:
         return
     view = current_app.view_functions.get(request.endpoint)
-    if request.method == "POST" and getattr(view, "lms_checks_signed_in_user", False):
-        return  # an answer save: lms.learning.fastsave reads what it needs itself
+    if request.method == "POST" and view_checks_signed_in_user(view):
+        return  # an answer save: lms.learning.answers reads what it needs itself
     row = db.session.execute(_prefetch_statement(), {
-        "user_id": int(user_id), "attempt_id": attempt_id}).first()
+        "user_id": ids[0], "attempt_id": attempt_id}).first()
     if row is not None:
-        user, enrolment, attempt, closes_at = row
         # The session's identity map holds objects weakly: keep them for the request.
-        request.environ["lms.prefetched"] = (user, enrolment, attempt)
-        request.environ.setdefault(CLOSING_TIMES_KEY, {})[
-            (enrolment.cohort_id, attempt.item_key)] = closes_at
+        request.environ[PREFETCHED_KEY] = tuple(row)
+
+
+def closing_time_for(attempt: Attempt) -> datetime | None:
+    """When the attempt's quiz closes for its cohort: as prefetched for this request, or read."""
+    prefetched = request.environ.get(PREFETCHED_KEY) if has_request_context() else None
+    if prefetched is not None and prefetched[2] is attempt:
+        return as_utc(prefetched[3])
+    return closing_time(attempt.enrolment.cohort_id, attempt.item_key)
 
 
 @functools.cache

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_request_context, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.base import LMSError, new_uuid, utcnow
+from lms.base import LMSError, utcnow
 from lms.curricula.models import structure_of
 from lms.curricula.quizfile import draw_questions
 from lms.extensions import db
-from lms.learning.access import CLOSING_TIMES_KEY
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
@@ -247,43 +244,47 @@ def window_message(schedule, now: datetime) -> str | None:
     return None
 
 
-def deadline(attempt: Attempt) -> datetime | None:
-    """When the attempt's time runs out: its time limit or the quiz closing, if any."""
+# The closing time of a quiz as its schedule says: read from the database unless passed.
+SCHEDULED = "scheduled"
+
+
+def deadline(attempt: Attempt, closes_at: datetime | None | str = SCHEDULED) -> datetime | None:
+    """When the attempt's time runs out: its time limit or the quiz closing (`closes_at`, read
+    from the cohort's schedule unless the caller has it), if any."""
     limit = quiz_of(attempt)["settings"]["time_limit"]
     ends = []
     if limit:
         ends.append(as_utc(attempt.started_at) + timedelta(minutes=limit))
-    closes = _closing_time(attempt.enrolment.cohort_id, attempt.item_key)
-    if closes is not None:
-        ends.append(closes)
+    if closes_at == SCHEDULED:
+        closes_at = closing_time(attempt.enrolment.cohort_id, attempt.item_key)
+    if closes_at is not None:
+        ends.append(as_utc(closes_at))
     return min(ends) if ends else None
 
 
-def _closing_time(cohort_id: int, item_key: str) -> datetime | None:
-    """When the cohort's window for a quiz closes (one column: read on every answer saved,
-    unless the request has read it already, see `lms.learning.access.prefetch_attempt`)."""
+def closing_time(cohort_id: int, item_key: str) -> datetime | None:
+    """When the cohort's window for a quiz closes, if it has one."""
     from lms.assessment.models import QuizSchedule
 
-    known = request.environ.get(CLOSING_TIMES_KEY, {}) if has_request_context() else {}
-    if (cohort_id, item_key) in known:
-        return as_utc(known[(cohort_id, item_key)])
     return as_utc(db.session.scalar(select(QuizSchedule.closes_at).where(
         QuizSchedule.cohort_id == cohort_id, QuizSchedule.item_key == item_key)))
 
 
-def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
+def is_overdue(attempt: Attempt, now: datetime | None = None,
+               closes_at: datetime | None | str = SCHEDULED) -> bool:
     """Whether an open attempt is past its deadline plus the grace period."""
     if getattr(attempt, "mode", "") == "paper":  # answers typed in after the time, by staff
         return False
-    ends = deadline(attempt) if attempt.is_open else None
+    ends = deadline(attempt, closes_at) if attempt.is_open else None
     return ends is not None and (now or utcnow()) > ends + TIME_GRACE
 
 
-def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+def close_if_expired(attempt: Attempt, now: datetime | None = None,
+                     closes_at: datetime | None | str = SCHEDULED) -> bool:
     """Submit an open attempt whose time ran out; True if it was closed now."""
-    if not is_overdue(attempt, now):
+    if not is_overdue(attempt, now, closes_at):
         return False
-    submit_attempt(attempt, now=deadline(attempt))
+    submit_attempt(attempt, now=deadline(attempt, closes_at))
     return True
 
 
@@ -377,85 +378,6 @@ def partly_answered(attempt: Attempt, responses: dict[str, Response]) -> set[str
 def read_answer(question: dict, values: list[str], layout) -> dict | None:
     """Form values as the answer to store for a question laid out as `layout`."""
     return QUESTION_TYPES[question["type"]].read(question, values, layout)
-
-
-def save_response(attempt: Attempt, question_id: str, values: list[str],
-                  now: datetime | None = None) -> int | None:
-    """Store the answer to one question at once; the response's id (None: answer cleared).
-
-    The rules are checked on what the request has read; the write is one statement in a short
-    write transaction of its own, which stores the answer only if the attempt is still open.
-    """
-    if not attempt.is_open:
-        raise AttemptClosed(_closed())
-    if close_if_expired(attempt, now):
-        raise AttemptClosed(_("Time is up: this answer arrived after the time limit and was not "
-                              "saved. Your earlier answers were submitted."))
-    question, answer = answer_to_store(attempt, question_id, values)
-    attempt_id, moment = attempt.id, now or utcnow()
-    with write_transaction():
-        if answer is None:
-            if db.session.scalar(select(Attempt.id).where(
-                    Attempt.id == attempt_id, Attempt.status == "open")) is None:
-                raise AttemptClosed(_closed())
-            db.session.execute(delete(Response).where(Response.attempt_id == attempt_id,
-                                                      Response.question_id == question_id))
-            return None
-        saved = db.session.execute(store_answer_statement(db.session.get_bind().dialect.name),
-                                   answer_row(attempt_id, question, answer, moment)).scalar()
-        if saved is None:  # submitted by another request since this one read it
-            raise AttemptClosed(_closed())
-    return saved
-
-
-def answer_to_store(attempt, question_id: str, values: list[str]) -> tuple[dict, dict | None]:
-    """(question, answer to store) for form values given to one question of an open attempt.
-
-    The attempt may be an `Attempt` or any object with its columns (the fast path of
-    `lms.learning.fastsave`). Raises UnknownItem or AnswerTooLong; None means "no answer".
-    """
-    if question_id not in attempt.question_order:
-        raise UnknownItem(question_id)
-    question = question_of(attempt, question_id)
-    limit = current_app.config["LMS_MAX_ANSWER_CHARS"]
-    if any(len(v) > limit for v in values):
-        raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
-                              "and save again.", n=limit))
-    return question, read_answer(question, values, attempt.choice_order.get(question_id))
-
-
-def answer_row(attempt_id: int, question: dict, answer: dict, moment: datetime) -> dict:
-    """The parameters of `store_answer_statement` for one answer."""
-    return {"attempt_id": attempt_id, "question_id": question["id"], "answer": answer,
-            "saved_at": moment, "max_score": question["points"], "uuid": new_uuid(),
-            "created_at": moment, "updated_at": moment}
-
-
-def _closed() -> str:
-    return _("This attempt is already submitted; its answers cannot change.")
-
-
-@functools.cache
-def store_answer_statement(dialect: str):
-    """INSERT ... SELECT ... WHERE the attempt is open ON CONFLICT DO UPDATE RETURNING id:
-    an answer stored or replaced in one statement, and no row when the attempt is closed.
-
-    Built once per dialect (SQLite or PostgreSQL); parameters named after the columns.
-    """
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = Response.__table__
-    names = ["attempt_id", "question_id", "answer", "saved_at", "max_score", "uuid",
-             "created_at", "updated_at"]
-    row = select(*(bindparam(name, type_=table.c[name].type) for name in names)).where(
-        Attempt.id == bindparam("attempt_id"), Attempt.status == "open")
-    statement = insert(table).from_select(names, row)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.attempt_id, table.c.question_id],
-        set_={name: statement.excluded[name] for name in ("answer", "saved_at", "updated_at")},
-    ).returning(table.c.id)
 
 
 def submit_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:

@@ -3,17 +3,19 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
 from lms.assessment.waves import WaveNotOpen
+from lms.errors import csrf_error_page
 from lms.extensions import db
 from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
-from lms.learning.access import get_attempt_for, get_enrolment_for
-from lms.learning.fastsave import answers_fast
+from lms.learning.access import closing_time_for, get_attempt_for, get_enrolment_for
+from lms.learning.answers import answers_fast, save_response, url_after_save
 from lms.learning.scoring import QUESTION_TYPES
 from lms.learning.waiting import waiting_url
 from lms.training.models import Enrolment
@@ -101,13 +103,14 @@ def start(enrolment_id, module, item):
 
 
 @bp.route("/attempt/<int:attempt_id>/<int:number>", methods=["GET", "POST"])
-@answers_fast  # the usual answer save, without the ORM (lms/learning/fastsave.py)
+@answers_fast  # the usual answer save, without the ORM (lms/learning/answers.py)
 @login_required
 @writes_in_blocks
 def question(attempt_id, number):
     """Show one question of an open attempt; saving stores the answer at once."""
     attempt = get_attempt_for(current_user, attempt_id)
-    if request.method == "GET" and svc.close_if_expired(attempt):
+    closes_at = closing_time_for(attempt)
+    if request.method == "GET" and svc.close_if_expired(attempt, closes_at=closes_at):
         flash(_("Time is up: your answers were submitted."), "info")
     if not attempt.is_open:
         return redirect(url_for(".result", attempt_id=attempt.id))
@@ -119,7 +122,8 @@ def question(attempt_id, number):
         attempt_id = attempt.id
         following = url_after_save(attempt, number, request.form.get("go", "next"))
         try:
-            svc.save_response(attempt, order[number - 1], request.form.getlist("answer"))
+            save_response(attempt, order[number - 1], request.form.getlist("answer"),
+                          closes_at=closes_at)
         except svc.AttemptClosed as exc:
             flash(str(exc), "error")
             return redirect(url_for(".result", attempt_id=attempt_id))
@@ -129,6 +133,19 @@ def question(attempt_id, number):
                                    status=413)
         return redirect(following)
     return render_question(attempt, number)
+
+
+@bp.errorhandler(CSRFError)
+def keep_answer_on_csrf_error(error):
+    """Never drop a trainee's answer: show it again with a fresh token to resend."""
+    if request.endpoint == "lms.learning.question" and current_user.is_authenticated:
+        attempt = get_attempt_for(current_user, request.view_args["attempt_id"])
+        number = request.view_args["number"]
+        if attempt.is_open and 1 <= number <= len(attempt.question_order):
+            flash(_("Your answer was not saved yet: press Save again."), "error")
+            return render_question(attempt, number, posted=request.form.getlist("answer"),
+                                   status=400)
+    return csrf_error_page()
 
 
 def render_question(attempt, number, posted=None, status=200):
@@ -160,18 +177,6 @@ def render_question(attempt, number, posted=None, status=200):
                            posted=posted is not None), status
 
 
-def url_after_save(attempt, number, go):
-    """Where a question page's Save leads: next, previous, a chosen number or the review."""
-    total = len(attempt.question_order)
-    if go == "review" or (go == "next" and number == total):
-        return url_for(".review", attempt_id=attempt.id)
-    if go == "prev":
-        return url_for(".question", attempt_id=attempt.id, number=max(1, number - 1))
-    if go.isdigit() and 1 <= int(go) <= total:
-        return url_for(".question", attempt_id=attempt.id, number=int(go))
-    return url_for(".question", attempt_id=attempt.id, number=min(total, number + 1))
-
-
 @bp.route("/attempt/<int:attempt_id>/autosave", methods=["POST"])
 @login_required
 @writes_in_blocks
@@ -182,7 +187,8 @@ def autosave(attempt_id):
     if question_id not in attempt.question_order:
         abort(404)
     try:
-        svc.save_response(attempt, question_id, request.form.getlist("answer"))
+        save_response(attempt, question_id, request.form.getlist("answer"),
+                      closes_at=closing_time_for(attempt))
     except svc.AttemptClosed as exc:
         return jsonify(saved=False, message=str(exc)), 409
     except svc.AnswerTooLong as exc:
@@ -195,7 +201,7 @@ def autosave(attempt_id):
 def review(attempt_id):
     """List answered and unanswered questions before the trainee submits."""
     attempt = get_attempt_for(current_user, attempt_id)
-    svc.close_if_expired(attempt)
+    svc.close_if_expired(attempt, closes_at=closing_time_for(attempt))
     if not attempt.is_open:
         return redirect(url_for(".result", attempt_id=attempt.id))
     quiz = svc.quiz_of(attempt)
@@ -212,7 +218,7 @@ def submit(attempt_id):
     """Submit the attempt (once, even if sent twice) and show the result."""
     attempt = get_attempt_for(current_user, attempt_id)
     result = url_for(".result", attempt_id=attempt.id)
-    if not svc.close_if_expired(attempt):
+    if not svc.close_if_expired(attempt, closes_at=closing_time_for(attempt)):
         svc.submit_attempt(attempt)
     return redirect(result)
 
@@ -222,7 +228,7 @@ def submit(attempt_id):
 def result(attempt_id):
     """Show the score and, when the rules allow, the feedback for each question."""
     attempt = get_attempt_for(current_user, attempt_id)
-    svc.close_if_expired(attempt)
+    svc.close_if_expired(attempt, closes_at=closing_time_for(attempt))
     if attempt.is_open:
         return redirect(url_for(".review", attempt_id=attempt.id))
     quiz = svc.quiz_of(attempt)

@@ -11,17 +11,17 @@ from lms.auth.models import Site, User
 from lms.curricula.models import Programme
 from lms.extensions import db
 from lms.labels import VETTING_STATUSES, label
-from lms.reports.services import (
-    ReportFilter,
+from lms.reports.filters import ReportFilter, cohort_conditions, person_conditions, scope
+from lms.reports.gain import knowledge_gain
+from lms.reports.outcomes import enrolment_table
+from lms.reports.tables import (
+    SEX_COLUMNS,
     Table,
-    _pivot,
     by_sex,
-    cohort_conditions,
-    percent,
     person_columns,
-    person_conditions,
     person_values,
-    scope,
+    pivot,
+    rates,
     sex_columns,
 )
 from lms.training.attendance import ATTENDED, COUNTED
@@ -74,22 +74,18 @@ def attendance_table(f: ReportFilter) -> Table:
     total_attended, total_counted = [0, 0, 0], [0, 0, 0]
     for cohort_id, name, code, site in cohorts:
         entry = figures.get(cohort_id, {"attended": {}, "counted": {}})
-        attended_, counted_ = _pivot(entry["attended"]), _pivot(entry["counted"])
+        attended_, counted_ = pivot(entry["attended"]), pivot(entry["counted"])
         total_attended = [a + b for a, b in zip(total_attended, attended_, strict=True)]
         total_counted = [a + b for a, b in zip(total_counted, counted_, strict=True)]
         table.add_row({"cohort": name, "programme": code, "site": site,
                        "registers": meetings.get(cohort_id, 0), **by_sex("attended", attended_),
-                       **by_sex("counted", counted_), **by_sex("rate", _rates(attended_,
+                       **by_sex("counted", counted_), **by_sex("rate", rates(attended_,
                                                                               counted_))})
     table.set_footer({"cohort": _("Total"),
                       "registers": sum(meetings.get(c[0], 0) for c in cohorts),
                       **by_sex("attended", total_attended), **by_sex("counted", total_counted),
-                      **by_sex("rate", _rates(total_attended, total_counted))})
+                      **by_sex("rate", rates(total_attended, total_counted))})
     return table
-
-
-def _rates(parts: list, wholes: list) -> list:
-    return [percent(p, w) for p, w in zip(parts, wholes, strict=True)]
 
 
 def cascade_table(f: ReportFilter) -> Table:
@@ -150,7 +146,7 @@ def cascade_table(f: ReportFilter) -> Table:
                "in a programme the session qualified them for."))
     totals = {"trainers": [0, 0, 0], "cohorts_led": 0, "reached": [0, 0, 0]}
     for source, name, site, start in sessions:
-        qualified, reached_ = _pivot(trainers.get(source, {})), _pivot(reached.get(source, {}))
+        qualified, reached_ = pivot(trainers.get(source, {})), pivot(reached.get(source, {}))
         totals["trainers"] = [a + b for a, b in zip(totals["trainers"], qualified, strict=True)]
         totals["reached"] = [a + b for a, b in zip(totals["reached"], reached_, strict=True)]
         totals["cohorts_led"] += led_cohorts.get(source, 0)
@@ -196,8 +192,6 @@ def indicator_table(f: ReportFilter, enrolment: Table | None = None,
 
     Tables already built for the same filter may be passed in so that nothing is counted twice.
     """
-    from lms.reports.services import SEX_COLUMNS, enrolment_table, knowledge_gain
-
     enrolment = enrolment or enrolment_table(f, "programme")
     attendance = attendance or attendance_table(f)
     cascade = cascade or cascade_table(f)
@@ -218,7 +212,7 @@ def indicator_table(f: ReportFilter, enrolment: Table | None = None,
     add(_("Officers enrolled"), enrolled)
     add(_("Officers who completed"), completed)
     add(_("Officers certified"), totals(enrolment, "certified"))
-    add(_("Completion rate (%)"), _rates(completed, enrolled))
+    add(_("Completion rate (%)"), rates(completed, enrolled))
     add(_("Attendance rate (%)"), [attendance.total(f"rate_{sex}") for sex in SEX_COLUMNS])
     add(_("Trainees who sat both tests"), [gain[sex].both for sex in SEX_COLUMNS])
     add(_("Mean normalized gain g"), [gain[sex].mean_gain for sex in SEX_COLUMNS])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from lms.reports.services import Table
+from lms.reports.tables import Table
 from lms.training.exports import safe_cell, sheet_title
 
 

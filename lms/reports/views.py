@@ -10,20 +10,20 @@ from markupsafe import Markup
 
 from lms.auth.access import staff_required
 from lms.i18n import current_locale
-from lms.reports import bp, charts, delivery, exports
-from lms.reports import services as svc
+from lms.reports import bp, catalogue, charts, delivery, exports, filters, outcomes, tables
+from lms.reports import gain as knowledge
 
 MISSING_SHOWN = 200
 
 
-def _filter() -> svc.ReportFilter:
-    return svc.ReportFilter.from_args(request.args, today=date.today())
+def _filter() -> filters.ReportFilter:
+    return filters.ReportFilter.from_args(request.args, today=date.today())
 
 
-def _page(template: str, f: svc.ReportFilter, **context) -> str:
-    periods = [(key, label) for key, label, _start, _end in svc.period_presets(date.today())]
+def _page(template: str, f: filters.ReportFilter, **context) -> str:
+    periods = [(key, label) for key, label, _start, _end in filters.period_presets(date.today())]
     return render_template(f"lms/reports/{template}", f=f, args=f.to_args(),
-                           described=svc.describe_filter(f), choices=svc.filter_choices(),
+                           described=filters.describe_filter(f), choices=filters.filter_choices(),
                            periods=periods, **context)
 
 
@@ -36,34 +36,34 @@ def _sex_chart(title: str, description: str, categories: list[str],
                              for s, v in values.items()], **options)
 
 
-def _totals_chart(table: svc.Table, measures: list[tuple[str, str]], title: str,
+def _totals_chart(table: tables.Table, measures: list[tuple[str, str]], title: str,
                   description: str, **options) -> Markup:
     """Bars for women, men and total of a table's totals row: one group per (key, label)."""
     return _sex_chart(title, description, [label for _key, label in measures],
                       {s: [table.total(f"{key}_{s}") for key, _label in measures]
-                       for s in svc.SEX_COLUMNS}, **options)
+                       for s in tables.SEX_COLUMNS}, **options)
 
 
-def _gain_chart(figures: dict[str, svc.GainFigures], names: list[str], title: str,
+def _gain_chart(figures: dict[str, knowledge.GainFigures], names: list[str], title: str,
                 description: str, **options) -> Markup:
     """Bars for women, men and total of some knowledge-gain measures (GainFigures fields)."""
-    labels = dict(svc.gain_measures())
+    labels = dict(knowledge.gain_measures())
     return _sex_chart(title, description, [labels[n] for n in names],
-                      {s: [getattr(figures[s], n) for n in names] for s in svc.SEX_COLUMNS},
+                      {s: [getattr(figures[s], n) for n in names] for s in tables.SEX_COLUMNS},
                       **options)
 
 
-def _scores_chart(figures: dict[str, svc.GainFigures]) -> Markup:
+def _scores_chart(figures: dict[str, knowledge.GainFigures]) -> Markup:
     return _gain_chart(
         figures, ["mean_pre", "mean_post"], _("Mean score before and after the course"),
         _("Mean pre-test and post-test scores in percent, for women, men and in total; the "
           "table below gives the same figures."), maximum=100, unit=" %")
 
 
-def _enrolment_chart(table: svc.Table) -> Markup:
+def _enrolment_chart(table: tables.Table) -> Markup:
     return _totals_chart(
         table, [(m, label) for m, label in zip(
-            svc.ENROLMENT_MEASURES, (_("Enrolled"), _("Completed"), _("Certified")),
+            outcomes.ENROLMENT_MEASURES, (_("Enrolled"), _("Completed"), _("Certified")),
             strict=True)],
         _("Officers enrolled, completed and certified"),
         _("Enrolled, completed and certified officers for women, men and in total; the tables "
@@ -77,10 +77,10 @@ def index():
     filter."""
     f = _filter()
     by = request.args.get("by", "cohort")
-    enrolment = svc.enrolment_table(f, by)
-    figures = svc.knowledge_gain(f)
-    return _page("index.html", f, by=by, dimensions=svc.DIMENSIONS, enrolment=enrolment,
-                 gain=svc.gain_table(f, figures=figures), chart=_enrolment_chart(enrolment),
+    enrolment = outcomes.enrolment_table(f, by)
+    figures = knowledge.knowledge_gain(f)
+    return _page("index.html", f, by=by, dimensions=outcomes.DIMENSIONS, enrolment=enrolment,
+                 gain=knowledge.gain_table(f, figures=figures), chart=_enrolment_chart(enrolment),
                  gain_chart=_scores_chart(figures))
 
 
@@ -89,7 +89,7 @@ def index():
 def assessments():
     """Show pass rates per assessment, by sex."""
     f = _filter()
-    table = svc.pass_rate_table(f, current_locale())
+    table = outcomes.pass_rate_table(f, current_locale())
     chart = _sex_chart(
         _("Pass rate per assessment"),
         _("Share of trainees who passed each assessment they sat, in percent; the table gives "
@@ -99,7 +99,7 @@ def assessments():
     from lms.assessment.paper.services import paper_attempts_in
 
     return _page("assessments.html", f, table=table, chart=chart,
-                 paper=paper_attempts_in(svc.scope(f)))
+                 paper=paper_attempts_in(filters.scope(f)))
 
 
 @bp.route("/gain")
@@ -107,15 +107,15 @@ def assessments():
 def gain():
     """Show the pre-test to post-test knowledge gain, its spread, and who missed a test."""
     f = _filter()
-    sums = svc.gain_sums(f)
-    figures = svc.knowledge_gain(f, sums)
+    sums = knowledge.gain_sums(f)
+    figures = knowledge.knowledge_gain(f, sums)
     spread = _gain_chart(
         figures, ["low", "medium", "high"], _("Spread of the normalized gain"),
         _("Number of trainees with a low, medium and high gain, for women, men and in total."))
-    missing = svc.missing_tests_table(f, limit=MISSING_SHOWN)
-    return _page("gain.html", f, table=svc.gain_table(f, figures=figures),
+    missing = knowledge.missing_tests_table(f, limit=MISSING_SHOWN)
+    return _page("gain.html", f, table=knowledge.gain_table(f, figures=figures),
                  chart=_scores_chart(figures), spread=spread,
-                 by_cohort=svc.gain_by_cohort_table(f, sums),
+                 by_cohort=knowledge.gain_by_cohort_table(f, sums),
                  missing=missing, missing_count=missing.total_rows or 0,
                  missing_shown=MISSING_SHOWN)
 
@@ -166,12 +166,12 @@ def quarterly():
     quarter = request.args.get("quarter", (today.month - 1) // 3 + 1, type=int)
     if not 2000 <= year <= 2100 or not 1 <= quarter <= 4:
         abort(404)
-    start, end = svc.quarter_range(year, quarter)
+    start, end = filters.quarter_range(year, quarter)
     base = _filter()
-    f = svc.ReportFilter(programme_id=base.programme_id, site_id=base.site_id,
+    f = filters.ReportFilter(programme_id=base.programme_id, site_id=base.site_id,
                          date_from=start, date_to=end)
-    enrolment = svc.enrolment_table(f, "programme")
-    figures = svc.knowledge_gain(f)
+    enrolment = outcomes.enrolment_table(f, "programme")
+    figures = knowledge.knowledge_gain(f)
     attendance = delivery.attendance_table(f)
     cascade = delivery.cascade_table(f)
     indicators = delivery.indicator_table(f, enrolment=enrolment, attendance=attendance,
@@ -179,9 +179,9 @@ def quarterly():
     return _page("quarterly.html", f, year=year, quarter=quarter, start=start, end=end,
                  indicators=indicators, enrolment=enrolment,
                  unvetted=len(delivery.unvetted_table(f).rows),
-                 gain=svc.gain_table(f, figures=figures), gain_chart=_scores_chart(figures),
+                 gain=knowledge.gain_table(f, figures=figures), gain_chart=_scores_chart(figures),
                  chart=_enrolment_chart(enrolment),
-                 pass_rates=svc.pass_rate_table(f, current_locale()))
+                 pass_rates=outcomes.pass_rate_table(f, current_locale()))
 
 
 @bp.route("/export/<key>.<fmt>")
@@ -190,12 +190,12 @@ def export(key, fmt):
     """Download one report table (or every table, key "all") as CSV or XLSX."""
     f = _filter()
     lang = current_locale()
-    keys = svc.TABLE_KEYS if key == "all" else (key,)
-    tables = svc.build_tables(list(keys), f, request.args, lang)
+    keys = catalogue.TABLE_KEYS if key == "all" else (key,)
+    tables = catalogue.build_tables(list(keys), f, request.args, lang)
     if any(t is None for t in tables) or fmt not in ("csv", "xlsx") or (
             fmt == "csv" and len(tables) != 1):
         abort(404)
-    described = svc.describe_filter(f)
+    described = filters.describe_filter(f)
     for table in tables:
         table.note = f"{_('Filter')}: {described}. {table.note}".strip()
     filename = f"report-{key}-{date.today().isoformat()}.{fmt}"

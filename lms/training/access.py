@@ -9,8 +9,8 @@ from lms.training.models import ClassMeeting, Cohort, CohortClass, Enrolment
 from lms.training.services import can_see_cohort
 
 
-def get_cohort_for(user, cohort_id: int) -> Cohort:
-    """The cohort if the user may see it, else 404."""
+def get_cohort_for_teaching(user, cohort_id: int) -> Cohort:
+    """The cohort if the user leads or teaches it (staff: any), else 404."""
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None or not can_see_cohort(user, cohort):
         abort(404)

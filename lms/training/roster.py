@@ -23,10 +23,9 @@ from datetime import datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from lms import audit
-from lms.auth.models import User, UserRole
+from lms.auth.models import User
 from lms.auth.passwords import hash_password
-from lms.auth.services import next_academy_number, normalise_number
+from lms.auth.services import create_user, normalise_number
 from lms.base import LMSError, utcnow
 from lms.extensions import db
 from lms.training.models import Cohort, CohortClass, Enrolment, PendingImport
@@ -427,21 +426,16 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
     # Argon2 is slow on purpose; hash the whole intake on every core (the C code frees the GIL).
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         hashes = list(pool.map(hash_password, passwords))
-    year = utcnow().year
     credentials = []
     try:
         for row, password, password_hash in zip(rows, passwords, hashes, strict=True):
             last = " ".join(p for p in (row.get("last_name"), row.get("middle_name")) if p)
-            user = User(first_name=row["first_name"], last_name=last, sex=row["sex"],
-                        service_number=row.get("service_number"),
-                        academy_number=next_academy_number(year), rank=row.get("rank", ""),
-                        unit=row.get("unit", ""), phone=row.get("phone", ""), site=cohort.site,
-                        password_hash=password_hash, must_change_password=True,
-                        role_rows=[UserRole(role="trainee")])
-            db.session.add(user)
-            db.session.flush()
-            audit.record(actor, "user.create", user, after={"login": user.login_id,
-                                                             "roles": ["trainee"]})
+            user = create_user(first_name=row["first_name"], last_name=last, sex=row["sex"],
+                               service_number=row.get("service_number"),
+                               rank=row.get("rank", ""), unit=row.get("unit", ""),
+                               phone=row.get("phone", ""), site=cohort.site,
+                               password_hash=password_hash, must_change_password=True,
+                               actor=actor, commit=False)
             enrol(user, cohort, actor=actor, cohort_class=cohort_class)
             credentials.append(Credential(user, password))
         db.session.delete(pending)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from lms.base import utcnow
 from lms.extensions import db
+from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from lms.training.services import assign_trainer
@@ -46,7 +47,7 @@ def sit_quiz(enrolment, key=ESSAY_QUIZ, now=None, wrong=()):
             values = ["999"] if question["type"] == "numeric" else (
                 [str(i) for i, c in enumerate(question.get("choices", [])) if not c["correct"]][:1]
                 or ["réponse fausse"])
-        learning.save_response(attempt, qid, values, now=now)
+        answer_save.save_response(attempt, qid, values, now=now)
     return learning.submit_attempt(attempt, now=now)
 
 

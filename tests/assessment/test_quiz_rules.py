@@ -9,6 +9,7 @@ from sqlalchemy import select
 from lms.assessment import services as svc
 from lms.curricula.parser import check_programme
 from lms.extensions import db
+from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from tests.assessment.helpers import make_trainer
@@ -23,10 +24,10 @@ def test_answer_after_the_time_limit_and_grace_is_refused_and_the_attempt_closes
     attempt = learning.start_attempt(enrolment, QUIZ, "fr", now=T0)
     q1, q2 = attempt.question_order[:2]
     # Within the 30 s grace after 20 minutes: still stored.
-    learning.save_response(attempt, q1, ["0"], now=T0 + timedelta(minutes=20, seconds=25))
+    answer_save.save_response(attempt, q1, ["0"], now=T0 + timedelta(minutes=20, seconds=25))
     assert attempt.is_open
     with pytest.raises(learning.AttemptClosed, match="Le temps est écoulé"):
-        learning.save_response(attempt, q2, ["0"], now=T0 + timedelta(minutes=20, seconds=31))
+        answer_save.save_response(attempt, q2, ["0"], now=T0 + timedelta(minutes=20, seconds=31))
     db.session.rollback()
     attempt = db.session.get(Attempt, attempt.id)
     assert attempt.status == "submitted"
@@ -92,7 +93,7 @@ def test_closing_time_also_ends_an_open_attempt(app, ctx):
     _schedule(cohort, T0, T0 + timedelta(minutes=5))
     attempt = learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(minutes=1))
     with pytest.raises(learning.AttemptClosed):
-        learning.save_response(attempt, attempt.question_order[0], ["0"],
+        answer_save.save_response(attempt, attempt.question_order[0], ["0"],
                                now=T0 + timedelta(minutes=6))
 
 
@@ -173,7 +174,7 @@ def test_a_pool_draws_the_same_questions_on_reload_and_the_right_number(app, tmp
         drawn_sets.add(frozenset(ids & {"pr1", "pr3", "pr4"}))
         with pytest.raises(learning.UnknownItem):
             missing = ({"pr1", "pr3", "pr4"} - ids).pop()
-            learning.save_response(attempt, missing, ["0"])
+            answer_save.save_response(attempt, missing, ["0"])
     assert len(drawn_sets) > 1
 
 

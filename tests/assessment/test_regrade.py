@@ -17,6 +17,7 @@ from lms.assessment import services as grading
 from lms.assessment.models import Grade, Regrade, RegradeAttempt
 from lms.audit import AuditRecord
 from lms.extensions import db
+from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from tests.assessment.helpers import ESSAY_QUIZ, make_trainer, right_values
@@ -91,7 +92,7 @@ def sit(enrolment, answers: dict[str, list[str]]) -> Attempt:
     """Sit the principles quiz with these answers (others left blank) and submit it."""
     attempt = learning.start_attempt(enrolment, QUIZ, "fr")
     for qid, values in answers.items():
-        learning.save_response(attempt, qid, values)
+        answer_save.save_response(attempt, qid, values)
     return learning.submit_attempt(attempt)
 
 
@@ -263,8 +264,8 @@ def test_hand_graded_essays_are_never_touched(app, ctx, tmp_path):
     trainer = make_trainer(cohort)
     enrolment = make_enrolment(cohort=cohort)
     attempt = learning.start_attempt(enrolment, ESSAY_QUIZ, "fr")
-    learning.save_response(attempt, "rp5", ["4"])
-    learning.save_response(attempt, "rp6", ["Je repère, j'analyse, je réponds, j'évalue."])
+    answer_save.save_response(attempt, "rp5", ["4"])
+    answer_save.save_response(attempt, "rp6", ["Je repère, j'analyse, je réponds, j'évalue."])
     learning.submit_attempt(attempt)
     essay = db.session.scalar(select(Response).where(Response.attempt_id == attempt.id,
                                                      Response.question_id == "rp6"))

@@ -1,4 +1,4 @@
-"""The usual answer save takes the fast path (lms/learning/fastsave.py); every other case gets
+"""The usual answer save takes the fast path (lms/learning/answers.py); every other case gets
 the same answer as through the ORM view, and nothing is stored that should not be."""
 
 from datetime import timedelta
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms.base import utcnow
 from lms.extensions import db
-from lms.learning import fastsave
+from lms.learning import answers as fastsave
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from tests.conftest import login, make_enrolment

@@ -20,7 +20,7 @@ from bench.harness import (
 )
 from lms import create_app
 from lms.extensions import db
-from lms.learning import services as learning
+from lms.learning import answers as answer_save
 from lms.learning.models import Attempt, Response
 from tests.conftest import login, make_enrolment
 from tests.reliability.conftest import QUESTIONS
@@ -176,7 +176,7 @@ def test_full_disk_gives_the_same_clear_page(app, client, monkeypatch):
                                sqlite3.OperationalError("database or disk is full"))
 
     # Both the answer-save fast path and the ORM path store with this statement.
-    monkeypatch.setattr(learning, "store_answer_statement", disk_full)
+    monkeypatch.setattr(answer_save, "store_answer_statement", disk_full)
     page = client.post(location, data={"answer": ["0"], "go": "next"})
     assert page.status_code == 503
     assert page.headers["Retry-After"]
@@ -193,7 +193,7 @@ def test_a_database_bug_is_not_hidden_behind_the_busy_page(app, client, monkeypa
     def broken(*args, **kwargs):
         raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such column: x"))
 
-    monkeypatch.setattr(learning, "store_answer_statement", broken)
+    monkeypatch.setattr(answer_save, "store_answer_statement", broken)
     with pytest.raises(OperationalError):
         client.post(location, data={"answer": ["0"], "go": "next"})
 

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from lms.extensions import db
+from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from lms.learning.scoring import QUESTION_TYPES
@@ -66,10 +67,10 @@ def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client,
     question_id = db.session.get(Attempt, attempt_id).question_order[0]
 
     def save(value):
-        if path == "autosave":  # the ORM path (lms.learning.services.save_response)
+        if path == "autosave":  # the ORM path (lms.learning.answers.save_response)
             return _recorded(client, f"/attempt/{attempt_id}/autosave",
                              {"question": question_id, "answer": [value]})
-        # the usual save of a question page: lms.learning.fastsave
+        # the usual save of a question page: lms.learning.answers
         return _recorded(client, first, {"answer": [value], "go": "next"})
 
     page, statements = save("0")
@@ -134,7 +135,7 @@ def test_an_answer_arriving_just_after_a_submit_is_refused_and_not_stored(app):
         other.commit()
 
     with pytest.raises(learning.AttemptClosed):
-        learning.save_response(attempt, question, ["0"])
+        answer_save.save_response(attempt, question, ["0"])
 
     db.session.rollback()
     assert db.session.scalars(select(Response).where(

@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 
 from lms.extensions import db
 from lms.reports import delivery
-from lms.reports import services as svc
+from lms.reports.filters import ReportFilter
 from lms.training.models import (
     AttendanceRecord,
     ClassMeeting,
@@ -45,7 +45,7 @@ def test_attendance_rates_by_cohort_and_sex(known):
     _meeting(klass, date(2026, 3, 3), [(w1, "present"), (w2, "late"), (m1, "excused"),
                                         (m2, "absent")])
     db.session.commit()
-    table = delivery.attendance_table(svc.ReportFilter(site_id=known.lubumbashi_id,
+    table = delivery.attendance_table(ReportFilter(site_id=known.lubumbashi_id,
                                                        date_from=date(2026, 1, 1)))
     rows = {row["cohort"]: row for row in table.records()}
     spring, empty = rows["Frontières Kasapa 2026"], rows["Frontières Kasapa 2026-B"]
@@ -54,7 +54,7 @@ def test_attendance_rates_by_cohort_and_sex(known):
     assert empty["registers"] == 0
     assert by_sex(empty, *ATTENDANCE) == [0, 0, 0, 0, 0, 0, None, None, None]
     assert by_sex(table.totals(), *ATTENDANCE) == [4, 1, 5, 4, 3, 7, 100.0, 33.3, 71.4]
-    women = delivery.attendance_table(svc.ReportFilter(cohort_id=cohort_id, sex="F"))
+    women = delivery.attendance_table(ReportFilter(cohort_id=cohort_id, sex="F"))
     assert by_sex(women.records()[0], *ATTENDANCE) == [4, 0, 4, 4, 0, 4, 100.0, None, 100.0]
 
 
@@ -89,22 +89,22 @@ def test_cascade_counts_trainers_qualified_and_trainees_they_reached(known):
                         CohortClass(cohort_id=known.cohort_ids["c"], name="A",
                                     trainer_id=t2.id)])
     db.session.commit()
-    table = delivery.cascade_table(svc.ReportFilter(date_from=date(2026, 1, 1)))
+    table = delivery.cascade_table(ReportFilter(date_from=date(2026, 1, 1)))
     assert [row[0] for row in table.rows] == ["FdF Kasapa mars 2026"]
     # trainers F/M/T, cohorts led, trainees reached F/M/T
     session_row = table.records()[0]
     assert by_sex(session_row, "trainers", "reached") == [1, 2, 3, 4, 3, 7]
     assert session_row["cohorts_led"] == 2
-    women = delivery.cascade_table(svc.ReportFilter(sex="F")).records()[0]
+    women = delivery.cascade_table(ReportFilter(sex="F")).records()[0]
     assert by_sex(women, "trainers", "reached") == [1, 0, 1, 4, 0, 4]
     assert women["cohorts_led"] == 2
-    nothing = delivery.cascade_table(svc.ReportFilter(date_from=date(2027, 1, 1)))
+    nothing = delivery.cascade_table(ReportFilter(date_from=date(2027, 1, 1)))
     assert nothing.rows == [] and by_sex(nothing.totals(), "trainers", "reached") == [0] * 6
     assert nothing.totals()["cohorts_led"] == 0
 
 
 def test_trainees_without_cleared_vetting_are_listed_and_the_list_empties(known):
-    f = svc.ReportFilter(cohort_id=known.cohort_ids["a"])
+    f = ReportFilter(cohort_id=known.cohort_ids["a"])
     enrolments = db.session.query(Enrolment).filter_by(cohort_id=known.cohort_ids["a"]).all()
     by_name = {e.user.first_name: e.user for e in enrolments}
     db.session.add_all([Vetting(user_id=by_name["W1"].id, status="cleared"),

@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from lms.extensions import db
+from lms.reports.catalogue import TABLE_KEYS
 from lms.reports.exports import safe_cell, to_csv
-from lms.reports.services import TABLE_KEYS, Table
+from lms.reports.tables import Table
 from tests.conftest import login, make_user
 
 

@@ -8,6 +8,7 @@ from datetime import date, time
 import pytest
 
 from lms.assessment import services as grading
+from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from tests.conftest import PASSWORD, login, make_cohort, make_enrolment, make_user, publish
 
@@ -185,7 +186,7 @@ def world(app):
     essay_attempt = learning.start_attempt(
         enrolment, "resolution-problemes/quiz-resolution-problemes", "fr")
     essay = next(q for q in learning.quiz_of(essay_attempt)["questions"] if q["type"] == "essay")
-    response_id = learning.save_response(essay_attempt, essay["id"], ["Mon plan SARA."])
+    response_id = answer_save.save_response(essay_attempt, essay["id"], ["Mon plan SARA."])
     learning.submit_attempt(essay_attempt)
     practical = grading.practical_of(enrolment, "principes/accueil-plainte", "fr")
     grade = grading.record_practical(

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from lms.assessment.models import Grade
 from lms.auth.models import User
 from lms.extensions import db
+from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.training.roster import RosterError, commit_import, parse_roster, prepare_import
 from tests.assessment.helpers import ESSAY_QUIZ, make_trainer
@@ -85,7 +86,7 @@ def test_any_grade_typed_is_saved_within_bounds_or_refused(app, score, comment):
     trainer = make_trainer(cohort)
     attempt = learning.start_attempt(enrolment, ESSAY_QUIZ, "fr")
     essay = next(q for q in learning.quiz_of(attempt)["questions"] if q["type"] == "essay")
-    response_id = learning.save_response(attempt, essay["id"], ["Réponse."])
+    response_id = answer_save.save_response(attempt, essay["id"], ["Réponse."])
     learning.submit_attempt(attempt)
     client = app.test_client()
     login(client, trainer)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessment import bp
-from lms.assessment.access import get_cohort_for
+from lms.assessment.access import get_cohort_for_grading
 from lms.assessment.exam_forms import PaperCodeForm
 from lms.assessment.exam_views import get_quiz_in
 from lms.assessment.paper import scanning
@@ -22,7 +22,7 @@ from lms.forms import Form
 @trainer_required
 def paper_print(cohort_id, module, item):
     """Make (or reprint) one paper per trainee and send them as one PDF to print."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     get_quiz_in(cohort, module, item)
     if not Form().validate_on_submit():
         abort(400)
@@ -44,7 +44,7 @@ def paper_print(cohort_id, module, item):
 @trainer_required
 def paper_entry(cohort_id, module, item):
     """Type or scan the code of a paper to enter its answers (keyboard only)."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     quiz = get_quiz_in(cohort, module, item)
     form = PaperCodeForm()
     if form.validate_on_submit():
@@ -64,7 +64,7 @@ def paper_entry(cohort_id, module, item):
 @trainer_required
 def paper_answers(cohort_id, module, item, code):
     """Type one paper's answers, as letters or text, and save them: scored as online."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     quiz = get_quiz_in(cohort, module, item)
     try:
         sheet = paper.find_sheet(code, cohort, f"{module}/{item}")
@@ -101,7 +101,7 @@ def paper_answers(cohort_id, module, item, code):
 @trainer_required
 def paper_scan(cohort_id, module, item):
     """Read photos or scans of answer sheets; what is not clear waits for a person."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_grading(current_user, cohort_id)
     get_quiz_in(cohort, module, item)
     if not Form().validate_on_submit():
         abort(400)

@@ -11,7 +11,7 @@ from lms.i18n import current_locale
 from lms.training import attendance as att
 from lms.training import bp
 from lms.training import services as svc
-from lms.training.access import get_cohort_for, get_meeting_for
+from lms.training.access import get_cohort_for_teaching, get_meeting_for
 from lms.training.models import ATTENDANCE_STATUSES
 
 
@@ -58,7 +58,7 @@ def sign_in_sheet(meeting_id):
 @trainer_required
 def attendance(cohort_id):
     """Attendance rate per trainee and for the cohort."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_teaching(current_user, cohort_id)
     rates = att.rates_for_cohort(cohort.id)
     enrolments = sorted(cohort.enrolments, key=lambda e: (e.user.last_name, e.user.first_name))
     return render_template("lms/training/attendance.html", cohort=cohort,

@@ -17,7 +17,7 @@ from lms.i18n import current_locale
 from lms.labels import ENROLMENT_STATUSES, label
 from lms.training import bp, exports, progress
 from lms.training import services as svc
-from lms.training.access import get_class_for, get_cohort_for, get_enrolment_in
+from lms.training.access import get_class_for, get_cohort_for_teaching, get_enrolment_in
 from lms.training.forms import (
     ClassForm,
     CohortForm,
@@ -111,7 +111,7 @@ def new_cohort():
 @trainer_required
 def cohort(cohort_id):
     """Show a cohort's dashboard: enrolment, progress, attendance, grading backlog, at risk."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_teaching(current_user, cohort_id)
     lang = current_locale()
     overview = progress.cohort_overview(found, lang, date.today())
     trainer_form = TrainerForm()
@@ -128,7 +128,7 @@ def cohort(cohort_id):
 @staff_required
 def assign_trainer(cohort_id):
     """Assign a trainer to a cohort (qualification required, admin may override)."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_teaching(current_user, cohort_id)
     return _set_lead(svc.assign_trainer, found, _("%(name)s now leads this cohort."),
                      url_for(".cohort", cohort_id=cohort_id))
 
@@ -137,7 +137,7 @@ def assign_trainer(cohort_id):
 @staff_required
 def add_class(cohort_id):
     """Add a class to a cohort."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_teaching(current_user, cohort_id)
     form = ClassForm()
     if form.validate_on_submit():
         try:
@@ -153,7 +153,7 @@ def add_class(cohort_id):
 @staff_required
 def split(cohort_id):
     """Share the trainees without a class among N classes."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_teaching(current_user, cohort_id)
     form = SplitForm()
     if form.validate_on_submit():
         try:
@@ -172,7 +172,7 @@ def split(cohort_id):
 @staff_required
 def participants_csv(cohort_id):
     """Download the participant list (for donor files), safe to open in a spreadsheet."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_teaching(current_user, cohort_id)
     rows = [[e.user.service_number or "", e.user.academy_number, e.user.last_name,
              e.user.first_name, e.user.sex, e.user.rank, e.user.unit, e.user.phone,
              e.cohort_class.name if e.cohort_class else "",
@@ -247,7 +247,7 @@ def _set_lead(assign, target, done: str, back: str):
 @staff_required
 def trainee(cohort_id, enrolment_id):
     """A trainee's record for staff: matricule, vetting status, class."""
-    found = get_cohort_for(current_user, cohort_id)
+    found = get_cohort_for_teaching(current_user, cohort_id)
     enrolment = get_enrolment_in(found, enrolment_id)
     user = enrolment.user
     number_form = ServiceNumberForm(prefix="number")

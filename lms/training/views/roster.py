@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from lms.auth.access import staff_required
 from lms.training import bp, roster
-from lms.training.access import get_cohort_for
+from lms.training.access import get_cohort_for_teaching
 from lms.training.forms import RosterForm
 
 
@@ -16,7 +16,7 @@ from lms.training.forms import RosterForm
 @staff_required
 def import_roster(cohort_id):
     """Upload a roster file and go to its preview."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_teaching(current_user, cohort_id)
     form = RosterForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -37,7 +37,7 @@ def import_roster(cohort_id):
 @staff_required
 def import_preview(cohort_id, token):
     """Show every row of the file with its problems, and the two ways to commit."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_teaching(current_user, cohort_id)
     pending = roster.get_pending(token, current_user)
     if pending is None or pending.cohort_id != cohort.id:
         abort(404)
@@ -51,7 +51,7 @@ def import_preview(cohort_id, token):
 @staff_required
 def import_commit(cohort_id, token):
     """Create and enrol the trainees, then show their one-time passwords, once, to print."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_teaching(current_user, cohort_id)
     pending = roster.get_pending(token, current_user)
     if pending is None or pending.cohort_id != cohort.id:
         flash(_("This import is finished or expired. Send the file again if needed."), "error")

@@ -10,7 +10,7 @@ from lms.auth.access import staff_required
 from lms.extensions import db
 from lms.i18n import current_locale
 from lms.training import bp, tot
-from lms.training.access import get_cohort_for, get_enrolment_in
+from lms.training.access import get_cohort_for_teaching, get_enrolment_in
 from lms.training.services import TrainingError
 
 
@@ -18,7 +18,7 @@ from lms.training.services import TrainingError
 @staff_required
 def complete(cohort_id, enrolment_id):
     """Mark a trainee as having completed the cohort (a ToT graduate becomes qualified)."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_teaching(current_user, cohort_id)
     enrolment = get_enrolment_in(cohort, enrolment_id)
     try:
         granted = tot.complete_enrolment(enrolment, actor=current_user)
@@ -36,7 +36,7 @@ def complete(cohort_id, enrolment_id):
 @staff_required
 def complete_by_post_test(cohort_id):
     """Complete every trainee of the cohort who passed the post-test."""
-    cohort = get_cohort_for(current_user, cohort_id)
+    cohort = get_cohort_for_teaching(current_user, cohort_id)
     done = tot.complete_by_post_test(cohort, actor=current_user)
     db.session.commit()
     flash(_("%(n)d trainees passed the post-test and are marked as completed.", n=len(done)),
