@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -153,12 +154,17 @@ def table(assessments: list[dict], rows: list[Row], status_labels: dict[str, str
     """
     lines = [list(headings[:5]) + [f"{a['title']} (/20)" for a in assessments]
              + list(headings[5:])]
+    paper = any(c.paper for row in rows for c in row.cells.values())
+    if paper:  # which results come from papers (lms/assessment/paper/)
+        lines[0].append(_("Taken on paper"))
     for row in rows:
         user = row.enrolment.user
         line = [user.last_name, user.first_name, user.login_id, user.sex,
                 user.unit or ""]
         line += [row.cells[a["key"]].on_20 for a in assessments]
         line += [row.total, status_labels[row.status]]
+        if paper:
+            line.append(", ".join(a["title"] for a in assessments if row.cells[a["key"]].paper))
         lines.append([neutralise(v) for v in line])
     return lines
 

@@ -9,6 +9,7 @@ from lms.assessment import services as grading
 from lms.audit import AuditRecord
 from lms.base import utcnow
 from lms.extensions import db
+from lms.learning import services as learning
 from lms.learning.models import Response
 from tests.assessment.helpers import ESSAY_QUIZ, make_trainer, sit_quiz
 from tests.conftest import login, make_cohort, make_enrolment, make_user
@@ -64,3 +65,11 @@ def test_a_quiz_not_marked_anonymously_shows_names(app, ctx):
     assert not anonymous.is_anonymous(attempt)
     assert anonymous.trainee_label(attempt) == attempt.enrolment.user.display_name
     assert anonymous.show_names(make_trainer(cohort), cohort, ESSAY_QUIZ) is False
+
+
+
+def test_clearing_the_dates_keeps_a_quiz_marked_anonymously(app, ctx):
+    cohort, trainer, _attempts = _anonymous_exam()
+    grading.set_schedule(trainer, cohort, ESSAY_QUIZ, None, None)
+    schedule = learning.schedule_for(cohort.id, ESSAY_QUIZ)
+    assert schedule.anonymous and schedule.opens_at is None

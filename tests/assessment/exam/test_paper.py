@@ -117,6 +117,10 @@ def test_typed_answers_are_scored_as_online_and_a_code_is_taken_once(exam, clien
     # The gradebook and the item analysis say which attempts were taken on paper.
     book = client.get(f"/assessment/cohorts/{cohort.id}/gradebook")
     assert book.text.count("sur papier") == 1
+    export = client.get(f"/assessment/cohorts/{cohort.id}/gradebook.csv").text.splitlines()
+    assert export[0].endswith(",Passé sur papier")
+    ilunga = next(line for line in export if line.startswith("Ilunga"))
+    assert ilunga.endswith("Quiz — Les principes de la police de proximité")
     client.post("/logout")
     login(client, make_user(roles=("staff",)))
     analysis = client.get(f"/assessment/statistics/{cohort.programme.code}/{QUIZ}")
