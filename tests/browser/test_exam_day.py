@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.browser.conftest import follow
 
 QUIZ = "droits-humains/quiz-droits-humains"
 
 
-def test_an_early_trainee_is_let_in_by_the_waiting_page_itself(live_server, page_as, shot):
+@pytest.mark.browser
+def test_an_early_trainee_is_let_in_by_the_waiting_page_itself(live_server, page_as, shot,
+                                                               axe_check):
     page = page_as("PNC-1004", java_script_enabled=False)
     page.goto("/")
     live_server.seed("open-soon", "PNC-1004", QUIZ, "8")
@@ -31,3 +35,5 @@ def test_an_early_trainee_is_let_in_by_the_waiting_page_itself(live_server, page
     row = re.sub(r"\s+", " ", trainer.inner_text("tr:has-text('NGALULA')"))
     assert "commencé à" in row
     shot(trainer, "follow")
+    follow(trainer, f".crumb a[href$='/exam/{QUIZ}']")
+    axe_check(trainer, "exam day")  # (the two pages that refresh themselves are left out)
