@@ -83,7 +83,7 @@ def regrade_quiz(item_key: str, version: str, programme_code: str | None, apply:
     """Preview (or apply) the regrade of a quiz's past attempts to a version's answer key."""
     from sqlalchemy import select
 
-    from lms.assessment import regrade
+    from lms.assessment import answer_keys, regrade
     from lms.auth.models import User
     from lms.curricula.models import CurriculumVersion, Programme
     from lms.extensions import db
@@ -112,13 +112,14 @@ def regrade_quiz(item_key: str, version: str, programme_code: str | None, apply:
         click.echo(f"  {question.question_id} (from {question.from_version}, "
                    f"{question.attempts} attempt(s)):")
         for change in question.changes:
-            click.echo(f"    {regrade.describe_change(change)}")
+            click.echo(f"    {answer_keys.describe_change(change)}")
     for problem in plan.problems:
         click.echo(f"  {problem.question_id} (from {problem.from_version}) not regraded: "
-                   f"{regrade.describe_problem(problem.reason, target.version)}")
+                   f"{answer_keys.describe_problem(problem.reason, target.version)}")
     for attempt, qid in plan.unmatched:
+        why = answer_keys.describe_problem("choice_unmatched", target.version)
         click.echo(f"  {qid}, {attempt.enrolment.user.display_name} attempt {attempt.number} "
-                   f"not regraded: {regrade.describe_problem('choice_unmatched', target.version)}")
+                   f"not regraded: {why}")
     for trainee in plan.trainees:
         for change in trainee.attempts:
             click.echo(f"{trainee.enrolment.user.display_name} ({trainee.enrolment.cohort.name}) "

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.assessment import bp
 from lms.assessment import regrade as svc
+from lms.assessment.answer_keys import describe_change, describe_problem
 from lms.assessment.models import Regrade, RegradeAttempt
 from lms.auth.access import staff_required
 from lms.curricula.models import CurriculumVersion, Programme
@@ -20,7 +21,7 @@ from lms.i18n import current_locale
 from lms.learning.models import Attempt
 from lms.training.models import Enrolment
 
-_WORDS = {"describe_change": svc.describe_change, "describe_problem": svc.describe_problem}
+_WORDS = {"describe_change": describe_change, "describe_problem": describe_problem}
 
 
 def _quiz_for(code: str, module: str, item: str) -> tuple[Programme, str, dict]:

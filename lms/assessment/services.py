@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lms import audit
 from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.base import LMSError, utcnow
+from lms.curricula import structure as curriculum
 from lms.extensions import db
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
@@ -71,10 +72,10 @@ def cohort_assessments(cohort: Cohort, lang: str, kinds: tuple[str, ...] | None 
     """The cohort's assessments in course order: key, kind, title, settings, max points."""
     structure = cohort.curriculum_version.structure
     found = []
-    for item in learning.ordered_items(structure):
+    for item in curriculum.ordered_items(structure):
         if item["kind"] == "lesson":
             continue
-        assessment = learning.assessment_for(structure, item["key"], lang)
+        assessment = curriculum.assessment_for(structure, item["key"], lang)
         kind = assessment["settings"]["kind"]
         if kinds is None or kind in kinds:
             found.append({"key": item["key"], "kind": kind, "title": assessment["title"],
@@ -200,9 +201,9 @@ def grade_response(actor, response: Response, score, comment: str, seen_version:
 
 def practical_of(enrolment: Enrolment, item_key: str, lang: str) -> dict:
     """A practical assessment of the enrolment's pinned version, with its rubric."""
-    assessment = learning.assessment_for(enrolment.curriculum_version.structure, item_key, lang)
+    assessment = curriculum.assessment_for(enrolment.curriculum_version.structure, item_key, lang)
     if assessment["settings"]["kind"] != "practical":
-        raise learning.UnknownItem(item_key)
+        raise curriculum.UnknownItem(item_key)
     return assessment
 
 
@@ -298,7 +299,7 @@ def set_schedule(actor, cohort: Cohort, item_key: str, opens_at: datetime | None
     """Set (or clear, when both are empty) when a cohort may sit a quiz."""
     keys = {a["key"] for a in cohort_assessments(cohort, "fr", ("quiz", "pre_test", "post_test"))}
     if item_key not in keys:
-        raise learning.UnknownItem(item_key)
+        raise curriculum.UnknownItem(item_key)
     if opens_at and closes_at and closes_at <= opens_at:
         raise GradingError(_("The closing time must be after the opening time."))
     schedule = schedules_of(cohort).get(item_key)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from lms.assessment.models import RegradeAttempt
 from lms.curricula.models import CurriculumVersion
+from lms.curricula.structure import assessment_for
 from lms.extensions import db
 from lms.learning.models import Attempt, Response
-from lms.learning.services import assessment_for
 
 
 def correlation(xs: list[float], ys: list[float]) -> float | None:

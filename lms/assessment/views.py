@@ -18,6 +18,7 @@ from lms.assessment import services as svc
 from lms.assessment.access import get_cohort_for_grading, get_response_for
 from lms.assessment.forms import GiftImportForm, GradeForm, PracticalForm, ScheduleForm
 from lms.auth.access import staff_required, trainer_required
+from lms.curricula import structure as curriculum
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.i18n import current_locale, local_to_utc, timezone_label, utc_to_local
@@ -152,9 +153,9 @@ def practical(cohort_id, module, item):
     found = get_cohort_for_grading(current_user, cohort_id)
     key = f"{module}/{item}"
     try:
-        practical_ = learning.assessment_for(found.curriculum_version.structure, key,
+        practical_ = curriculum.assessment_for(found.curriculum_version.structure, key,
                                              current_locale())
-    except learning.UnknownItem:
+    except curriculum.UnknownItem:
         abort(404)
     if practical_["settings"]["kind"] != "practical":
         abort(404)
@@ -175,7 +176,7 @@ def record_practical(cohort_id, module, item, enrolment_id):
     key = f"{module}/{item}"
     try:
         practical_ = svc.practical_of(enrolment, key, current_locale())
-    except learning.UnknownItem:
+    except curriculum.UnknownItem:
         abort(404)
     existing = svc.grade_for(svc.practical_subject(enrolment, key))
     form = PracticalForm(obj=existing) if request.method == "GET" else PracticalForm()
@@ -241,7 +242,7 @@ def schedule(cohort_id):
         opens, closes = local_to_utc(form.opens_at.data), local_to_utc(form.closes_at.data)
         try:
             svc.set_schedule(current_user, found, form.item.data, opens, closes)
-        except learning.UnknownItem:
+        except curriculum.UnknownItem:
             abort(404)
         except svc.GradingError as exc:
             flash(str(exc), "error")
@@ -324,9 +325,9 @@ def statistics_index():
     for programme in db.session.scalars(select(Programme).order_by(Programme.code)):
         if programme.versions:
             structure = programme.versions[-1].structure
-            quizzes = [i for i in learning.ordered_items(structure)
+            quizzes = [i for i in curriculum.ordered_items(structure)
                        if i["kind"] not in ("lesson", "practical")]
-            titles = {i["key"]: learning.assessment_for(structure, i["key"], lang)["title"]
+            titles = {i["key"]: curriculum.assessment_for(structure, i["key"], lang)["title"]
                       for i in quizzes}
             programmes.append((programme, quizzes, titles))
     return render_template("lms/assessment/statistics_index.html", programmes=programmes,
@@ -340,7 +341,7 @@ def statistics(code, module, item):
     programme = db.session.scalar(select(Programme).where(Programme.code == code)) or abort(404)
     try:
         results = stats.quiz_statistics(programme.id, f"{module}/{item}", current_locale())
-    except learning.UnknownItem:
+    except curriculum.UnknownItem:
         abort(404)
     return render_template("lms/assessment/statistics.html", programme=programme,
                            results=results, key=f"{module}/{item}")
@@ -378,9 +379,9 @@ def gift_export(version_id, module, item):
     """Download a quiz of a published version as a GIFT file for Moodle."""
     version = db.session.get(CurriculumVersion, version_id) or abort(404)
     try:
-        quiz = learning.assessment_for(version.structure, f"{module}/{item}",
+        quiz = curriculum.assessment_for(version.structure, f"{module}/{item}",
                                        request.args.get("lang") or current_locale())
-    except learning.UnknownItem:
+    except curriculum.UnknownItem:
         abort(404)
     if quiz["settings"]["kind"] == "practical":
         abort(404)

@@ -16,12 +16,13 @@ from lms import audit
 from lms.base import LMSError, utcnow
 from lms.certificates import signing
 from lms.certificates.models import Certificate
+from lms.curricula.structure import assessment_for
 from lms.extensions import db
 from lms.i18n import format_percentage
 from lms.labels import CERTIFICATE_STATUSES
 from lms.labels import label as code_label
 from lms.learning.models import Attempt
-from lms.learning.services import assessment_for, attempt_passed, counted_attempt
+from lms.learning.services import attempt_passed, counted_attempt
 from lms.training.models import Cohort, Enrolment
 
 

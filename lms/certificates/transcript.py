@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from lms.certificates import services as svc
 from lms.certificates.models import Certificate
+from lms.curricula.structure import ordered_items
 from lms.extensions import db
-from lms.learning.services import attempt_passed, counted_attempt, ordered_items
+from lms.learning.services import attempt_passed, counted_attempt
 from lms.training.models import Enrolment
 
 RESULT = {True: "Réussi / Passed", False: "Échoué / Failed", None: "À corriger / To grade"}

@@ -86,3 +86,17 @@ def curricula_list() -> None:
         for version in programme.versions:
             click.echo(f"{programme.code}\t{version.version}\t{version.content_hash[:12]}\t"
                        f"{version.published_at:%Y-%m-%d %H:%M}")
+
+
+@curricula_group.command("rebuild")
+@click.option("--programme", help="Only this programme's versions (its code).")
+@with_appcontext
+def curricula_rebuild(programme) -> None:
+    """Parse published versions again from their stored sources (same content hash), so a fix
+    to the parser or the sanitiser reaches them; restart the server afterwards."""
+    from lms.curricula.services import rebuild_structures
+
+    for version, skipped in rebuild_structures(programme):
+        state = f"left as it was: {skipped}" if skipped else "rebuilt"
+        click.echo(f"{version.programme.code} {version.version} "
+                   f"({version.content_hash[:12]}): {state}")

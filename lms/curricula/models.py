@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.base import GlobalIdMixin, utcnow
+from lms.curricula.structure import read_only
 from lms.extensions import db
 
 # Decoded structures by (id, content hash): a programme's JSON is decoded once, not per request.
 # The same key always means the same content (one process may serve several databases).
-_STRUCTURES: dict[tuple, dict] = {}
+_STRUCTURES: dict[tuple, Mapping] = {}
 _STRUCTURES_KEPT = 32
 
 
-def _remember(key: tuple, structure: dict) -> None:
+def _remember(key: tuple, structure: Mapping) -> None:
     if len(_STRUCTURES) >= _STRUCTURES_KEPT:
         _STRUCTURES.pop(next(iter(_STRUCTURES), None), None)
     _STRUCTURES[key] = structure
+
+
+def forget_structure(version_id: int, content_hash: str) -> None:
+    """Drop this process's decoded copy of a version's structure (after a rebuild)."""
+    _STRUCTURES.pop((version_id, content_hash), None)
 
 
 class Programme(GlobalIdMixin, db.Model):
@@ -55,21 +62,20 @@ class CurriculumVersion(GlobalIdMixin, db.Model):
     programme: Mapped[Programme] = relationship(back_populates="versions")
 
     @property
-    def structure(self) -> dict:
-        """The parsed programme; decoded once per process, since a version never changes.
-
-        Shared between requests: read it, never modify it.
-        """
+    def structure(self) -> Mapping:
+        """The parsed programme (`lms.curricula.structure`), read-only; decoded once per
+        process, since a version never changes. Shared between requests."""
         key = (self.id, self.content_hash)
         cached = _STRUCTURES.get(key)
         if cached is None:
-            cached = self.structure_json
+            cached = read_only(self.structure_json)
             if self.id is not None and self.content_hash:
                 _remember(key, cached)
         return cached
 
     @structure.setter
     def structure(self, value: dict) -> None:
+        forget_structure(self.id, self.content_hash)
         self.structure_json = value
 
     @property
@@ -77,7 +83,7 @@ class CurriculumVersion(GlobalIdMixin, db.Model):
         return f"{self.version} ({self.content_hash[:10]})"
 
 
-def structure_of(version_id: int, content_hash: str) -> dict:
+def structure_of(version_id: int, content_hash: str) -> Mapping:
     """The structure of a curriculum version, without reading its row once it is decoded.
 
     For records that name their version and hash, such as an attempt: read it, never modify it.

@@ -15,6 +15,7 @@ from lms.curricula.quizfile import (
     parse_settings,
 )
 from lms.curricula.render import render_markdown
+from lms.curricula.structure import FORMAT, ProgrammeStructure
 from lms.i18n import lazy_message as _l
 
 SUPPORTED_LANGUAGES = ("fr", "en")
@@ -49,12 +50,17 @@ def load_programme(folder: str | Path) -> dict:
 def check_programme(folder: str | Path) -> tuple[dict | None, Problems]:
     """Parse a programme folder, returning its structure and all problems (never raising)."""
     folder = Path(folder)
-    problems = Problems()
-    name = folder.name
     if not folder.is_dir():
-        problems.error(name, 1, _l("no such folder"))
+        problems = Problems()
+        problems.error(folder.name, 1, _l("no such folder"))
         return None, problems
-    raw = read_sources(folder)
+    return parse_sources(folder.name, read_sources(folder))
+
+
+def parse_sources(name: str, raw: dict[str, bytes]) -> tuple[dict | None, Problems]:
+    """Parse a programme's sources ({relative path: bytes}) as read from its folder or stored
+    with a published version; the structure and all problems (never raising)."""
+    problems = Problems()
     texts: dict[str, str] = {}
     for rel, data in raw.items():
         shown = f"{name}/{rel}"
@@ -80,13 +86,14 @@ class _Loader:
         self.items: dict[str, str] = {}  # "module/item" -> kind, for links
         self.links: list[tuple[str, int, str, str]] = []  # (path, line, module, href)
 
-    def load(self) -> dict | None:
+    def load(self) -> ProgrammeStructure | None:
         manifest = self._manifest()
         if manifest is None:
             return None
         languages = manifest["languages"]
-        structure = {
-            "id": manifest["id"], "version": manifest["version"], "languages": languages,
+        structure: ProgrammeStructure = {
+            "format": FORMAT, "id": manifest["id"], "version": manifest["version"],
+            "languages": languages,
             "title": manifest["title"], "description": manifest["description"],
             "pre_test": manifest.get("pre_test"), "post_test": manifest.get("post_test"),
             "certificate": manifest.get("certificate") or {},
@@ -255,7 +262,8 @@ class _Loader:
                 self.problems.error(path, 2, _l("the front matter needs a title"))
             lesson[lang] = {"title": str(meta.get("title", item)),
                             "duration": meta.get("duration"),
-                            "html": render_markdown(body, self._resolver(path, first, mid))}
+                            "html": render_markdown(body, self._resolver(path, first, mid),
+                                                    report=self._reporter(path, first))}
         structure["lessons"][f"{mid}/{item}"] = lesson
         return lesson
 
@@ -357,6 +365,21 @@ class _Loader:
         if not isinstance(rate, int | float) or not 0 <= rate <= 100:
             self.problems.error(self.manifest_path, line_of(text, "attendance_min"),
                                 _l("attendance_min is a percentage between 0 and 100"))
+
+    def _reporter(self, path, first_line):
+        """Warn, once per line, of raw HTML removed and of images from another site."""
+        seen = set()
+        messages = {
+            "raw_html": _l("raw HTML is removed from the page: write it in Markdown"),
+            "external_image": _l("image from another site: the page cannot show it (no "
+                                 "internet at run time); add the image to the programme"),
+        }
+
+        def report(line: int, problem: str) -> None:
+            if (line, problem) not in seen:
+                seen.add((line, problem))
+                self.problems.warning(path, first_line + line, messages[problem])
+        return report
 
     def _resolver(self, path, first_line, module):
         def resolve(href: str, line: int) -> str | None:

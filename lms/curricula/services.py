@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from lms import audit
 from lms.base import LMSError
-from lms.curricula.models import CurriculumVersion, Programme
-from lms.curricula.parser import content_hash, load_programme, read_sources
+from lms.curricula.models import CurriculumVersion, Programme, forget_structure
+from lms.curricula.parser import content_hash, load_programme, parse_sources, read_sources
+from lms.curricula.structure import FORMAT, assessment_for, format_of, ordered_items
 from lms.extensions import db
 
 
@@ -54,6 +55,46 @@ def publish_programme(folder: str | Path, actor=None) -> tuple[CurriculumVersion
     return version, True
 
 
+def rebuild_structure(version: CurriculumVersion, actor=None) -> str | None:
+    """Parse a published version again from its stored sources and store the new structure.
+
+    The sources and so the content hash do not change: only what the parser and the sanitiser
+    make of them (`lms.curricula.structure.FORMAT`). Returns why it was left alone, or None.
+    Added to the caller's unit of work, with an audit record; the caller commits.
+    """
+    raw = {path: text.encode("utf-8") for path, text in version.sources.items()}
+    if content_hash(raw) != version.content_hash:
+        return _("its stored sources do not match its content hash")
+    structure, problems = parse_sources(version.programme.code, raw)
+    if structure is None or problems.errors:
+        return _("its sources no longer pass the checker: %(problems)s",
+                 problems="; ".join(str(p) for p in problems.errors))
+    if structure["id"] != version.programme.code or structure["version"] != version.version:
+        return _("its sources name another programme or version")
+    before = format_of(version.structure)
+    forget_structure(version.id, version.content_hash)
+    version.structure = structure
+    audit.record(actor, "curriculum.rebuild", version,
+                 before={"format": before},
+                 after={"format": FORMAT, "hash": version.content_hash})
+    return None
+
+
+def rebuild_structures(programme_code: str | None = None, actor=None
+                       ) -> list[tuple[CurriculumVersion, str | None]]:
+    """Rebuild the structure of every published version (of one programme if given), in one
+    unit of work; (version, why it was left alone or None) for each."""
+    query = select(CurriculumVersion).join(Programme).order_by(Programme.code,
+                                                               CurriculumVersion.published_at)
+    if programme_code:
+        query = query.where(Programme.code == programme_code)
+    results = [(v, rebuild_structure(v, actor)) for v in db.session.scalars(query).all()]
+    db.session.commit()
+    for version, _skipped in results:
+        forget_structure(version.id, version.content_hash)
+    return results
+
+
 def publish_all(root: str | Path, actor=None) -> list[tuple[CurriculumVersion, bool]]:
     """Publish every programme folder (one holding manifest.yaml) under `root`."""
     root = Path(root)
@@ -78,8 +119,6 @@ def get_version(version_id: int) -> CurriculumVersion | None:
 
 def quizzes_of(version: CurriculumVersion, lang: str) -> list[dict]:
     """The quizzes of a version (not practicals) in course order: key and title."""
-    from lms.learning.services import assessment_for, ordered_items
-
     structure = version.structure
     return [{"key": item["key"], "title": assessment_for(structure, item["key"], lang)["title"]}
             for item in ordered_items(structure) if item["kind"] not in ("lesson", "practical")]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.base import LMSError, utcnow
 from lms.curricula.models import structure_of
 from lms.curricula.quizfile import draw_questions
+from lms.curricula.structure import UnknownItem, assessment_for, ordered_items, pick_language
 from lms.extensions import db
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.learning.scoring import QUESTION_TYPES
@@ -33,10 +34,6 @@ class AnswerTooLong(LMSError):
     """The answer is longer than the server accepts."""
 
 
-class UnknownItem(LMSError):
-    """No such lesson or assessment in the enrolment's curriculum version."""
-
-
 class QuizNotOpen(LMSError):
     """The quiz is outside its opening window for the trainee's cohort."""
 
@@ -53,60 +50,6 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 
 # Reading the pinned curriculum ----------------------------------------------------------------
-
-def pick_language(variants: dict, lang: str, languages: list[str]) -> tuple[str, bool]:
-    """The language to show: `lang` if available, else the programme's first; (lang, fallback)."""
-    if lang in variants:
-        return lang, False
-    for candidate in languages:
-        if candidate in variants:
-            return candidate, True
-    return next(iter(variants)), True
-
-
-def lesson_for(enrolment: Enrolment, item_key: str, lang: str) -> dict:
-    """A lesson of the enrolment's pinned version, in `lang` or its fallback."""
-    structure = enrolment.curriculum_version.structure
-    variants = structure["lessons"].get(item_key)
-    if variants is None:
-        raise UnknownItem(item_key)
-    shown, fallback = pick_language(variants, lang, structure["languages"])
-    return {**variants[shown], "language": shown, "fallback": fallback, "key": item_key}
-
-
-def assessment_for(structure: dict, item_key: str, lang: str) -> dict:
-    """An assessment of a curriculum structure, in `lang` or its fallback."""
-    variants = structure["assessments"].get(item_key)
-    if variants is None:
-        raise UnknownItem(item_key)
-    shown, fallback = pick_language(variants, lang, structure["languages"])
-    return {**variants[shown], "language": shown, "fallback": fallback, "key": item_key}
-
-
-def ordered_items(structure: dict) -> list[dict]:
-    """Every item in course order: pre-test, module items, post-test."""
-    items = []
-    if structure.get("pre_test"):
-        items.append({"key": f"evaluations/{structure['pre_test']}", "kind": "pre_test",
-                      "module": "evaluations"})
-    for module in structure["modules"]:
-        for item in module["items"]:
-            items.append({**item, "module": module["id"]})
-    if structure.get("post_test"):
-        items.append({"key": f"evaluations/{structure['post_test']}", "kind": "post_test",
-                      "module": "evaluations"})
-    return items
-
-
-def neighbours(structure: dict, item_key: str) -> tuple[str | None, str | None]:
-    """Keys of the items before and after `item_key`, in course order."""
-    keys = [i["key"] for i in ordered_items(structure)]
-    if item_key not in keys:
-        return None, None
-    index = keys.index(item_key)
-    return (keys[index - 1] if index else None,
-            keys[index + 1] if index + 1 < len(keys) else None)
-
 
 @dataclass
 class ItemStatus:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
 from lms.assessment.waves import WaveNotOpen
+from lms.curricula.structure import UnknownItem, assessment_for, lesson_for, neighbours
 from lms.errors import csrf_error_page
 from lms.extensions import db
 from lms.i18n import current_locale
@@ -17,7 +18,7 @@ from lms.learning import services as svc
 from lms.learning.access import closing_time_for, get_attempt_for, get_enrolment_for
 from lms.learning.answers import answers_fast, save_response, url_after_save
 from lms.learning.scoring import QUESTION_TYPES
-from lms.learning.waiting import waiting_url
+from lms.learning.wait_views import waiting_url
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
 
@@ -51,14 +52,14 @@ def item(enrolment_id, module, item):
     enrolment = get_enrolment_for(current_user, enrolment_id)
     key, lang = f"{module}/{item}", current_locale()
     structure = enrolment.curriculum_version.structure
-    previous, following = svc.neighbours(structure, key)
+    previous, following = neighbours(structure, key)
     try:
         if key in structure["lessons"]:
-            lesson = svc.lesson_for(enrolment, key, lang)
+            lesson = lesson_for(structure, key, lang)
             return render_template("lms/learning/lesson.html", enrolment=enrolment,
                                    lesson=lesson, previous=previous, following=following)
-        quiz = svc.assessment_for(structure, key, lang)
-    except svc.UnknownItem:
+        quiz = assessment_for(structure, key, lang)
+    except UnknownItem:
         abort(404)
     attempts = svc.list_attempts(enrolment, key)
     if not any(a.is_open for a in attempts) and (wait := waiting_url(enrolment, key)):
@@ -79,9 +80,9 @@ def mark_read(enrolment_id, module, item):
     key = f"{module}/{item}"
     try:
         svc.mark_lesson_read(enrolment, key)
-    except svc.UnknownItem:
+    except UnknownItem:
         abort(404)
-    _previous, following = svc.neighbours(enrolment.curriculum_version.structure, key)
+    _previous, following = neighbours(enrolment.curriculum_version.structure, key)
     return redirect(_item_url(enrolment, following))
 
 
@@ -92,7 +93,7 @@ def start(enrolment_id, module, item):
     enrolment = get_enrolment_for(current_user, enrolment_id)
     try:
         attempt = svc.start_attempt(enrolment, f"{module}/{item}", current_locale())
-    except svc.UnknownItem:
+    except UnknownItem:
         abort(404)
     except WaveNotOpen:
         return redirect(url_for(".wait", enrolment_id=enrolment.id, module=module, item=item))

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, false, literal, or_, select
 
 from lms.curricula.models import CurriculumVersion, Programme
+from lms.curricula.structure import ordered_items
 from lms.extensions import db
 from lms.learning.models import Attempt
-from lms.learning.services import ordered_items
 from lms.reports.filters import ReportFilter, cohort_conditions
 from lms.training.models import Cohort, Enrolment
 

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.curricula.structure import ordered_items
 from lms.extensions import db
 from lms.i18n import format_percentage
 from lms.learning.models import Attempt, LessonProgress
-from lms.learning.services import attempt_passed, counted_attempt, ordered_items
+from lms.learning.services import attempt_passed, counted_attempt
 from lms.training.attendance import Rate, cohort_rate, rates_for_cohort
 from lms.training.models import Cohort, Enrolment
 

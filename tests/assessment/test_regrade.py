@@ -12,6 +12,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from lms.assessment import answer_keys
 from lms.assessment import regrade as svc
 from lms.assessment import services as grading
 from lms.assessment.models import Grade, Regrade, RegradeAttempt
@@ -143,7 +144,7 @@ def test_preview_lists_changed_questions_and_scores_per_trainee_and_writes_nothi
     assert {(q.question_id, q.from_version) for q in plan.questions} == {
         ("pr4", "1.0.0"), ("pr6", "1.0.0")}
     pr4 = next(q for q in plan.questions if q.question_id == "pr4")
-    assert [svc.describe_change(c) for c in pr4.changes] == [
+    assert [answer_keys.describe_change(c) for c in pr4.changes] == [
         "Réponse attendue\u00a0: 2011 ± 0 → 2013 ± 0."]
     pr6 = next(q for q in plan.questions if q.question_id == "pr6")
     assert [c["what"] for c in pr6.changes] == ["points"]  # reordering alone is no change
@@ -304,9 +305,10 @@ def test_a_quiz_missing_from_the_version_or_another_programme_is_refused(app, ct
 def test_choices_are_matched_by_index_only_when_their_text_is_unchanged():
     old = {"choices": [{"html": "A"}, {"html": "B"}, {"html": "C"}, {"html": "D"}]}
     new = {"choices": [{"html": "A"}, {"html": "C"}, {"html": "B"}, {"html": "D2"}]}
-    assert svc.choice_mapping(old, new) == [0, 2, 1, None]
+    assert answer_keys.choice_mapping(old, new) == [0, 2, 1, None]
     twice = {"choices": [{"html": "B"}, {"html": "B"}]}
-    assert svc.choice_mapping({"choices": [{"html": "X"}, {"html": "B"}]}, twice) == [None, 1]
+    assert answer_keys.choice_mapping({"choices": [{"html": "X"}, {"html": "B"}]},
+                                      twice) == [None, 1]
 
 
 # Through the staff pages ------------------------------------------------------------------------
