@@ -1,12 +1,16 @@
 """A whole intake takes the same quiz at once against the app under gunicorn, on loopback.
 
     /work/venv/bin/python bench/classroom.py --trainees 400
+    /work/venv/bin/python bench/classroom.py --trainees 400 \
+        --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
-Seeds a fresh SQLite database (N trainees in one cohort, a 20-question auto-graded quiz), starts
-`gunicorn -c gunicorn.conf.py wsgi:app`, and lets N simulated trainees (one thread and one
-keep-alive connection each, like a browser without JavaScript) sign in together, open the quiz,
-save each answer with its own POST, submit and read the result. Then it measures answer-save
-throughput at saturation side by side with a bare Flask + SQLite app under the same settings.
+Seeds a fresh SQLite database (or, with --database-url, a database of its own on that
+PostgreSQL server, dropped at the end) with N trainees in one cohort and a 20-question
+auto-graded quiz, starts `gunicorn -c gunicorn.conf.py wsgi:app`, and lets N simulated
+trainees (one thread and one keep-alive connection each, like a browser without JavaScript)
+sign in together, open the quiz, save each answer with its own POST, submit and read the
+result. Then it measures answer-save throughput at saturation side by side with a bare Flask +
+SQLite app under the same settings.
 Prints per-step figures, peak memory and cold start, checks the database, and exits non-zero on
 any error or wrong count (timings are reported against the targets, not asserted).
 """
@@ -26,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bare_app  # noqa: E402
+from bench import bare_app, pg  # noqa: E402
 from bench.harness import (  # noqa: E402
     PASSWORD,
     QUIZ_KEY,
@@ -43,6 +47,7 @@ from bench.harness import (  # noqa: E402
 
 QUESTIONS = 20
 MB = 1024 * 1024
+PG_DATABASE = "lms_bench_classroom"
 
 
 class Recorder:
@@ -207,7 +212,11 @@ def main(argv=None) -> int:
                         help="turns of LMS then bare stack; the median ratio is reported")
     parser.add_argument("--timeout", type=float, default=600,
                         help="give up on the classroom phase after this many seconds")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="run on this PostgreSQL server (postgresql://user@host:port/db), "
+                             f"in a database of its own, {PG_DATABASE}")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder (and the PostgreSQL database)")
     parser.add_argument("--waves", type=int, default=0, metavar="CLASS_SIZE",
                         help="open the quiz in waves, one class of this many trainees at a time")
     parser.add_argument("--wave-gap", type=int, default=20,
@@ -224,27 +233,34 @@ def main(argv=None) -> int:
     db_path, instance = tmp / "lms.sqlite", tmp / "instance"
     began = time.perf_counter()
     write_programme(tmp / "curricula", questions=QUESTIONS)
-    logins = seed(db_path, instance, n, tmp / "curricula", class_size=args.waves)
+    url = None
+    if args.database_url:
+        url, _kept = pg.fresh_database(args.database_url, PG_DATABASE)
+    logins = seed(db_path, instance, n, tmp / "curricula", database_url=url,
+                  class_size=args.waves)
     arrivals: dict[str, float | None] = dict.fromkeys(logins)
     if args.waves:
         from datetime import UTC, datetime, timedelta
 
         lead = args.lead  # server start and threads, before the first wave opens
         opens = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
-        schedule_waves(db_path, instance, opens, args.wave_gap)
+        schedule_waves(db_path, instance, opens, args.wave_gap, url)
         early = random.Random(7)
         for i, login in enumerate(logins):
             arrivals[login] = (opens.timestamp() + (i // args.waves) * args.wave_gap
                                - early.uniform(0, args.early))
-    import sqlite3
+    if url:
+        _ENROLMENTS.update(pg.enrolment_ids(url))
+    else:
+        import sqlite3
 
-    with sqlite3.connect(db_path) as conn:
-        _ENROLMENTS.update(conn.execute(
-            "SELECT u.service_number, e.id FROM lms_enrolments e "
-            "JOIN lms_users u ON u.id = e.user_id").fetchall())
-    print(f"seeded {n} trainees in {time.perf_counter() - began:.1f} s ({tmp})")
+        with sqlite3.connect(db_path) as conn:
+            _ENROLMENTS.update(conn.execute(
+                "SELECT u.service_number, e.id FROM lms_enrolments e "
+                "JOIN lms_users u ON u.id = e.user_id").fetchall())
+    print(f"seeded {n} trainees in {time.perf_counter() - began:.1f} s ({url or tmp})")
 
-    env = {"LMS_DATABASE_URL": f"sqlite:///{db_path}", "LMS_SECRET_KEY": "bench-secret",
+    env = {"LMS_DATABASE_URL": url or f"sqlite:///{db_path}", "LMS_SECRET_KEY": "bench-secret",
            "LMS_INSTANCE_PATH": str(instance), "LMS_CURRICULA_DIR": str(tmp / "curricula")}
     server = start_gunicorn("wsgi:app", env, tmp / "gunicorn.log")
     failures: list[str] = []
@@ -284,7 +300,7 @@ def main(argv=None) -> int:
             print("  ", message)
         logins_done = summary.get("login", {}).get("last", float("inf"))
 
-        counts = attempt_counts(db_path)
+        counts = pg.attempt_counts(url) if url else attempt_counts(db_path)
         complete = [r for r in counts["submitted"] if r[3] == QUESTIONS]
         per_enrolment = {r[1] for r in counts["rows"]}
         print(f"database: {len(counts['submitted'])} submitted attempts, {len(complete)} with "
@@ -355,6 +371,8 @@ def main(argv=None) -> int:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
+        if url:
+            pg.drop_database(args.database_url, PG_DATABASE)
     if failures:
         print("FAILED:", "; ".join(failures))
         return 1

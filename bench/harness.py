@@ -95,14 +95,15 @@ def write_programme(root: Path, questions: int = 20, lessons: int = 12,
 
 # A seeded database ----------------------------------------------------------------------------
 
-def app_config(db_path: Path, instance: Path) -> dict:
-    """The configuration the seeding process and the server share."""
-    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench-secret",
-            "LMS_INSTANCE_PATH": str(instance)}
+def app_config(db_path: Path, instance: Path, database_url: str | None = None) -> dict:
+    """The configuration the seeding process and the server share (SQLite at `db_path`, or
+    the database at `database_url`)."""
+    return {"SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{db_path}",
+            "SECRET_KEY": "bench-secret", "LMS_INSTANCE_PATH": str(instance)}
 
 
 def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path,
-         class_size: int = 0) -> list[str]:
+         database_url: str | None = None, class_size: int = 0) -> list[str]:
     """Create the schema, publish the programme and enrol `trainees` trainees (in classes of
     `class_size` when given, in login order); their logins."""
     from lms import create_app
@@ -112,7 +113,7 @@ def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path,
     from lms.extensions import db
     from lms.training.services import create_cohort, enrol, get_or_create_site
 
-    config = app_config(db_path, instance)
+    config = app_config(db_path, instance, database_url)
     os.environ["LMS_INSTANCE_PATH"] = str(instance)
     app = create_app({k: v for k, v in config.items() if k != "LMS_INSTANCE_PATH"})
     with app.app_context():
@@ -147,7 +148,8 @@ def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path,
     return logins
 
 
-def schedule_waves(db_path: Path, instance: Path, opens_at, gap: int) -> None:
+def schedule_waves(db_path: Path, instance: Path, opens_at, gap: int,
+                   database_url: str | None = None) -> None:
     """Open the bench quiz at `opens_at` (UTC) one class at a time, `gap` seconds apart."""
     from lms import create_app
     from lms.assessment import services as grading
@@ -156,7 +158,7 @@ def schedule_waves(db_path: Path, instance: Path, opens_at, gap: int) -> None:
     from lms.extensions import db
     from lms.training.models import Cohort
 
-    app = create_app({k: v for k, v in app_config(db_path, instance).items()
+    app = create_app({k: v for k, v in app_config(db_path, instance, database_url).items()
                       if k != "LMS_INSTANCE_PATH"})
     with app.app_context():
         cohort = db.session.scalar(db.select(Cohort))

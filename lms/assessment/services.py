@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lms import audit
 from lms.assessment.models import Grade, GradeHistory, QuizSchedule
+from lms.auth.models import User
 from lms.base import LMSError, utcnow
 from lms.curricula import structure as curriculum
 from lms.extensions import db
@@ -115,9 +116,29 @@ def grade_for(subject: str) -> Grade | None:
                              .options(joinedload(Grade.graded_by)))
 
 
+def trainee_of(enrolment_id: int) -> str:
+    """The login of the trainee of an enrolment, for audit records ("for whom")."""
+    user = db.session.scalar(select(User).join(Enrolment, Enrolment.user_id == User.id)
+                             .where(Enrolment.id == enrolment_id))
+    return user.login_id if user is not None else ""
+
+
+def check_not_own(actor, enrolment_id: int, message: str) -> None:
+    """Separation of duties: refuse, with `message`, to act on one's own enrolment."""
+    own = db.session.scalar(select(Enrolment.user_id).where(Enrolment.id == enrolment_id))
+    if actor is not None and own is not None and own == getattr(actor, "id", None):
+        raise GradingError(message)
+
+
 def _save_grade(actor, subject: str, seen_version: int, fields: dict,
                 now: datetime) -> Grade:
     """Create or change a grade if nobody changed it since `seen_version` (0: none seen)."""
+    check_not_own(actor, fields["enrolment_id"],
+                  _("You cannot grade your own work: another trainer must grade it.")
+                  if fields["kind"] == "essay" else
+                  _("You cannot record your own practical assessment: another trainer must "
+                    "observe and record it."))
+    trainee = trainee_of(fields["enrolment_id"])
     actor_id = actor.id  # read first: a lazy load later would flush half a change
     grade = grade_for(subject)
     if grade is not None and grade.version != seen_version:
@@ -145,7 +166,7 @@ def _save_grade(actor, subject: str, seen_version: int, fields: dict,
                                 action="grade" if before is None else "regrade",
                                 before=before, after=after))
     audit.record(actor, "grade.create" if before is None else "grade.change", grade,
-                 before=before, after={**after, "subject": subject})
+                 before=before, after={**after, "subject": subject, "for": trainee})
     return grade
 
 
@@ -236,10 +257,20 @@ def record_practical(actor, enrolment: Enrolment, item_key: str, levels: dict[st
     return grade
 
 
-def release_grades(actor, grades: list[Grade], now: datetime | None = None) -> int:
-    """Let trainees see these grades and comments; returns how many were newly released."""
+def release_grades(actor, grades: list[Grade], now: datetime | None = None,
+                   skip_own: bool = False) -> int:
+    """Let trainees see these grades and comments; returns how many were newly released.
+
+    Nobody releases a grade of their own enrolment: refused, or left out with `skip_own`.
+    """
     now = now or utcnow()
     count = 0
+    if skip_own:
+        grades = [g for g in grades if g.enrolment.user_id != getattr(actor, "id", None)]
+    for grade in grades:
+        check_not_own(actor, grade.enrolment_id, _(
+            "You cannot release a grade of your own enrolment: another trainer must release "
+            "it. Nothing was released."))
     for grade in grades:
         if grade.released:
             continue
@@ -248,7 +279,8 @@ def release_grades(actor, grades: list[Grade], now: datetime | None = None) -> i
         after = grade.snapshot()
         db.session.add(GradeHistory(grade_id=grade.id, changed_by_id=actor.id, changed_at=now,
                                     action="release", before=before, after=after))
-        audit.record(actor, "grade.release", grade, before=before, after=after)
+        audit.record(actor, "grade.release", grade, before=before,
+                     after={**after, "for": trainee_of(grade.enrolment_id)})
         count += 1
     db.session.commit()
     return count

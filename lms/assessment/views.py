@@ -108,8 +108,11 @@ def release_grade(grade_id):
     """Let the trainee see one grade and its comment."""
     grade = db.session.get(svc.Grade, grade_id) or abort(404)
     get_cohort_for_grading(current_user, grade.enrolment.cohort_id)
-    svc.release_grades(current_user, [grade])
-    flash(_("The grade is now visible to the trainee."), "info")
+    try:
+        svc.release_grades(current_user, [grade])
+        flash(_("The grade is now visible to the trainee."), "info")
+    except svc.GradingError as exc:
+        flash(str(exc), "error")
     if grade.response_id is not None:
         return redirect(url_for(".grade", response_id=grade.response_id))
     module, item = grade.item_key.split("/", 1)
@@ -122,7 +125,8 @@ def release_grade(grade_id):
 def release_assessment(cohort_id, module, item):
     """Release every grade of one assessment in a cohort."""
     cohort = get_cohort_for_grading(current_user, cohort_id)
-    count = svc.release_grades(current_user, svc.cohort_grades(cohort, f"{module}/{item}"))
+    count = svc.release_grades(current_user, svc.cohort_grades(cohort, f"{module}/{item}"),
+                               skip_own=True)
     anonymous.show_names(current_user, cohort, f"{module}/{item}")
     flash(_("%(n)d grade(s) released to the trainees.", n=count), "info")
     return redirect(url_for(".cohort", cohort_id=cohort.id))

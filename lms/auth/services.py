@@ -32,9 +32,25 @@ def normalise_number(value: str | None) -> str | None:
     return value or None
 
 
-def next_academy_number(year: int) -> str:
-    """A new academy number such as ACA-2026-00042."""
-    prefix = f"ACA-{year}-"
+CENTRAL_PREFIX = "ACA"
+
+
+def academy_number_prefix() -> str:
+    """Who hands out this server's academy numbers: "ACA" on the academy's server (and on one
+    not yet set up for sync), the site's code on a lab (MBUJI-MAYI), so that numbers given on
+    two servers never collide; numbers given before keep working to sign in."""
+    from lms.sync.models import SyncIdentity  # sync builds on auth, not the other way round
+
+    me = db.session.execute(select(SyncIdentity.role, SyncIdentity.site_code)).first()
+    if me is None or me.role != "lab" or not me.site_code:
+        return CENTRAL_PREFIX
+    code = "".join(ch if ch.isalnum() else "-" for ch in me.site_code.upper()).strip("-")[:24]
+    return code if code and code != CENTRAL_PREFIX else f"LAB-{CENTRAL_PREFIX}"
+
+
+def next_academy_number(year: int, prefix: str | None = None) -> str:
+    """A new academy number such as ACA-2026-00042 (central) or KALEMIE-2026-00042 (a lab)."""
+    prefix = f"{prefix or academy_number_prefix()}-{year}-"
     count = db.session.scalar(select(func.count()).select_from(User).where(
         User.academy_number.like(prefix + "%"))) or 0
     while True:

@@ -361,6 +361,17 @@ class _Loader:
                     self.problems.error(self.manifest_path, line_of(text, "modules_passed"),
                                         _l("unknown module '%(id)s' in certificate rules",
                                            id=mid))
+        months = rules.get("validity_months")
+        if months is not None and (isinstance(months, bool) or not isinstance(months, int)
+                                   or not 1 <= months <= 600):
+            self.problems.error(self.manifest_path, line_of(text, "validity_months"),
+                                _l("validity_months is a whole number of months, e.g. 36"))
+        renews = rules.get("renews")
+        if renews is not None and not (isinstance(renews, str) or (
+                isinstance(renews, list) and all(isinstance(r, str) for r in renews))):
+            self.problems.error(self.manifest_path, line_of(text, "renews"),
+                                _l("renews names the programme (or programmes) whose "
+                                   "certificate this one renews"))
         rate = rules.get("attendance_min", 0)
         if not isinstance(rate, int | float) or not 0 <= rate <= 100:
             self.problems.error(self.manifest_path, line_of(text, "attendance_min"),

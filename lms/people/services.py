@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from lms import audit
 from lms.audit import AuditRecord
 from lms.auth.models import ROLES, User, UserRole
 from lms.base import LMSError
+from lms.certificates.models import Certificate
 from lms.extensions import db
+from lms.training.models import Cohort, Enrolment, Qualification
 
 PAGE_SIZE = 50
 
@@ -83,3 +88,32 @@ def actors_by_id(records: list[AuditRecord]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+@dataclass
+class PersonRecord:
+    """Everything a person did in the programme, at every site: enrolments, certificates,
+    qualifications."""
+
+    enrolments: list[Enrolment]
+    certificates: list[Certificate]
+    qualifications: list[Qualification]
+
+
+def person_record(user: User) -> PersonRecord:
+    """A person's enrolments (newest first), certificates and qualifications, across sites."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id)
+        .options(selectinload(Enrolment.cohort).selectinload(Cohort.programme),
+                 selectinload(Enrolment.cohort).selectinload(Cohort.site),
+                 selectinload(Enrolment.cohort_class))
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()))
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+    qualifications = db.session.scalars(
+        select(Qualification).where(Qualification.user_id == user.id)
+        .options(selectinload(Qualification.programme),
+                 selectinload(Qualification.source_cohort).selectinload(Cohort.site))
+        .order_by(Qualification.granted_on.desc()))
+    return PersonRecord(list(enrolments), list(certificates), list(qualifications))

@@ -8,6 +8,7 @@ from lms.auth.access import admin_required, staff_required
 from lms.auth.models import ROLES, User
 from lms.auth.services import AccountError, issue_one_time_code
 from lms.extensions import db
+from lms.i18n import current_locale
 from lms.labels import audit_action_choices
 from lms.people import bp
 from lms.people import services as svc
@@ -28,7 +29,8 @@ def index():
 def person(user_id):
     """Show one person and what staff and admins can do for them."""
     user = db.session.get(User, user_id) or abort(404)
-    return render_template("lms/people/person.html", person=user, roles=ROLES)
+    return render_template("lms/people/person.html", person=user, roles=ROLES,
+                           record=svc.person_record(user), lang=current_locale())
 
 
 @bp.route("/<int:user_id>/code", methods=["POST"])

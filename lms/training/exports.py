@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# "+243 81 234 5678": digit groups apart, which no spreadsheet reads as a formula or a number,
+# so it stays as written (an apostrophe in front would show in Excel).
+SPACED_PHONE = re.compile(r"\+\d+(?:[ \u00a0]\d+)+")
 
 
 def safe_cell(value):
     """A cell a spreadsheet will not run as a formula: text starting = + - @ tab or CR gets a
-    leading apostrophe; numbers and dates stay what they are (-0.25 is a number, not a
-    formula); None becomes empty."""
+    leading apostrophe, except a phone number written with spaces ("+243 81 234 5678");
+    numbers and dates stay what they are (-0.25 is a number, not a formula); None becomes
+    empty."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if (isinstance(value, str) and value.startswith(FORMULA_STARTS)
+            and not SPACED_PHONE.fullmatch(value)):
         return "'" + value
     return value
 

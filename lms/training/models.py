@@ -187,10 +187,16 @@ class Qualification(GlobalIdMixin, db.Model):
     source_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("lms_cohorts.id"),
                                                          index=True)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    # Last day the trainer may lead new classes (the ToT programme's validity), None: no end.
+    expires_on: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     programme: Mapped[Programme] = relationship()
     source_cohort: Mapped[Cohort | None] = relationship()
+
+    def lapsed_on(self, day: date) -> bool:
+        """True if the qualification had ended before `day`."""
+        return self.expires_on is not None and day > self.expires_on
 
 
 class Vetting(GlobalIdMixin, db.Model):

@@ -312,23 +312,46 @@ def _check_row(row: dict, parsed: ParsedRoster) -> None:
     if "service_number" in row:
         row["service_number"] = normalise_number(row["service_number"])
     for name, limit in LIMITS.items():
+        if _looks_like_formula(row.get(name) or ""):
+            parsed.add(line, _("The value in column %(field)s starts like a spreadsheet "
+                               "formula (%(value)s): type the text itself, without = + - or "
+                               "@ in front.", field=name, value=row[name][:40]))
         if len(row.get(name) or "") > limit:
             parsed.add(line, _("The value in column %(field)s is too long (at most %(n)d "
                                "characters).", field=name, n=limit))
 
 
+def _looks_like_formula(value: str) -> bool:
+    """True for text a spreadsheet would run: = or @ first, or + - before letters (a phone
+    number such as +243 81 234 5678 is not one)."""
+    if value.startswith(("=", "@", "\t", "\r")):
+        return True
+    return value.startswith(("+", "-")) and any(ch.isalpha() for ch in value)
+
+
+def _same_person(row: dict, user: User) -> bool:
+    """True unless the row's names clearly differ from the account's (order, accents and case
+    do not matter; the post-name may be missing on one side)."""
+    theirs = set(_plain(f"{user.first_name} {user.last_name}").split())
+    last = set(_plain(f"{row.get('last_name', '')} {row.get('middle_name', '')}").split())
+    first = set(_plain(row.get("first_name", "")).split())
+    return bool(last & theirs) and bool(first & theirs)
+
+
 def check_against(parsed: ParsedRoster, cohort: Cohort) -> None:
-    """Add the problems that depend on the database and on the whole file: duplicates."""
+    """Add the problems that depend on the database and on the whole file, and mark the rows
+    that enrol a person who already has an account (`existing_id`, `existing_name`)."""
     first_line: dict[str, int] = {}
     for row in parsed.rows:
+        row.pop("existing_id", None)
+        row.pop("existing_name", None)
         number = row.get("service_number")
         if not number:
             continue
-        if number in first_line:
-            parsed.add(row["line"], _("Service number %(n)s is also on line %(other)d.",
-                                      n=number, other=first_line[number]))
-            parsed.add(first_line[number], _("Service number %(n)s is also on line %(other)d.",
-                                             n=number, other=row["line"]))
+        if number in first_line:  # the first row stays valid: "import the valid rows" keeps it
+            parsed.add(row["line"], _("Service number %(n)s is already on line %(other)d: "
+                                      "this row is left out.", n=number,
+                                      other=first_line[number]))
         else:
             first_line[number] = row["line"]
     numbers = list(first_line)
@@ -342,15 +365,23 @@ def check_against(parsed: ParsedRoster, cohort: Cohort) -> None:
     enrolled = set(db.session.scalars(select(Enrolment.user_id).where(
         Enrolment.cohort_id == cohort.id))) if existing else set()
     for row in parsed.rows:
-        user = existing.get(row.get("service_number") or "")
-        if user is None:
+        number = row.get("service_number") or ""
+        user = existing.get(number)
+        if user is None or first_line.get(number) != row["line"]:
             continue
         if user.id in enrolled:
             parsed.add(row["line"], _("%(name)s (%(n)s) is already enrolled in this cohort.",
-                                      name=user.display_name, n=row["service_number"]))
+                                      name=user.display_name, n=number))
+        elif not _same_person(row, user):
+            parsed.add(row["line"], _("Service number %(n)s already belongs to %(name)s, whose "
+                                      "name differs from this row's: check the number and the "
+                                      "name.", n=number, name=user.display_name))
+        elif not user.active:
+            parsed.add(row["line"], _("The account of %(name)s is disabled: an administrator "
+                                      "must enable it before they can be enrolled.",
+                                      name=user.display_name))
         else:
-            parsed.add(row["line"], _("Service number %(n)s already belongs to %(name)s.",
-                                      n=row["service_number"], name=user.display_name))
+            row["existing_id"], row["existing_name"] = user.id, user.display_name
 
 
 # Pending imports --------------------------------------------------------------------------------
@@ -395,7 +426,8 @@ def new_password() -> str:
 
 @dataclass
 class Credential:
-    """A new account and its one-time password, shown once on the printable class list."""
+    """An enrolled person and their one-time password, shown once on the printable class list
+    (empty for a person who already had an account and signs in as before)."""
 
     user: User
     password: str
@@ -403,7 +435,8 @@ class Credential:
 
 def commit_import(pending: PendingImport, actor: User, mode: str,
                   cohort_class: CohortClass | None = None) -> list[Credential]:
-    """Create and enrol the trainees of a pending import in one transaction.
+    """Create and enrol the trainees of a pending import in one transaction; a row naming a
+    person who already has an account enrols that person.
 
     mode "valid": every row without a problem; mode "all": every row, or nothing at all if any
     row has a problem. Rows are checked again, in case the database changed since the preview.
@@ -422,6 +455,8 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
     rows = [r for r in parsed.rows if r["line"] not in parsed.problems]
     if not rows:
         raise RosterError(_("No row can be imported. Correct the file and send it again."))
+    returning = [row for row in rows if row.get("existing_id")]
+    rows = [row for row in rows if not row.get("existing_id")]
     passwords = [new_password() for _row in rows]
     # Argon2 is slow on purpose; hash the whole intake on every core (the C code frees the GIL).
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -438,6 +473,10 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
                                actor=actor, commit=False)
             enrol(user, cohort, actor=actor, cohort_class=cohort_class)
             credentials.append(Credential(user, password))
+        for row in returning:
+            user = db.session.get(User, row["existing_id"])
+            enrol(user, cohort, actor=actor, cohort_class=cohort_class)
+            credentials.append(Credential(user, ""))  # signs in as before
         db.session.delete(pending)
         db.session.commit()
     except Exception:

@@ -404,3 +404,11 @@ def test_publishing_a_broken_curriculum_fails_with_every_error_in_the_readers_la
     with in_language(app, "en"):
         assert str(raised.value).startswith("1 error in the curriculum:\n")
         assert "broken link 'fiche-inexistante'" in str(raised.value)
+
+
+def test_certificate_validity_must_be_a_number_of_months(folder):
+    replace(folder, "manifest.yaml", "modules_passed: all",
+            "modules_passed: all\n  validity_months: trois ans")
+    line = line_in(folder, "manifest.yaml", "validity_months")
+    found = errors(folder)
+    assert find(found, "manifest.yaml", line, "validity_months is a whole number of months")

@@ -124,6 +124,7 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.training.trainee": ("GET", "/training/cohorts/{cohort}/trainees/{enrolment}", {},
                              STAFF),
     "lms.training.import_roster": ("GET", "/training/cohorts/{cohort}/import", {}, STAFF),
+    "lms.training.add_people": ("GET", "/training/cohorts/{cohort}/add-people?q=a", {}, STAFF),
     "lms.training.import_preview": ("GET", "/training/cohorts/{cohort}/import/nope", {}, set()),
     "lms.training.import_commit": ("POST", "/training/cohorts/{cohort}/import/nope", {}, STAFF),
     "lms.training.register": ("GET", "/training/meetings/{meeting}/register", {}, TRAINERS),
@@ -138,6 +139,12 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.training.cascade": ("GET", "/training/cascade", {}, STAFF),
     "lms.certificates.verify_form": ("GET", "/v", {}, ANYONE),
     "lms.certificates.verify": ("GET", "/v/{serial}", {}, ANYONE),
+    "lms.certificates.status_list": ("GET", "/v/status/{key_id}.json", {}, ANYONE),
+    "lms.certificates.public_key_set": ("GET", "/v/keys.json", {}, ANYONE),
+    "lms.certificates.how_to_verify": ("GET", "/v/how", {}, ANYONE),
+    "lms.certificates.verifier_file": ("GET", "/v/verifier.html", {}, ANYONE),
+    "lms.certificates.expiring": ("GET", "/certificates/expiring", {}, STAFF),
+    "lms.certificates.expiring_csv": ("GET", "/certificates/expiring.csv", {}, STAFF),
     "lms.certificates.mine": ("GET", "/my/certificates", {}, SIGNED_IN),
     "lms.certificates.my_transcript": ("GET", "/my/transcript.pdf", {}, SIGNED_IN),
     "lms.certificates.certificate_pdf": ("GET", "/certificates/{certificate}/certificate.pdf",
@@ -210,7 +217,8 @@ def _certificate_ids(enrolment) -> dict:
     signing.generate_key(certificates.key_folder())
     cert = certificates._new_certificate(enrolment, None, "Owner", utcnow())
     db.session.commit()
-    return {"certificate": cert.id, "serial": cert.serial, "cohort": enrolment.cohort_id}
+    return {"certificate": cert.id, "serial": cert.serial, "cohort": enrolment.cohort_id,
+            "key_id": cert.key_id}
 
 
 def _request(app, world, visitor, method, url, data):
