@@ -17,6 +17,7 @@ from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.auth.models import User
 from lms.base import LMSError, utcnow
 from lms.curricula import structure as curriculum
+from lms.curricula.essays import rubric_score
 from lms.extensions import db
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
@@ -131,7 +132,7 @@ def check_not_own(actor, enrolment_id: int, message: str) -> None:
 
 
 def _save_grade(actor, subject: str, seen_version: int, fields: dict,
-                now: datetime) -> Grade:
+                now: datetime, reason: str = "") -> Grade:
     """Create or change a grade if nobody changed it since `seen_version` (0: none seen)."""
     check_not_own(actor, fields["enrolment_id"],
                   _("You cannot grade your own work: another trainer must grade it.")
@@ -164,7 +165,7 @@ def _save_grade(actor, subject: str, seen_version: int, fields: dict,
     after = grade.snapshot()
     db.session.add(GradeHistory(grade_id=grade.id, changed_by_id=actor_id, changed_at=now,
                                 action="grade" if before is None else "regrade",
-                                before=before, after=after))
+                                before=before, after=after, reason=(reason or "").strip()[:500]))
     audit.record(actor, "grade.create" if before is None else "grade.change", grade,
                  before=before, after={**after, "subject": subject, "for": trainee})
     return grade
@@ -199,20 +200,32 @@ def rescore_attempt(attempt: Attempt) -> None:
 
 
 def grade_response(actor, response: Response, score, comment: str, seen_version: int,
-                   now: datetime | None = None) -> Grade:
-    """Grade one essay answer; the attempt's score and pending count follow."""
+                   now: datetime | None = None, levels: dict[str, str] | None = None,
+                   reason: str = "") -> Grade:
+    """Grade one essay answer; the attempt's score and pending count follow.
+
+    When the question has criteria (see `lms.curricula.essays`), `levels` gives the points
+    chosen for each and the score is their sum; `score` is then ignored.
+    """
     attempt = response.attempt
     if attempt.is_open:
         raise GradingError(_("This attempt is still open: grade it once it is submitted."))
     question = learning.question_of(attempt, response.question_id)
     if question["type"] != "essay":
         raise GradingError(_("Only written answers are graded by hand."))
+    chosen: dict[str, float] = {}
+    if question.get("criteria"):
+        chosen, missing = rubric_score(question, levels or {})
+        if missing:
+            raise GradingError(_("Choose a level for every criterion (missing: %(ids)s).",
+                                 ids=", ".join(missing)))
+        score = sum(chosen.values())
     subject = response_subject(response)
     grade = _save_grade(actor, subject, seen_version, {
         "kind": "essay", "enrolment_id": attempt.enrolment_id, "item_key": attempt.item_key,
         "response_id": response.id, "content_hash": attempt.content_hash,
         "score": _score(score, question["points"]), "max_score": question["points"],
-        "criteria": {}, "comment": (comment or "").strip()}, now or utcnow())
+        "criteria": chosen, "comment": (comment or "").strip()}, now or utcnow(), reason)
     response.score = grade.score
     db.session.flush()
     rescore_attempt(attempt)
@@ -229,21 +242,12 @@ def practical_of(enrolment: Enrolment, item_key: str, lang: str) -> dict:
 
 
 def record_practical(actor, enrolment: Enrolment, item_key: str, levels: dict[str, str],
-                     comment: str, seen_version: int, now: datetime | None = None) -> Grade:
+                     comment: str, seen_version: int, now: datetime | None = None,
+                     reason: str = "") -> Grade:
     """Record a trainer's rubric scores for a trainee's practical assessment."""
     practical = practical_of(enrolment, item_key, enrolment.curriculum_version
                              .structure["languages"][0])
-    chosen, missing = {}, []
-    for criterion in practical["criteria"]:
-        allowed = {lv["points"] for lv in criterion["levels"]}
-        try:
-            points = float(str(levels.get(criterion["id"], "")).replace(",", "."))
-        except ValueError:
-            points = None
-        if points not in allowed:
-            missing.append(criterion["id"])
-        else:
-            chosen[criterion["id"]] = points
+    chosen, missing = rubric_score(practical, levels)
     if missing:
         raise GradingError(_("Choose a level for every criterion (missing: %(ids)s).",
                              ids=", ".join(missing)))
@@ -252,7 +256,7 @@ def record_practical(actor, enrolment: Enrolment, item_key: str, levels: dict[st
         "kind": "practical", "enrolment_id": enrolment.id, "item_key": item_key,
         "response_id": None, "content_hash": enrolment.curriculum_version.content_hash,
         "score": round(sum(chosen.values()), 2), "max_score": practical["max_points"],
-        "criteria": chosen, "comment": (comment or "").strip()}, now or utcnow())
+        "criteria": chosen, "comment": (comment or "").strip()}, now or utcnow(), reason)
     _commit_grade(subject)
     return grade
 

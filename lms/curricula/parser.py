@@ -9,6 +9,7 @@ from pathlib import Path
 from lms.curricula.frontmatter import line_of, split_front_matter
 from lms.curricula.problems import CurriculumInvalid, Problems
 from lms.curricula.quizfile import (
+    check_answer_positions,
     check_draw,
     parse_practical_body,
     parse_quiz_body,
@@ -287,6 +288,7 @@ class _Loader:
             else:
                 intro, questions = parse_quiz_body(body, first, path, self.problems, resolve)
                 check_draw(settings, questions, self.texts[rel], path, self.problems)
+                check_answer_positions(questions, path, self.problems)
                 parsed = {"questions": questions,
                           "max_points": sum(q["points"] for q in questions)}
             result[lang] = {"title": str(meta.get("title", item)), "settings": settings,
@@ -453,4 +455,4 @@ def _signature(question: dict) -> tuple:
             tuple(c["correct"] for c in question.get("choices", [])),
             question.get("answer"), question.get("tolerance"),
             tuple(pair["answer"] for pair in question.get("pairs", [])),
-            len(question.get("answers", [])))
+            len(question.get("answers", [])), _rubric(question))

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     String,
+    Text,
     Time,
     UniqueConstraint,
 )
@@ -170,6 +171,7 @@ class AttendanceChange(GlobalIdMixin, db.Model):
     after: Mapped[str] = mapped_column(String(10))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why the register was corrected
 
     record: Mapped[AttendanceRecord] = relationship(back_populates="changes")
     changed_by: Mapped[User | None] = relationship()

@@ -28,6 +28,7 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.auth.language": ("POST", "/language", {"lang": "en"}, ANYONE),
     "lms.auth.password": ("GET", "/account/password", {}, SIGNED_IN),
     "lms.learning.dashboard": ("GET", "/", {}, SIGNED_IN),
+    "lms.learning.marks": ("GET", "/marks", {}, SIGNED_IN),  # one's own marks only
     "lms.learning.programme": ("GET", "/learn/{enrolment}", {}, OWNER),
     "lms.learning.item": ("GET", "/learn/{enrolment}/principes/six-principes", {}, OWNER),
     "lms.learning.mark_read": ("POST", "/learn/{enrolment}/principes/six-principes/read", {},
@@ -90,9 +91,13 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.assessment.gradebook": ("GET", COHORT + "/gradebook", {}, TRAINERS),
     "lms.assessment.gradebook_export": ("GET", COHORT + "/gradebook.csv", {}, TRAINERS),
     "lms.assessment.gain": ("GET", COHORT + "/gain", {}, TRAINERS),
-    "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, STAFF),
+    "lms.assessment.preview": ("GET", COHORT + "/preview/principes/quiz-principes", {},
+                               TRAINERS),
+    # Trainers read the item analysis of the cohorts they teach (both teach one here).
+    "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, ANY_TRAINER),
     "lms.assessment.statistics": (
-        "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {}, STAFF),
+        "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {},
+        ANY_TRAINER),
     "lms.assessment.regrades": (
         "GET", "/assessment/regrade/police-de-proximite/principes/quiz-principes", {}, STAFF),
     "lms.assessment.regrade_preview": (
