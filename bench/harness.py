@@ -103,8 +103,9 @@ def app_config(db_path: Path, instance: Path, database_url: str | None = None) -
 
 
 def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path,
-         database_url: str | None = None) -> list[str]:
-    """Create the schema, publish the programme and enrol `trainees` trainees; their logins."""
+         database_url: str | None = None, class_size: int = 0) -> list[str]:
+    """Create the schema, publish the programme and enrol `trainees` trainees (in classes of
+    `class_size` when given, in login order); their logins."""
     from lms import create_app
     from lms.auth import services as auth_services
     from lms.cli import init_database
@@ -127,13 +128,17 @@ def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path,
         # would only slow the seeding, not change what the server does at login.
         one_hash = auth_services.hash_password(PASSWORD)
         real_hash, auth_services.hash_password = auth_services.hash_password, lambda _p: one_hash
-        logins = []
+        logins, classes = [], []
         try:
             for i in range(trainees):
                 user = auth_services.create_user(
                     first_name="Stagiaire", last_name=f"N{i:04d}", sex="FM"[i % 2],
                     service_number=f"BENCH-{i:05d}", password=PASSWORD, commit=False)
-                enrol(user, cohort)
+                if class_size and i % class_size == 0:
+                    from lms.training.services import create_class
+
+                    classes.append(create_class(cohort, f"Classe {len(classes) + 1:02d}"))
+                enrol(user, cohort, cohort_class=classes[-1] if classes else None)
                 logins.append(user.login_id)
         finally:
             auth_services.hash_password = real_hash
@@ -141,6 +146,27 @@ def seed(db_path: Path, instance: Path, trainees: int, programme_root: Path,
         db.session.remove()
         db.engine.dispose()
     return logins
+
+
+def schedule_waves(db_path: Path, instance: Path, opens_at, gap: int,
+                   database_url: str | None = None) -> None:
+    """Open the bench quiz at `opens_at` (UTC) one class at a time, `gap` seconds apart."""
+    from lms import create_app
+    from lms.assessment import services as grading
+    from lms.assessment import waves
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.training.models import Cohort
+
+    app = create_app({k: v for k, v in app_config(db_path, instance, database_url).items()
+                      if k != "LMS_INSTANCE_PATH"})
+    with app.app_context():
+        cohort = db.session.scalar(db.select(Cohort))
+        staff = db.session.scalar(db.select(User))
+        grading.set_schedule(staff, cohort, QUIZ_KEY, opens_at, None)
+        waves.set_exam_options(staff, cohort, QUIZ_KEY, "class", 0, gap, False)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def attempt_counts(db_path: Path) -> dict:

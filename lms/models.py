@@ -1,6 +1,7 @@
 """Import every model so that metadata (and Alembic) sees all tables."""
 
 from lms.assessment.models import Grade, GradeHistory, QuizSchedule
+from lms.assessment.paper.models import PaperSheet
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.auth.throttle import LoginFailure
@@ -32,8 +33,7 @@ from lms.training.models import (
 
 __all__ = ["Attempt", "AttendanceChange", "AttendanceRecord", "AuditRecord", "Certificate",
            "ClassMeeting", "Cohort", "CohortClass", "CohortTrainer", "CurriculumVersion",
-           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "PendingImport",
-           "Programme", "QuizSchedule", "Qualification", "Response", "Site", "SyncBundle",
-           "SyncAlias", "SyncConflict", "SyncIdentity", "SyncPeer", "SyncPeerRecord",
-           "SyncRecordState", "TotProgramme", "User",
-           "UserRole", "Vetting"]
+           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "PaperSheet",
+           "PendingImport", "Programme", "QuizSchedule", "Qualification", "Response", "Site",
+           "SyncAlias", "SyncBundle", "SyncConflict", "SyncIdentity", "SyncPeer", "SyncPeerRecord",
+           "SyncRecordState", "TotProgramme", "User", "UserRole", "Vetting"]

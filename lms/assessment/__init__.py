@@ -8,4 +8,11 @@ import lms.learning  # noqa: F401
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
-from lms.assessment import preview_views, regrade_views, views  # noqa: E402,F401
+from lms.assessment import (  # noqa: E402,F401
+    anonymous,
+    exam_views,
+    preview_views,
+    regrade_views,
+    views,
+)
+from lms.assessment.paper import views as paper_views  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -29,6 +30,7 @@ class Cell:
     passed: bool | None = None
     pending: bool = False  # a written answer awaits a trainer: the score is provisional
     released: bool = True  # False: a trainer's grade the trainee cannot see yet
+    paper: bool = False  # the counted attempt was taken on paper
 
     @property
     def on_20(self) -> float | None:
@@ -109,11 +111,12 @@ def _cell(assessment: dict, attempts: list[Attempt], grade: Grade | None,
     if not attempts:
         return Cell(max_score=assessment["max_points"])
     counted = counted_attempt(attempts, assessment["settings"]["grading"])
+    paper = counted.mode == "paper"
     if counted.pending_grading:
-        return Cell(counted.score, counted.max_score, None, pending=True)
+        return Cell(counted.score, counted.max_score, None, pending=True, paper=paper)
     passed = not counted.max_score or 100 * (counted.score or 0) / counted.max_score >= mark - 1e-9
     return Cell(counted.score or 0, counted.max_score, passed,
-                released=counted.id not in withheld)
+                released=counted.id not in withheld, paper=paper)
 
 
 def _total(row: Row, assessments: list[dict], required: set[str]) -> None:
@@ -165,6 +168,9 @@ def table(assessments: list[dict], rows: list[Row], status_labels: dict[str, str
     """
     lines = [list(headings[:5]) + [f"{a['title']} (/20)" for a in assessments]
              + list(headings[5:])]
+    paper = any(c.paper for row in rows for c in row.cells.values())
+    if paper:  # which results come from papers (lms/assessment/paper/)
+        lines[0].append(_("Taken on paper"))
     for row in rows:
         user = row.enrolment.user
         line = [user.last_name, user.first_name, user.login_id, user.sex,
@@ -174,6 +180,8 @@ def table(assessments: list[dict], rows: list[Row], status_labels: dict[str, str
         if row.provisional:
             total = marks["provisional"] % {"score": "—" if total is None else number(total)}
         line += [total, status_labels[row.status]]
+        if paper:
+            line.append(", ".join(a["title"] for a in assessments if row.cells[a["key"]].paper))
         lines.append([neutralise(v) for v in line])
     return lines
 

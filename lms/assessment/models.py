@@ -38,6 +38,14 @@ class QuizSchedule(GlobalIdMixin, db.Model):
     closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Staggered start (lms/assessment/waves.py): "" all at once, "class" one class per wave,
+    # "count" `wave_size` trainees per wave; waves `wave_every` seconds apart.
+    wave_by: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    wave_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    wave_every: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Anonymous marking (lms/assessment/anonymous.py): names hidden until `names_shown_at`.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    names_shown_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     cohort: Mapped[Cohort] = relationship()
 

@@ -341,11 +341,12 @@ def set_schedule(actor, cohort: Cohort, item_key: str, opens_at: datetime | None
     schedule = schedules_of(cohort).get(item_key)
     before = ({"opens_at": _iso(schedule.opens_at), "closes_at": _iso(schedule.closes_at)}
               if schedule else None)
-    if opens_at is None and closes_at is None:
+    if opens_at is None and closes_at is None and not (
+            schedule is not None and (schedule.wave_by or schedule.anonymous)):
         if schedule is not None:
             db.session.delete(schedule)
         schedule = None
-    else:
+    else:  # (a quiz marked anonymously or opened in waves keeps its row without dates)
         if schedule is None:
             schedule = QuizSchedule(cohort_id=cohort.id, item_key=item_key)
             db.session.add(schedule)

@@ -140,6 +140,7 @@ def quiz_statistics(programme_id: int, item_key: str, lang: str,
                                                               for a in group}),
             "title": quiz["title"], "attempts": len(graded),
             "pending": len(group) - len(graded), "regraded": len(regraded),
+            "paper": sum(1 for a in graded if a.mode == "paper"),
             "mean": sum(totals) / len(totals) if totals else None,
             "questions": questions})
     return results

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.assessment import bp, gift, stats
+from lms.assessment import anonymous, bp, gift, stats
 from lms.assessment import gain as gain_svc
 from lms.assessment import gradebook as book
 from lms.assessment import regrade as regrading
@@ -134,6 +134,7 @@ def release_assessment(cohort_id, module, item):
     cohort = get_cohort_for_grading(current_user, cohort_id)
     count = svc.release_grades(current_user, svc.cohort_grades(cohort, f"{module}/{item}"),
                                skip_own=True)
+    anonymous.show_names(current_user, cohort, f"{module}/{item}")
     flash(_("%(n)d grade(s) released to the trainees.", n=count), "info")
     return redirect(url_for(".cohort", cohort_id=cohort.id))
 

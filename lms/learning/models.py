@@ -45,6 +45,7 @@ class Attempt(GlobalIdMixin, db.Model):
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float, default=0)
     pending_grading: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[str] = mapped_column(String(10), default="online", server_default="online")
 
     enrolment: Mapped[Enrolment] = relationship()
     curriculum_version: Mapped[CurriculumVersion] = relationship()

@@ -216,6 +216,8 @@ def closing_time(cohort_id: int, item_key: str) -> datetime | None:
 def is_overdue(attempt: Attempt, now: datetime | None = None,
                closes_at: datetime | None | str = SCHEDULED) -> bool:
     """Whether an open attempt is past its deadline plus the grace period."""
+    if getattr(attempt, "mode", "") == "paper":  # answers typed in after the time, by staff
+        return False
     ends = deadline(attempt, closes_at) if attempt.is_open else None
     return ends is not None and (now or utcnow()) > ends + TIME_GRACE
 
@@ -239,16 +241,36 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
     now = now or utcnow()
     attempts = list_attempts(enrolment, item_key, now)
     for attempt in attempts:
+        if attempt.is_open and attempt.mode == "paper":
+            raise QuizNotOpen(_("You sit this quiz on paper: your trainer enters your answers."))
         if attempt.is_open:
             return attempt
-    closed = window_message(schedule_for(enrolment.cohort_id, item_key), now)
-    if closed:
+    schedule = schedule_for(enrolment.cohort_id, item_key)
+    closed = window_message(schedule, now)
+    if closed and not (schedule.opens_at and now < as_utc(schedule.opens_at)):
         raise QuizNotOpen(closed)
+    from lms.assessment.waves import check_wave  # exam waves (and their waiting page)
+
+    check_wave(schedule, enrolment, now)
     limit = quiz["settings"]["max_attempts"]
     if limit is not None and len(attempts) >= limit:
         raise NoAttemptsLeft(_("You have used all %(n)d attempts allowed for this quiz.",
                                n=limit))
-    number = len(attempts) + 1
+    attempt = new_attempt(enrolment, item_key, quiz, len(attempts) + 1, now)
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click started the same attempt in parallel
+        db.session.rollback()
+        return next(a for a in list_attempts(enrolment, item_key) if a.is_open)
+    return attempt
+
+
+def new_attempt(enrolment: Enrolment, item_key: str, quiz: dict, number: int,
+                now: datetime, mode: str = "online") -> Attempt:
+    """A new attempt (not yet added): questions drawn and choices laid out from its own seed,
+    so that the same trainee, quiz and number always give the same paper."""
+    version = enrolment.curriculum_version
     seed = random.Random(f"{enrolment.uuid}:{item_key}:{number}")
     drawn = draw_questions(quiz["questions"], quiz["settings"].get("draw") or {}, seed)
     questions = [q["id"] for q in drawn]
@@ -258,18 +280,11 @@ def start_attempt(enrolment: Enrolment, item_key: str, lang: str,
     for question in drawn:
         choice_order[question["id"]] = QUESTION_TYPES[question["type"]].layout(
             question, quiz["settings"]["shuffle_choices"], seed)
-    attempt = Attempt(enrolment_id=enrolment.id, item_key=item_key, number=number,
-                      curriculum_version_id=version.id, content_hash=version.content_hash,
-                      language=quiz["language"], question_order=questions,
-                      choice_order=choice_order,
-                      max_score=sum(q["points"] for q in drawn), started_at=now)
-    db.session.add(attempt)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a double click started the same attempt in parallel
-        db.session.rollback()
-        return next(a for a in list_attempts(enrolment, item_key) if a.is_open)
-    return attempt
+    return Attempt(enrolment_id=enrolment.id, item_key=item_key, number=number,
+                   curriculum_version_id=version.id, content_hash=version.content_hash,
+                   language=quiz["language"], question_order=questions,
+                   choice_order=choice_order, mode=mode,
+                   max_score=sum(q["points"] for q in drawn), started_at=now)
 
 
 def quiz_of(attempt: Attempt) -> dict:

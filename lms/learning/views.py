@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from lms.assessment import regrade as regrading
 from lms.assessment import services as grading
+from lms.assessment.waves import WaveNotOpen
 from lms.curricula.structure import UnknownItem, assessment_for, lesson_for, neighbours
 from lms.errors import csrf_error_page
 from lms.extensions import db
@@ -30,6 +31,7 @@ from lms.learning.answers import InvalidChoice, answers_fast, save_response, url
 from lms.learning.choices import choice_values
 from lms.learning.marks import marks_report
 from lms.learning.scoring import QUESTION_TYPES
+from lms.learning.wait_views import waiting_url
 from lms.people.audit_names import target_names
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
@@ -89,6 +91,8 @@ def item(enrolment_id, module, item):
     except UnknownItem:
         abort(404)
     attempts = svc.list_attempts(enrolment, key)
+    if not any(a.is_open for a in attempts) and (wait := waiting_url(enrolment, key)):
+        return redirect(wait)  # an exam that opens soon, maybe in waves
     schedule = svc.schedule_for(enrolment.cohort_id, key)
     return render_template("lms/learning/assessment.html", enrolment=enrolment, quiz=quiz,
                            attempts=attempts, previous=previous, following=following,
@@ -120,6 +124,8 @@ def start(enrolment_id, module, item):
         attempt = svc.start_attempt(enrolment, f"{module}/{item}", current_locale())
     except UnknownItem:
         abort(404)
+    except WaveNotOpen:
+        return redirect(url_for(".wait", enrolment_id=enrolment.id, module=module, item=item))
     except (svc.NoAttemptsLeft, svc.QuizNotOpen) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".item", enrolment_id=enrolment.id, module=module, item=item))

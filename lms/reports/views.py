@@ -97,7 +97,10 @@ def assessments():
           "the figures by sex."),
         table.column("assessment"), {"T": table.column("pass_rate_T")}, maximum=100,
         unit=" %")
-    return _page("assessments.html", f, table=table, chart=chart)
+    from lms.assessment.paper.services import paper_attempts_in
+
+    return _page("assessments.html", f, table=table, chart=chart,
+                 paper=paper_attempts_in(filters.scope(f)))
 
 
 @bp.route("/gain")

@@ -462,13 +462,16 @@ def test_a_regrade_made_at_the_academy_reaches_the_lab_where_the_quiz_was_sat(ne
         staff = make_user(roles=("staff",), first_name="Esther", last_name="Staff")
         regrade = svc.apply_regrade(staff, v2.programme, QUIZ, v2)
         assert [r.score_after for r in regrade.attempts] == [11]  # pr4 lost, pr6 worth 3
+        staff_uuid = staff.uuid
     rounds._carry(central, lab_a, "Lab A")
     with rounds.on(lab_a):
         attempt = db.session.scalar(select(Attempt).where(Attempt.uuid == attempt_uuid))
         assert (attempt.score, attempt.max_score) == (11, 12)
         [row] = svc.attempt_regrades(attempt)
-        # The academy's staff member is not part of the lab's data: the name still says who.
-        assert row.regrade.applied_by_id is None and row.regrade.applied_by_name == "Esther STAFF"
+        # Bundles are closed under their references: the academy's staff member who applied it
+        # travels with the regrade, and the name says who.
+        assert row.regrade.applied_by is not None and row.regrade.applied_by.uuid == staff_uuid
+        assert row.regrade.applied_by_name == "Esther STAFF"
         assert row.questions["pr4"]["after"] == 0
     rounds._carry(central, lab_a, "Lab A")  # the same again: nothing twice
     with rounds.on(lab_a):

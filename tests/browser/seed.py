@@ -44,7 +44,23 @@ def make_eligible(*logins: str) -> None:
         db.session.commit()
 
 
-COMMANDS = {"make-eligible": make_eligible}
+def open_soon(login: str, item_key: str, seconds: str) -> None:
+    """Open a quiz for the trainee's cohort a few seconds from now (an exam about to start)."""
+    from datetime import timedelta
+
+    from lms.assessment.services import set_schedule
+    from lms.auth.models import User
+    from lms.base import utcnow
+    from lms.extensions import db
+    from lms.training.models import Enrolment
+
+    enrolment = db.session.scalar(select(Enrolment).where(
+        Enrolment.user_id == User.by_login(login).id))
+    opens = utcnow() + timedelta(seconds=int(seconds))
+    set_schedule(User.by_login("FORM-001"), enrolment.cohort, item_key, opens, None)
+
+
+COMMANDS = {"make-eligible": make_eligible, "open-soon": open_soon}
 
 
 def main(argv: list[str]) -> None:

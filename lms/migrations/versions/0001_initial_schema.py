@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 15:03:14.444607
+Create Date: 2026-12-04 15:17:13.073753
 
 """
 from alembic import op
@@ -362,6 +362,11 @@ def upgrade():
     sa.Column('closes_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('set_by_id', sa.Integer(), nullable=True),
     sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('wave_by', sa.String(length=10), server_default='', nullable=False),
+    sa.Column('wave_size', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('wave_every', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('anonymous', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('names_shown_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -448,6 +453,7 @@ def upgrade():
     sa.Column('score', sa.Float(), nullable=True),
     sa.Column('max_score', sa.Float(), nullable=False),
     sa.Column('pending_grading', sa.Integer(), nullable=False),
+    sa.Column('mode', sa.String(length=10), server_default='online', nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -571,6 +577,27 @@ def upgrade():
     with op.batch_alter_table('lms_attendance_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_attendance_changes_record_id'), ['record_id'], unique=False)
 
+    op.create_table('lms_paper_sheets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('printed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('printed_by_id', sa.Integer(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('entered_by_way', sa.String(length=10), nullable=False),
+    sa.Column('read', sa.JSON(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['attempt_id'], ['lms_attempts.id'], name=op.f('fk_lms_paper_sheets_attempt_id_lms_attempts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['lms_users.id'], name=op.f('fk_lms_paper_sheets_entered_by_id_lms_users')),
+    sa.ForeignKeyConstraint(['printed_by_id'], ['lms_users.id'], name=op.f('fk_lms_paper_sheets_printed_by_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_paper_sheets')),
+    sa.UniqueConstraint('attempt_id', name=op.f('uq_lms_paper_sheets_attempt_id')),
+    sa.UniqueConstraint('code', name=op.f('uq_lms_paper_sheets_code')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lms_paper_sheets_uuid'))
+    )
     op.create_table('lms_regrade_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('regrade_id', sa.Integer(), nullable=False),
@@ -691,6 +718,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_regrade_attempts_attempt_id'))
 
     op.drop_table('lms_regrade_attempts')
+    op.drop_table('lms_paper_sheets')
     with op.batch_alter_table('lms_attendance_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_attendance_changes_record_id'))
 

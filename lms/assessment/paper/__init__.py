@@ -1,0 +1,1 @@
+"""The paper fallback: printed exam papers, keyboard entry of the answers, scanned sheets."""
