@@ -17,6 +17,7 @@ ROLES = {
     "trainee": _l("Trainee"),
     "trainer": _l("Trainer"),
     "staff": _l("Academy staff"),
+    "curriculum_editor": _l("Curriculum editor"),
     "admin": _l("Administrator"),
 }
 

@@ -4,6 +4,7 @@ from lms.assessment.models import Grade, GradeHistory, QuizSchedule
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.auth.throttle import LoginFailure
+from lms.authoring.models import Draft, DraftFile
 from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
@@ -30,7 +31,8 @@ from lms.training.models import (
 
 __all__ = ["Attempt", "AttendanceChange", "AttendanceRecord", "AuditRecord", "Certificate",
            "ClassMeeting", "Cohort", "CohortClass", "CohortTrainer", "CurriculumVersion",
-           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "PendingImport",
+           "Draft", "DraftFile", "Enrolment", "Grade", "GradeHistory", "LessonProgress",
+           "LoginFailure", "PendingImport",
            "Programme", "QuizSchedule", "Qualification", "Response", "Site", "SyncBundle",
            "SyncConflict", "SyncIdentity", "SyncPeer", "SyncRecordState", "TotProgramme", "User",
            "UserRole", "Vetting"]
