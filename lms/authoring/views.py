@@ -175,7 +175,9 @@ def upload():
         message = _("Choose the ZIP file of the programme folder.")
     else:
         try:
-            name, files = zipfiles.read_zip(upload_file.read(zipfiles.MAX_UPLOAD_BYTES + 1))
+            with upload_file.stream as stream:
+                data = stream.read(zipfiles.MAX_UPLOAD_BYTES + 1)
+            name, files = zipfiles.read_zip(data)
             structure, found = parse_sources(name or "programme",
                                              svc.raw_sources(files))
             problems = sorted(found.items)

@@ -28,7 +28,7 @@ def swap_first_answer(client, draft, path: str, right: str, wrong: str) -> str:
 
 
 def _editor(client):
-    editor = make_user(roles=("curriculum_editor",))
+    editor = make_user(roles=("curriculum_editor",), locale="en")
     login(client, editor)
     return editor
 
@@ -70,7 +70,8 @@ def test_edit_check_and_preview_a_quiz_in_both_languages(app, client):
     assert preview.status_code == 200
     assert "Laquelle de ces phrases" in preview.text  # French, as edited
     assert 'id="preview-en"' in preview.text and 'id="preview-fr"' in preview.text
-    assert "right answer" in preview.text  # answers shown to the editor
+    assert "Which statement best describes" in preview.text  # and English
+    assert 'class="correct"' in preview.text  # answers shown to the editor
     assert "\r" not in svc.get_draft(CODE).file(QUIZ).text
 
 
