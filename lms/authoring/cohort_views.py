@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.auth.access import staff_required
+from lms.auth.access import role_required
 from lms.authoring import bp
 from lms.authoring import cohorts as svc
 from lms.curricula.services import get_version
@@ -16,7 +16,7 @@ from lms.training.models import Cohort
 
 
 @bp.route("/cohorts/<int:cohort_id>/version", methods=["GET", "POST"])
-@staff_required
+@role_required("staff", "curriculum_editor")
 def move_cohort(cohort_id):
     """Choose a version for a cohort, see what changes for its trainees, then move it."""
     cohort = db.session.get(Cohort, cohort_id) or abort(404)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -12,6 +14,12 @@ from lms.curricula.models import CurriculumVersion
 from lms.extensions import db
 from lms.learning.models import Attempt
 from lms.training.models import Cohort, Enrolment
+
+
+def open_cohorts() -> list[Cohort]:
+    """Cohorts that have not finished yet (end date today or later), by start date."""
+    return list(db.session.scalars(select(Cohort).where(Cohort.end_date >= date.today())
+                                   .order_by(Cohort.start_date, Cohort.name)))
 
 
 def target_versions(cohort: Cohort) -> list[CurriculumVersion]:

@@ -10,6 +10,7 @@ from lms.auth.access import editor_required
 from lms.authoring import bp, zipfiles
 from lms.authoring import changes as diff
 from lms.authoring import services as svc
+from lms.authoring.cohorts import open_cohorts
 from lms.base import LMSError
 from lms.curricula.parser import parse_sources
 from lms.curricula.services import get_version, list_programmes
@@ -28,9 +29,14 @@ def _file_problems(problems, code: str, path: str) -> list:
 @editor_required
 def index():
     """Programmes, their versions and drafts; the form to upload a programme ZIP."""
+    return _index_page()
+
+
+def _index_page(problems=(), status: int = 200):
     drafts = {d.programme_code: d for d in svc.list_drafts()}
     return render_template("lms/authoring/index.html", programmes=list_programmes(),
-                           drafts=drafts, lang=current_locale())
+                           drafts=drafts, lang=current_locale(), problems=problems,
+                           cohorts=open_cohorts()), status
 
 
 @bp.route("/<code>/draft", methods=["POST"])
@@ -192,7 +198,5 @@ def upload():
         except (zipfiles.UploadRefused, svc.DraftError) as exc:
             message = str(exc)
     flash(message, "error")
-    drafts = {d.programme_code: d for d in svc.list_drafts()}
-    return render_template("lms/authoring/index.html", programmes=list_programmes(),
-                           drafts=drafts, lang=current_locale(), problems=problems), 400
+    return _index_page(problems, 400)
 
