@@ -305,7 +305,7 @@ def start_gunicorn(app_spec: str, env: dict, log: Path, port: int | None = None,
 # A browser without JavaScript -----------------------------------------------------------------
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-CHOICE = re.compile(r'<input type="(radio|checkbox)" name="answer" value="(\d+)"')
+CHOICE = re.compile(r'<input type="(radio|checkbox)" name="answer" value="([0-9a-f]+)"')
 TEXT_ANSWER = re.compile(r'<(?:input type="text"|textarea)[^>]*name="answer"')
 
 

@@ -207,3 +207,21 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def choice(attempt_id: int, question_id: str, *indexes: int) -> list[str]:
+    """The form values a question page sends for choices `indexes` of one attempt (for a
+    question without choices, the indexes as typed text)."""
+    from lms.learning.choices import choice_value
+    from lms.learning.models import Attempt
+    from lms.learning.services import question_of
+
+    attempt = db.session.get(Attempt, attempt_id)
+    if not question_of(attempt, question_id).get("choices"):
+        return [str(index) for index in indexes]
+    return [choice_value(attempt.uuid, question_id, index) for index in indexes]
+
+
+def form_values(attempt, question_id: str, values: list[str]) -> list[str]:
+    """Answers written with choice indexes ("0", "2") as the question page would send them."""
+    return [choice(attempt.id, question_id, int(v))[0] if v.isdigit() else v for v in values]

@@ -8,4 +8,4 @@ import lms.learning  # noqa: F401
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
-from lms.assessment import regrade_views, views  # noqa: E402,F401
+from lms.assessment import preview_views, regrade_views, views  # noqa: E402,F401

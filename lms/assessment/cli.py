@@ -75,12 +75,15 @@ def quiz_export_gift(path) -> None:
 
 
 def _passed(value: bool | None) -> str:
-    return {True: "passed", False: "not passed"}.get(value, "awaiting grading")
+    return {True: _("passed"), False: _("not passed")}.get(value, _("awaiting grading"))
 
 
 def regrade_quiz(item_key: str, version: str, programme_code: str | None, apply: bool,
                  login: str | None) -> None:
-    """Preview (or apply) the regrade of a quiz's past attempts to a version's answer key."""
+    """Preview (or apply) the regrade of a quiz's past attempts to a version's answer key.
+
+    Every line is in the server's language (LMS_DEFAULT_LOCALE), like the changes described.
+    """
     from sqlalchemy import select
 
     from lms.assessment import answer_keys, regrade
@@ -93,51 +96,61 @@ def regrade_quiz(item_key: str, version: str, programme_code: str | None, apply:
         query = query.where(Programme.code == programme_code)
     found = [v for v in db.session.scalars(query) if item_key in v.structure["assessments"]]
     if not found:
-        raise click.ClickException(f"no published version {version} holds the quiz {item_key}")
+        raise click.ClickException(_("No published version %(version)s holds the quiz "
+                                     "%(quiz)s.", version=version, quiz=item_key))
     if len(found) > 1:
-        raise click.ClickException("several programmes have this quiz and version: add "
-                                   "--programme " + " or ".join(v.programme.code for v in found))
+        raise click.ClickException(_("Several programmes have this quiz and version: add "
+                                     "--programme %(codes)s.", codes=" | ".join(
+                                         v.programme.code for v in found)))
     target = found[0]
     actor = None
     if login:
         actor = User.by_login(login)
         if actor is None or not actor.has_role("staff"):
-            raise click.ClickException(f"{login} is not a staff member's login")
+            raise click.ClickException(_("%(login)s is not a staff member's login.",
+                                         login=login))
     try:
         plan = regrade.plan_regrade(target.programme, item_key, target)
     except regrade.RegradeError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{target.programme.code} {item_key}: regrade to version {target.version}")
+    click.echo(_("%(programme)s %(quiz)s: regrade to version %(version)s",
+                 programme=target.programme.code, quiz=item_key, version=target.version))
     for question in plan.questions:
-        click.echo(f"  {question.question_id} (from {question.from_version}, "
-                   f"{question.attempts} attempt(s)):")
+        click.echo("  " + _("%(question)s (from %(version)s, %(n)d attempt(s)):",
+                            question=question.question_id, version=question.from_version,
+                            n=question.attempts))
         for change in question.changes:
             click.echo(f"    {answer_keys.describe_change(change)}")
     for problem in plan.problems:
-        click.echo(f"  {problem.question_id} (from {problem.from_version}) not regraded: "
-                   f"{answer_keys.describe_problem(problem.reason, target.version)}")
+        click.echo("  " + _("%(question)s (from %(version)s) not regraded: %(why)s",
+                            question=problem.question_id, version=problem.from_version,
+                            why=answer_keys.describe_problem(problem.reason, target.version)))
     for attempt, qid in plan.unmatched:
-        why = answer_keys.describe_problem("choice_unmatched", target.version)
-        click.echo(f"  {qid}, {attempt.enrolment.user.display_name} attempt {attempt.number} "
-                   f"not regraded: {why}")
+        click.echo("  " + _("%(question)s, %(name)s attempt %(n)d not regraded: %(why)s",
+                            question=qid, name=attempt.enrolment.user.display_name,
+                            n=attempt.number, why=answer_keys.describe_problem(
+                                "choice_unmatched", target.version)))
     for trainee in plan.trainees:
         for change in trainee.attempts:
-            click.echo(f"{trainee.enrolment.user.display_name} ({trainee.enrolment.cohort.name}) "
-                       f"attempt {change.attempt.number}: {change.score_before or 0:g}/"
-                       f"{change.max_before:g} -> {change.score_after or 0:g}/"
-                       f"{change.max_after:g}, {_passed(change.passed_before)} -> "
-                       f"{_passed(change.passed_after)}")
-    click.echo(f"{len(plan.attempts)} attempt(s) to regrade, {len(plan.changed)} score(s) "
-               f"change, {len(plan.flips)} pass/fail result(s) change; {plan.up_to_date} "
-               "already on this key.")
+            before = f"{change.score_before or 0:g}/{change.max_before:g}"
+            after = f"{change.score_after or 0:g}/{change.max_after:g}"
+            click.echo(_("%(name)s (%(cohort)s) attempt %(n)d: %(before)s -> %(after)s, "
+                         "%(was)s -> %(now)s", name=trainee.enrolment.user.display_name,
+                         cohort=trainee.enrolment.cohort.name, n=change.attempt.number,
+                         before=before, after=after, was=_passed(change.passed_before),
+                         now=_passed(change.passed_after)))
+    click.echo(_("%(attempts)d attempt(s) to regrade, %(scores)d score(s) change, %(flips)d "
+                 "pass/fail result(s) change; %(current)d already on this key.",
+                 attempts=len(plan.attempts), scores=len(plan.changed), flips=len(plan.flips),
+                 current=plan.up_to_date))
     if not apply:
-        click.echo("Preview only: nothing was changed. Add --apply to regrade.")
+        click.echo(_("Preview only: nothing was changed. Add --apply to regrade."))
         return
     try:
         done = regrade.apply_regrade(actor, target.programme, item_key, target)
     except regrade.RegradeError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Applied: regrade {done.uuid}." if done else "Nothing to regrade.")
+    click.echo(_("Applied: regrade %(id)s.", id=done.uuid) if done else _("Nothing to regrade."))
 
 
 @quiz_group.command("regrade")

@@ -18,8 +18,10 @@ from lms.forms import Form
 class GradeForm(Form):
     """A trainer's score and comment for one written answer."""
 
-    score = StringField(_l("Score"), validators=[DataRequired(), Length(max=10)])
+    # Optional: a question with criteria takes its score from the levels chosen.
+    score = StringField(_l("Score"), validators=[Optional(), Length(max=10)])
     comment = TextAreaField(_l("Comment for the trainee"), validators=[Length(max=5000)])
+    reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
     version = IntegerField(default=0, validators=[Optional()])
     submit = SubmitField(_l("Save grade"))
 

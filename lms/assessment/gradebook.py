@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from lms.assessment.models import Grade
 from lms.assessment.services import cohort_assessments
 from lms.extensions import db
-from lms.learning.models import Attempt
+from lms.learning.models import Attempt, Response
 from lms.learning.services import counted_attempt
 from lms.training.exports import sheet_title
 from lms.training.models import Cohort, Enrolment
@@ -28,7 +28,8 @@ class Cell:
     score: float | None = None
     max_score: float = 0
     passed: bool | None = None
-    pending: bool = False
+    pending: bool = False  # a written answer awaits a trainer: the score is provisional
+    released: bool = True  # False: a trainer's grade the trainee cannot see yet
 
     @property
     def on_20(self) -> float | None:
@@ -45,6 +46,11 @@ class Row:
     cells: dict[str, Cell] = field(default_factory=dict)
     total: float | None = None  # out of 20
     status: str = "incomplete"
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the total leaves out answers awaiting grading or holds unreleased grades."""
+        return any(c.pending or not c.released for c in self.cells.values())
 
 
 def required_keys(structure: dict, assessments: list[dict]) -> set[str]:
@@ -76,12 +82,16 @@ def build_gradebook(cohort: Cohort, lang: str, text: str = "", sex: str = "",
     grades = {(g.enrolment_id, g.item_key): g for g in db.session.scalars(
         select(Grade).join(Enrolment).where(Enrolment.cohort_id == cohort.id,
                                             Grade.kind == "practical"))}
+    withheld = set(db.session.scalars(
+        select(Response.attempt_id).join(Grade, Grade.response_id == Response.id)
+        .join(Enrolment, Grade.enrolment_id == Enrolment.id)
+        .where(Enrolment.cohort_id == cohort.id, Grade.released.is_(False))))
     rows = []
     for enrolment in enrolments:
         row = Row(enrolment)
         for a in assessments:
             row.cells[a["key"]] = _cell(a, attempts.get((enrolment.id, a["key"]), []),
-                                        grades.get((enrolment.id, a["key"])))
+                                        grades.get((enrolment.id, a["key"])), withheld)
         _total(row, assessments, required)
         rows.append(row)
     rows.sort(key=lambda r: (r.enrolment.user.last_name.casefold(),
@@ -89,20 +99,22 @@ def build_gradebook(cohort: Cohort, lang: str, text: str = "", sex: str = "",
     return assessments, [r for r in rows if _matches(r, text, sex, status)]
 
 
-def _cell(assessment: dict, attempts: list[Attempt], grade: Grade | None) -> Cell:
+def _cell(assessment: dict, attempts: list[Attempt], grade: Grade | None,
+          withheld: set[int]) -> Cell:
     mark = assessment["settings"]["pass_mark"]
     if assessment["kind"] == "practical":
         if grade is None:
             return Cell(max_score=assessment["max_points"])
         passed = not grade.max_score or 100 * grade.score / grade.max_score >= mark - 1e-9
-        return Cell(grade.score, grade.max_score, passed)
+        return Cell(grade.score, grade.max_score, passed, released=grade.released)
     if not attempts:
         return Cell(max_score=assessment["max_points"])
     counted = counted_attempt(attempts, assessment["settings"]["grading"])
     if counted.pending_grading:
         return Cell(counted.score, counted.max_score, None, pending=True)
     passed = not counted.max_score or 100 * (counted.score or 0) / counted.max_score >= mark - 1e-9
-    return Cell(counted.score or 0, counted.max_score, passed)
+    return Cell(counted.score or 0, counted.max_score, passed,
+                released=counted.id not in withheld)
 
 
 def _total(row: Row, assessments: list[dict], required: set[str]) -> None:
@@ -144,10 +156,13 @@ def neutralise(value):
 
 
 def table(assessments: list[dict], rows: list[Row], status_labels: dict[str, str],
-          headings: list[str]) -> list[list]:
+          headings: list[str], marks: dict[str, str], number=str) -> list[list]:
     """The gradebook as lines, ready for CSV or XLSX.
 
     `headings`: last name, first name, number, sex, unit, total, status (translated).
+    `marks` (translated, with %(score)s): "pending" for an answer awaiting a trainer,
+    "unreleased" for a grade the trainee cannot see yet, "provisional" for such a total;
+    final results stay plain numbers; `number` writes a number inside such a text.
     """
     lines = [list(headings[:5]) + [f"{a['title']} (/20)" for a in assessments]
              + list(headings[5:])]
@@ -155,10 +170,22 @@ def table(assessments: list[dict], rows: list[Row], status_labels: dict[str, str
         user = row.enrolment.user
         line = [user.last_name, user.first_name, user.login_id, user.sex,
                 user.unit or ""]
-        line += [row.cells[a["key"]].on_20 for a in assessments]
-        line += [row.total, status_labels[row.status]]
+        line += [_exported(row.cells[a["key"]], marks, number) for a in assessments]
+        total = row.total
+        if row.provisional:
+            total = marks["provisional"] % {"score": "—" if total is None else number(total)}
+        line += [total, status_labels[row.status]]
         lines.append([neutralise(v) for v in line])
     return lines
+
+
+def _exported(cell: Cell, marks: dict[str, str], number):
+    """A cell's exported value: the mark out of 20, or a text saying why it is not final."""
+    if cell.pending:
+        return marks["pending"]
+    if cell.on_20 is not None and not cell.released:
+        return marks["unreleased"] % {"score": number(cell.on_20)}
+    return cell.on_20
 
 
 def to_csv(lines: list[list]) -> str:

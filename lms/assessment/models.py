@@ -92,6 +92,7 @@ class GradeHistory(GlobalIdMixin, db.Model):
     action: Mapped[str] = mapped_column(String(20))  # grade | regrade | release
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why a grade was changed
 
     grade: Mapped[Grade] = relationship(back_populates="history")
     changed_by: Mapped[User | None] = relationship()

@@ -14,8 +14,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from lms import audit
 from lms.assessment.models import Grade, GradeHistory, QuizSchedule
+from lms.auth.models import User
 from lms.base import LMSError, utcnow
 from lms.curricula import structure as curriculum
+from lms.curricula.essays import rubric_score
 from lms.extensions import db
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
@@ -115,9 +117,29 @@ def grade_for(subject: str) -> Grade | None:
                              .options(joinedload(Grade.graded_by)))
 
 
+def trainee_of(enrolment_id: int) -> str:
+    """The login of the trainee of an enrolment, for audit records ("for whom")."""
+    user = db.session.scalar(select(User).join(Enrolment, Enrolment.user_id == User.id)
+                             .where(Enrolment.id == enrolment_id))
+    return user.login_id if user is not None else ""
+
+
+def check_not_own(actor, enrolment_id: int, message: str) -> None:
+    """Separation of duties: refuse, with `message`, to act on one's own enrolment."""
+    own = db.session.scalar(select(Enrolment.user_id).where(Enrolment.id == enrolment_id))
+    if actor is not None and own is not None and own == getattr(actor, "id", None):
+        raise GradingError(message)
+
+
 def _save_grade(actor, subject: str, seen_version: int, fields: dict,
-                now: datetime) -> Grade:
+                now: datetime, reason: str = "") -> Grade:
     """Create or change a grade if nobody changed it since `seen_version` (0: none seen)."""
+    check_not_own(actor, fields["enrolment_id"],
+                  _("You cannot grade your own work: another trainer must grade it.")
+                  if fields["kind"] == "essay" else
+                  _("You cannot record your own practical assessment: another trainer must "
+                    "observe and record it."))
+    trainee = trainee_of(fields["enrolment_id"])
     actor_id = actor.id  # read first: a lazy load later would flush half a change
     grade = grade_for(subject)
     if grade is not None and grade.version != seen_version:
@@ -143,9 +165,9 @@ def _save_grade(actor, subject: str, seen_version: int, fields: dict,
     after = grade.snapshot()
     db.session.add(GradeHistory(grade_id=grade.id, changed_by_id=actor_id, changed_at=now,
                                 action="grade" if before is None else "regrade",
-                                before=before, after=after))
+                                before=before, after=after, reason=(reason or "").strip()[:500]))
     audit.record(actor, "grade.create" if before is None else "grade.change", grade,
-                 before=before, after={**after, "subject": subject})
+                 before=before, after={**after, "subject": subject, "for": trainee})
     return grade
 
 
@@ -178,20 +200,32 @@ def rescore_attempt(attempt: Attempt) -> None:
 
 
 def grade_response(actor, response: Response, score, comment: str, seen_version: int,
-                   now: datetime | None = None) -> Grade:
-    """Grade one essay answer; the attempt's score and pending count follow."""
+                   now: datetime | None = None, levels: dict[str, str] | None = None,
+                   reason: str = "") -> Grade:
+    """Grade one essay answer; the attempt's score and pending count follow.
+
+    When the question has criteria (see `lms.curricula.essays`), `levels` gives the points
+    chosen for each and the score is their sum; `score` is then ignored.
+    """
     attempt = response.attempt
     if attempt.is_open:
         raise GradingError(_("This attempt is still open: grade it once it is submitted."))
     question = learning.question_of(attempt, response.question_id)
     if question["type"] != "essay":
         raise GradingError(_("Only written answers are graded by hand."))
+    chosen: dict[str, float] = {}
+    if question.get("criteria"):
+        chosen, missing = rubric_score(question, levels or {})
+        if missing:
+            raise GradingError(_("Choose a level for every criterion (missing: %(ids)s).",
+                                 ids=", ".join(missing)))
+        score = sum(chosen.values())
     subject = response_subject(response)
     grade = _save_grade(actor, subject, seen_version, {
         "kind": "essay", "enrolment_id": attempt.enrolment_id, "item_key": attempt.item_key,
         "response_id": response.id, "content_hash": attempt.content_hash,
         "score": _score(score, question["points"]), "max_score": question["points"],
-        "criteria": {}, "comment": (comment or "").strip()}, now or utcnow())
+        "criteria": chosen, "comment": (comment or "").strip()}, now or utcnow(), reason)
     response.score = grade.score
     db.session.flush()
     rescore_attempt(attempt)
@@ -208,21 +242,12 @@ def practical_of(enrolment: Enrolment, item_key: str, lang: str) -> dict:
 
 
 def record_practical(actor, enrolment: Enrolment, item_key: str, levels: dict[str, str],
-                     comment: str, seen_version: int, now: datetime | None = None) -> Grade:
+                     comment: str, seen_version: int, now: datetime | None = None,
+                     reason: str = "") -> Grade:
     """Record a trainer's rubric scores for a trainee's practical assessment."""
     practical = practical_of(enrolment, item_key, enrolment.curriculum_version
                              .structure["languages"][0])
-    chosen, missing = {}, []
-    for criterion in practical["criteria"]:
-        allowed = {lv["points"] for lv in criterion["levels"]}
-        try:
-            points = float(str(levels.get(criterion["id"], "")).replace(",", "."))
-        except ValueError:
-            points = None
-        if points not in allowed:
-            missing.append(criterion["id"])
-        else:
-            chosen[criterion["id"]] = points
+    chosen, missing = rubric_score(practical, levels)
     if missing:
         raise GradingError(_("Choose a level for every criterion (missing: %(ids)s).",
                              ids=", ".join(missing)))
@@ -231,15 +256,25 @@ def record_practical(actor, enrolment: Enrolment, item_key: str, levels: dict[st
         "kind": "practical", "enrolment_id": enrolment.id, "item_key": item_key,
         "response_id": None, "content_hash": enrolment.curriculum_version.content_hash,
         "score": round(sum(chosen.values()), 2), "max_score": practical["max_points"],
-        "criteria": chosen, "comment": (comment or "").strip()}, now or utcnow())
+        "criteria": chosen, "comment": (comment or "").strip()}, now or utcnow(), reason)
     _commit_grade(subject)
     return grade
 
 
-def release_grades(actor, grades: list[Grade], now: datetime | None = None) -> int:
-    """Let trainees see these grades and comments; returns how many were newly released."""
+def release_grades(actor, grades: list[Grade], now: datetime | None = None,
+                   skip_own: bool = False) -> int:
+    """Let trainees see these grades and comments; returns how many were newly released.
+
+    Nobody releases a grade of their own enrolment: refused, or left out with `skip_own`.
+    """
     now = now or utcnow()
     count = 0
+    if skip_own:
+        grades = [g for g in grades if g.enrolment.user_id != getattr(actor, "id", None)]
+    for grade in grades:
+        check_not_own(actor, grade.enrolment_id, _(
+            "You cannot release a grade of your own enrolment: another trainer must release "
+            "it. Nothing was released."))
     for grade in grades:
         if grade.released:
             continue
@@ -248,7 +283,8 @@ def release_grades(actor, grades: list[Grade], now: datetime | None = None) -> i
         after = grade.snapshot()
         db.session.add(GradeHistory(grade_id=grade.id, changed_by_id=actor.id, changed_at=now,
                                     action="release", before=before, after=after))
-        audit.record(actor, "grade.release", grade, before=before, after=after)
+        audit.record(actor, "grade.release", grade, before=before,
+                     after={**after, "for": trainee_of(grade.enrolment_id)})
         count += 1
     db.session.commit()
     return count

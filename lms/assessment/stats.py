@@ -16,6 +16,21 @@ from lms.curricula.models import CurriculumVersion
 from lms.curricula.structure import assessment_for
 from lms.extensions import db
 from lms.learning.models import Attempt, Response
+from lms.training.models import Enrolment
+
+
+def statistics_scope(user, programme_id: int) -> set[int] | None:
+    """The cohorts of a programme whose attempts the user may analyse: None means all (staff);
+    a trainer reads the cohorts they teach, and only those (empty: none)."""
+    from lms.assessment.services import cohort_ids_for
+    from lms.training.models import Cohort
+
+    taught = cohort_ids_for(user)
+    if taught is None:
+        return None
+    return set(db.session.scalars(select(Cohort.id).join(
+        CurriculumVersion, Cohort.curriculum_version_id == CurriculumVersion.id).where(
+        CurriculumVersion.programme_id == programme_id, Cohort.id.in_(taught or [-1]))))
 
 
 def correlation(xs: list[float], ys: list[float]) -> float | None:
@@ -84,14 +99,19 @@ def _pair_statistics(question: dict, answers: list[dict | None], n: int) -> list
     return out
 
 
-def quiz_statistics(programme_id: int, item_key: str, lang: str) -> list[dict]:
-    """Item analysis per curriculum version (content hash), over fully graded first attempts."""
-    attempts = list(db.session.scalars(
-        select(Attempt).join(CurriculumVersion,
-                             Attempt.curriculum_version_id == CurriculumVersion.id)
-        .where(CurriculumVersion.programme_id == programme_id, Attempt.item_key == item_key,
-               Attempt.number == 1, Attempt.status == "submitted")
-        .order_by(Attempt.id)))
+def quiz_statistics(programme_id: int, item_key: str, lang: str,
+                    cohort_ids: set[int] | None = None) -> list[dict]:
+    """Item analysis per curriculum version (content hash), over fully graded first attempts;
+    of the cohorts `cohort_ids` only, unless None (every cohort)."""
+    query = (select(Attempt).join(CurriculumVersion,
+                                  Attempt.curriculum_version_id == CurriculumVersion.id)
+             .where(CurriculumVersion.programme_id == programme_id, Attempt.item_key == item_key,
+                    Attempt.number == 1, Attempt.status == "submitted")
+             .order_by(Attempt.id))
+    if cohort_ids is not None:
+        query = query.join(Enrolment, Attempt.enrolment_id == Enrolment.id).where(
+            Enrolment.cohort_id.in_(cohort_ids or [-1]))
+    attempts = list(db.session.scalars(query))
     groups: dict[str, list[Attempt]] = {}
     for attempt in attempts:
         groups.setdefault(attempt.content_hash, []).append(attempt)

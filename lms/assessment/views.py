@@ -62,11 +62,17 @@ def grade(response_id):
     cohort_id = request.args.get("cohort", type=int)
     existing = svc.grade_for(svc.response_subject(response))
     form = GradeForm(obj=existing) if request.method == "GET" else GradeForm()
+    question = learning.question_of(response.attempt, response.question_id)
+    chosen = dict(existing.criteria) if existing else {}
     conflict = None
     if form.validate_on_submit():
+        levels = {c["id"]: request.form.get(f"c-{c['id']}", "")
+                  for c in question.get("criteria", [])}
+        chosen = {k: _float(v) for k, v in levels.items()} or chosen
         try:
-            svc.grade_response(current_user, response, form.score.data, form.comment.data,
-                               form.version.data or 0)
+            svc.grade_response(current_user, response, form.score.data or "",
+                               form.comment.data, form.version.data or 0, levels=levels,
+                               reason=form.reason.data)
         except svc.GradeConflict as exc:
             conflict = exc.grade
             flash(str(exc), "error")
@@ -82,7 +88,7 @@ def grade(response_id):
     elif request.method == "GET" and existing is not None:
         form.score.data = format_decimal(existing.score)
     return render_template("lms/assessment/grade.html", form=form, response=response,
-                           question=learning.question_of(response.attempt, response.question_id),
+                           question=question, chosen=chosen,
                            quiz=learning.quiz_of(response.attempt), grade=existing,
                            conflict=conflict, cohort_id=cohort_id,
                            regrades=regrading.attempt_regrades(response.attempt),
@@ -108,8 +114,11 @@ def release_grade(grade_id):
     """Let the trainee see one grade and its comment."""
     grade = db.session.get(svc.Grade, grade_id) or abort(404)
     get_cohort_for_grading(current_user, grade.enrolment.cohort_id)
-    svc.release_grades(current_user, [grade])
-    flash(_("The grade is now visible to the trainee."), "info")
+    try:
+        svc.release_grades(current_user, [grade])
+        flash(_("The grade is now visible to the trainee."), "info")
+    except svc.GradingError as exc:
+        flash(str(exc), "error")
     if grade.response_id is not None:
         return redirect(url_for(".grade", response_id=grade.response_id))
     module, item = grade.item_key.split("/", 1)
@@ -122,7 +131,8 @@ def release_grade(grade_id):
 def release_assessment(cohort_id, module, item):
     """Release every grade of one assessment in a cohort."""
     cohort = get_cohort_for_grading(current_user, cohort_id)
-    count = svc.release_grades(current_user, svc.cohort_grades(cohort, f"{module}/{item}"))
+    count = svc.release_grades(current_user, svc.cohort_grades(cohort, f"{module}/{item}"),
+                               skip_own=True)
     flash(_("%(n)d grade(s) released to the trainees.", n=count), "info")
     return redirect(url_for(".cohort", cohort_id=cohort.id))
 
@@ -186,7 +196,7 @@ def record_practical(cohort_id, module, item, enrolment_id):
         chosen = {k: _float(v) for k, v in levels.items()}
         try:
             svc.record_practical(current_user, enrolment, key, levels, form.comment.data,
-                                 form.version.data or 0)
+                                 form.version.data or 0, reason=request.form.get("reason", ""))
         except svc.GradeConflict as exc:
             conflict = exc.grade
             flash(str(exc), "error")
@@ -294,7 +304,9 @@ def gradebook_export(cohort_id, fmt):
     assessments, rows = _gradebook_args(found)
     headings = [_("Last name"), _("First name"), _("Number"), _("Sex"), _("Unit"),
                 _("Total (/20)"), _("Result")]
-    lines = book.table(assessments, rows, _status_labels(), headings)
+    marks = {"pending": _("to grade"), "unreleased": _("%(score)s (not released)"),
+             "provisional": _("%(score)s (provisional)")}
+    lines = book.table(assessments, rows, _status_labels(), headings, marks, format_decimal)
     name = f"gradebook-{found.id}"
     if fmt == "csv":
         return HttpResponse(book.to_csv(lines), mimetype="text/csv", headers={
@@ -313,16 +325,16 @@ def gain(cohort_id):
                            result=gain_svc.cohort_gain(found))
 
 
-# Item analysis (staff) -------------------------------------------------------------------------
+# Item analysis (staff: every cohort; trainers: the cohorts they teach) -------------------------
 
 @bp.route("/statistics")
-@staff_required
+@trainer_required
 def statistics_index():
-    """List every programme's quizzes for item analysis."""
+    """List the quizzes the user may analyse: every programme's for staff, a trainer's own."""
     lang = current_locale()
     programmes = []
     for programme in db.session.scalars(select(Programme).order_by(Programme.code)):
-        if programme.versions:
+        if programme.versions and stats.statistics_scope(current_user, programme.id) != set():
             structure = programme.versions[-1].structure
             quizzes = [i for i in curriculum.ordered_items(structure)
                        if i["kind"] not in ("lesson", "practical")]
@@ -334,16 +346,21 @@ def statistics_index():
 
 
 @bp.route("/statistics/<code>/<module>/<item>")
-@staff_required
+@trainer_required
 def statistics(code, module, item):
-    """Facility, discrimination and choice counts per question, per curriculum version."""
+    """Facility, discrimination and choice counts per question, per curriculum version; a
+    trainer's over the cohorts they teach (404 for a programme they teach no cohort of)."""
     programme = db.session.scalar(select(Programme).where(Programme.code == code)) or abort(404)
+    scope = stats.statistics_scope(current_user, programme.id)
+    if scope == set():
+        abort(404)
     try:
-        results = stats.quiz_statistics(programme.id, f"{module}/{item}", current_locale())
+        results = stats.quiz_statistics(programme.id, f"{module}/{item}", current_locale(),
+                                        scope)
     except curriculum.UnknownItem:
         abort(404)
     return render_template("lms/assessment/statistics.html", programme=programme,
-                           results=results, key=f"{module}/{item}")
+                           results=results, key=f"{module}/{item}", cohorts_only=scope is not None)
 
 
 # GIFT ------------------------------------------------------------------------------------------

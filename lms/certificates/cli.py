@@ -67,27 +67,98 @@ def certificate_group() -> None:
 @click.argument("payload")
 @click.option("--public-keys", "keys_file", type=click.Path(exists=True, dir_okay=False),
               help="Exported public key set (JSON or PEM); default: this server's keys.")
+@click.option("--status-list", "list_file", type=click.Path(exists=True, dir_okay=False),
+              help="Status list file exported by `flask lms certificate status-list`.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Check validity on this day (default: today).")
 @with_appcontext
-def certificate_verify(payload, keys_file) -> None:
-    """Check a scanned certificate code offline, with public keys only."""
-    if keys_file:
-        keys = signing.load_public_keys(keys_file)
-    else:
-        from lms.certificates.services import public_keys
+def certificate_verify(payload, keys_file, list_file, today) -> None:
+    """Check a scanned certificate code offline: signature, validity, and revocation."""
+    from datetime import date
 
-        keys = public_keys()
+    from lms.certificates import status
+
+    try:
+        if keys_file:
+            keys = signing.load_public_keys(keys_file)
+        else:
+            from lms.certificates.services import public_keys
+
+            keys = public_keys()
+    except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError,
+            AttributeError):
+        raise click.ClickException(f"{keys_file} is not a public key file of the academy "
+                                   "(export it again with `flask lms keys export-public`).") \
+            from None
     try:
         claims = signing.verify_token(payload, keys)
     except signing.VerificationFailed as exc:
         click.echo(f"NOT VALID: {exc}", err=True)
         sys.exit(1)
+    day = today.date() if today else date.today()
     serial = f"{claims.serial[:5]}-{claims.serial[5:]}"
     click.echo(f"Signature valid (key {claims.key_id}).\n"
-               f"  Serial:    {serial}\n  Name:      {claims.name}\n"
-               f"  Programme: {claims.programme} version {claims.version}\n"
-               f"  Issued:    {claims.issued}\n"
-               "A signature cannot show a later revocation: when online, check "
-               f"/v/{claims.serial} on the academy's site.")
+               f"  Serial:      {serial}\n  Name:        {claims.name}\n"
+               f"  Programme:   {claims.programme} version {claims.version}\n"
+               f"  Issued:      {claims.issued}\n"
+               f"  Valid until: {claims.valid_until or 'no expiry'}")
+    verdict, note = "VALID", ""
+    if list_file:
+        try:
+            found, dated = status.status_of(status.load_status_lists(list_file), claims.key_id,
+                                            claims.status_index, keys)
+        except status.StatusListError as exc:
+            raise click.ClickException(str(exc)) from None
+        if found == "revoked":
+            verdict = "REVOKED"
+            note = f"The status list of {dated} marks it revoked (or replaced)."
+        elif found == "unknown":
+            note = "The status list file does not cover this certificate's key: get a newer one."
+        else:
+            note = f"Not revoked according to the status list of {dated}."
+    else:
+        note = ("Without --status-list a revocation cannot be seen: give the latest status list "
+                f"file, or check /v/{claims.serial} on the academy's site when online.")
+    if verdict == "VALID" and claims.valid_until and day.isoformat() > claims.valid_until:
+        verdict = "EXPIRED"
+        note = f"Its validity ended on {claims.valid_until}. " + note
+    click.echo(f"{verdict}. {note}")
+    if verdict != "VALID":
+        sys.exit(2)
+
+
+@certificate_group.command("status-list")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="File to write (default: print).")
+@with_appcontext
+def certificate_status_list(output) -> None:
+    """Export the signed status lists (one per signing key) for offline verifiers."""
+    from lms.certificates import public
+    from lms.certificates.services import key_folder
+    from lms.certificates.views import status_list_url
+
+    try:
+        key = signing.load_private_key(key_folder())
+    except signing.SigningKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from flask import current_app, has_request_context
+
+    def document(kid: str) -> dict:
+        if has_request_context():
+            return public.status_list_document(kid, status_list_url(kid), key)
+        with current_app.test_request_context():  # url_for outside a request
+            return public.status_list_document(kid, status_list_url(kid), key)
+
+    lists = [document(kid) for kid in public.status_list_keys()]
+    if not lists:
+        raise click.ClickException("No certificate has a status list entry yet.")
+    text = json.dumps(lists[0] if len(lists) == 1 else lists, ensure_ascii=False, indent=2)
+    if output == "-":
+        click.echo(text)
+    else:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        click.echo(f"{len(lists)} status list(s) written to {output}.")
 
 
 @certificate_group.command("list")

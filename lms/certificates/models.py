@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, event, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import Site, User
@@ -25,6 +37,9 @@ class Certificate(GlobalIdMixin, db.Model):
     # index; its WHERE is given for the database at hand when the table is created (below).
     __table_args__ = (
         Index("uq_lms_certificates_one_valid_per_enrolment", "enrolment_id", unique=True),
+        # Two certificates issued at once must not share a status list entry: revoking one
+        # would revoke both. The second transaction fails and is told to reload.
+        UniqueConstraint("key_id", "status_index", name="uq_lms_certificates_status_entry"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(10), unique=True)  # without the dash
@@ -52,6 +67,17 @@ class Certificate(GlobalIdMixin, db.Model):
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certificates.id"))
+    # Printed for third parties; a snapshot like the name.
+    service_number: Mapped[str] = mapped_column(String(40), default="")
+    # Last day of validity (the manifest's certificate.validity_months), None: no expiry.
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    # Position in the status list of the key that signed it (W3C Bitstring Status List).
+    status_index: Mapped[int | None] = mapped_column(Integer)
+    # The earlier certificate this one renews (a refresher course), by serial: that one may
+    # belong to another cohort, on another server.
+    renews_serial: Mapped[str] = mapped_column(String(10), default="")
+    # The trainers who led the trainee's classes and the qualification each held, as issued.
+    trainers: Mapped[list] = mapped_column(JSON, default=list)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
@@ -71,6 +97,10 @@ class Certificate(GlobalIdMixin, db.Model):
         """The serial as printed: two groups of five."""
         return f"{self.serial[:5]}-{self.serial[5:]}"
 
+    def expired_on(self, day: date) -> bool:
+        """True if the certificate's validity ended before `day`."""
+        return self.valid_until is not None and day > self.valid_until
+
     def title_in(self, lang: str) -> str:
         """The programme title in `lang`, else any."""
         return self.programme_title.get(lang) or next(iter(self.programme_title.values()),
@@ -89,3 +119,13 @@ def _one_valid_only(table, connection, **_kw) -> None:
     for index in table.indexes:
         if index.name == "uq_lms_certificates_one_valid_per_enrolment":
             index.dialect_kwargs[f"{name}_where"] = text("status = 'valid'")
+
+
+class CertificateLookup(db.Model):
+    """One public certificate look-up, by network address: the rate limit holds across
+    worker processes because it is counted in the database."""
+
+    __tablename__ = "lms_certificate_lookups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)

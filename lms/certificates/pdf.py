@@ -70,6 +70,8 @@ def _certificate_page(pdf: FPDF, cert: Certificate, issuer: str, url_for_cert: C
     _line(pdf, "Décerné à  ·  Awarded to", 11, "", GREY)
     pdf.ln(2)
     _line(pdf, cert.name, 28, "B", h=14)
+    if cert.service_number:
+        _line(pdf, f"Matricule  ·  Service number : {cert.service_number}", 10.5, h=6)
     pdf.set_draw_color(*GREY)
     pdf.set_line_width(0.3)
     pdf.line(width / 2 - 70, pdf.get_y() + 1, width / 2 + 70, pdf.get_y() + 1)
@@ -85,6 +87,16 @@ def _certificate_page(pdf: FPDF, cert: Certificate, issuer: str, url_for_cert: C
           color=GREY)
     _line(pdf, f"Programme {cert.programme_code}, version {cert.version_label} "
           f"({cert.content_hash[:12]})", 8.5, color=GREY)
+    if cert.valid_until is not None:
+        _line(pdf, f"Valable jusqu'au {_day(cert.valid_until, 'fr')}  ·  Valid until "
+              f"{_day(cert.valid_until, 'en')}", 10, "B")
+    if cert.renews_serial:
+        _line(pdf, f"Renouvelle le certificat  ·  Renews certificate {cert.renews_serial[:5]}-"
+              f"{cert.renews_serial[5:]}", 8.5, color=GREY)
+    if cert.trainers:
+        pdf.set_font("DejaVu", "", 8.5)
+        _line(pdf, _fit(pdf, "Formateurs  ·  Trainers : " + "; ".join(
+            _trainer_text(t) for t in cert.trainers), pdf.w - 60), 8.5, color=GREY)
 
     # Bottom left: date and signature; bottom right: QR code, serial and where to verify.
     qr_size, bottom = 40, height - 16
@@ -114,6 +126,12 @@ def _certificate_page(pdf: FPDF, cert: Certificate, issuer: str, url_for_cert: C
     pdf.set_font("DejaVu", "B", 12)
     pdf.set_text_color(*BLACK)
     pdf.cell(qr_size + 20, 6, cert.display_serial, align="C")
+
+
+def _trainer_text(trainer: dict) -> str:
+    held = trainer.get("qualification") or {}
+    source = ", ".join(v for v in (held.get("source"), held.get("certificate")) if v)
+    return f"{trainer['name']} ({source})" if source else trainer["name"]
 
 
 def certificates_pdf(certificates: Iterable[Certificate], issuer: str,

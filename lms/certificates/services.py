@@ -9,12 +9,12 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.base import LMSError, utcnow
-from lms.certificates import signing
+from lms.certificates import signing, validity
 from lms.certificates.models import Certificate
 from lms.curricula.structure import assessment_for
 from lms.extensions import db
@@ -108,8 +108,10 @@ DEFAULT_RULES = {"modules_passed": "all", "post_test_passed": True}
 
 
 def certificate_rules(structure: dict) -> dict:
-    """The manifest's `certificate:` rules, or all modules passed when it has none."""
-    return structure.get("certificate") or DEFAULT_RULES
+    """The manifest's `certificate:` rules, or all modules passed when it gives none."""
+    given = {k: v for k, v in (structure.get("certificate") or {}).items()
+             if k in validity.RULE_KEYS}
+    return given or DEFAULT_RULES
 
 
 def submitted_attempts(enrolment: Enrolment) -> dict[str, list[Attempt]]:
@@ -281,8 +283,18 @@ def history(certificate: Certificate) -> list[Certificate]:
 
 def _snapshot(certificate: Certificate) -> dict:
     return {"serial": certificate.serial, "name": certificate.name,
+            "for": certificate.user.login_id if certificate.user else None,
             "programme": certificate.programme_code, "version": certificate.version_label,
-            "status": certificate.status, "key_id": certificate.key_id}
+            "status": certificate.status, "key_id": certificate.key_id,
+            "valid_until": certificate.valid_until.isoformat() if certificate.valid_until
+            else None, "renews": certificate.renews_serial or None}
+
+
+def next_status_index(kid: str) -> int:
+    """The next free entry of the status list of key `kid`."""
+    last = db.session.scalar(select(func.max(Certificate.status_index))
+                             .where(Certificate.key_id == kid))
+    return 0 if last is None else last + 1
 
 
 def _new_certificate(enrolment: Enrolment, actor, name: str, now: datetime,
@@ -295,9 +307,17 @@ def _new_certificate(enrolment: Enrolment, actor, name: str, now: datetime,
         serial = new_serial()
         if db.session.scalar(select(Certificate.id).where(Certificate.serial == serial)) is None:
             break
+    kid = signing.key_id(private_key.public_key())
+    index = next_status_index(kid)
+    until = (supersedes.valid_until if supersedes is not None
+             else validity.valid_until(version.structure, now.date()))
+    renewed = supersedes.renews_serial if supersedes is not None else getattr(
+        validity.renewed_certificate(enrolment), "serial", "")
+    trainers = validity.trainer_chain(enrolment)
     token = signing.sign_token(private_key, serial=serial, name=name,
                                programme=version.programme.code, version=version.version,
-                               issued=issued)
+                               issued=issued, valid_until=until.isoformat() if until else "",
+                               status_index=index)
     certificate = Certificate(
         serial=serial, user_id=enrolment.user_id, enrolment_id=enrolment.id,
         cohort_id=cohort.id, programme_id=version.programme_id,
@@ -306,8 +326,9 @@ def _new_certificate(enrolment: Enrolment, actor, name: str, now: datetime,
         version_label=version.version, content_hash=version.content_hash,
         site_name=cohort.site.name, start_date=cohort.start_date, end_date=cohort.end_date,
         issued_at=now, issued_by_id=getattr(actor, "id", None),
-        key_id=signing.key_id(private_key.public_key()), token=token, status="valid",
-        supersedes=supersedes)
+        key_id=kid, token=token, status="valid", supersedes=supersedes,
+        service_number=enrolment.user.service_number or "", valid_until=until,
+        status_index=index, renews_serial=renewed or "", trainers=trainers)
     db.session.add(certificate)
     try:
         db.session.flush()
@@ -341,7 +362,15 @@ def _commit() -> None:
                                  "Reload the page to see it.")) from None
 
 
-def _check_issuable(enrolment: Enrolment, lang: str) -> None:
+def own_enrolment(actor, enrolment: Enrolment) -> bool:
+    """True if the acting person is the trainee of this enrolment (separation of duties)."""
+    return actor is not None and getattr(actor, "id", None) == enrolment.user_id
+
+
+def _check_issuable(enrolment: Enrolment, lang: str, actor=None) -> None:
+    if own_enrolment(actor, enrolment):
+        raise CertificateError(_("You cannot issue a certificate for your own enrolment: "
+                                 "another member of staff must issue it."))
     if valid_certificate(enrolment) is not None:
         raise CertificateError(_already_issued(enrolment))
     result = eligibility(enrolment, lang)
@@ -354,7 +383,7 @@ def _check_issuable(enrolment: Enrolment, lang: str) -> None:
 def issue_certificate(enrolment: Enrolment, actor, now: datetime | None = None,
                       lang: str = "fr") -> Certificate:
     """Issue a signed certificate to an eligible trainee who has no valid one."""
-    _check_issuable(enrolment, lang)
+    _check_issuable(enrolment, lang, actor)
     certificate = _new_certificate(enrolment, actor, enrolment.user.display_name,
                                    now or utcnow())
     audit.record(actor, "certificate.issue", certificate, after=_snapshot(certificate))
@@ -369,7 +398,8 @@ def issue_for_cohort(cohort: Cohort, actor, now: datetime | None = None,
     issued = []
     for enrolment in sorted(cohort.enrolments, key=lambda e: (e.user.last_name,
                                                                e.user.first_name)):
-        if valid_certificate(enrolment) is not None or not eligibility(enrolment, lang).eligible:
+        if (own_enrolment(actor, enrolment) or valid_certificate(enrolment) is not None
+                or not eligibility(enrolment, lang).eligible):
             continue
         certificate = _new_certificate(enrolment, actor, enrolment.user.display_name, now)
         audit.record(actor, "certificate.issue", certificate,
@@ -408,6 +438,9 @@ def reissue_certificate(certificate: Certificate, actor, reason: str, name: str 
     if certificate.status != "valid":
         raise CertificateError(_("Only a valid certificate can be reissued; this one is %(s)s.",
                                  s=status_label(certificate.status)))
+    if own_enrolment(actor, certificate.enrolment):
+        raise CertificateError(_("You cannot reissue a certificate for your own enrolment: "
+                                 "another member of staff must do it."))
     name = " ".join((name or certificate.user.display_name).split())
     if not name:
         raise CertificateError(_("Give the name to print on the certificate."))
@@ -447,8 +480,12 @@ def check_token(token: str) -> TokenCheck:
     except signing.VerificationFailed as exc:
         return TokenCheck(None, exc.reason, None)
     certificate = get_by_serial(claims.serial)
+    printed_until = certificate.valid_until.isoformat() if certificate is not None and \
+        certificate.valid_until else ""
     if certificate is not None and (certificate.name, certificate.programme_code,
                                     certificate.version_label) != (
-            claims.name, claims.programme, claims.version):
+            claims.name, claims.programme, claims.version) or (
+            certificate is not None and claims.status_index is not None
+            and claims.valid_until != printed_until):
         return TokenCheck(claims, "mismatch", certificate)
     return TokenCheck(claims, None, certificate)

@@ -1,10 +1,13 @@
 """Ed25519 keys and the compact signed certificate payload carried in the QR code.
 
 The token is `base64url(payload) + "." + base64url(signature)` where the payload is a compact
-JSON array `["C1", serial, name, programme, version, issued (YYYY-MM-DD), key id]` and the
-signature covers the payload bytes exactly as encoded. Verifying needs only public keys: this
-module's `verify_token` and `load_public_keys` do not use Flask or the database, so a laptop
-holding the exported public key set verifies a certificate offline.
+JSON array of strings `["C2", serial, name, programme, version, issued (YYYY-MM-DD),
+valid until (YYYY-MM-DD, or "" when it does not expire), status list index, key id]` (older
+certificates: `["C1", serial, name, programme, version, issued, key id]`) and the signature
+covers the payload bytes exactly as encoded. The key id is always the last element, so a
+verifier finds the key, and checks the signature, before it parses anything. Verifying needs
+only public keys: this module's `verify_token` and `load_public_keys` do not use Flask or the
+database, so a laptop holding the exported public key set verifies a certificate offline.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +28,10 @@ if TYPE_CHECKING:  # cryptography (8 MB) is imported by the functions that use i
         Ed25519PublicKey,
     )
 
-FORMAT = "C1"
+FORMAT = "C2"
+FORMATS = {"C1": 7, "C2": 9}  # format -> number of fields
+MAX_TOKEN = 4096  # characters: a real code is under 600
+_KEY_ID_AT_END = re.compile(rb',"([0-9a-f]{8})"\]\Z')
 PRIVATE_KEY_FILE = "signing-key.pem"
 PUBLIC_KEYS_FILE = "public-keys.json"
 
@@ -51,6 +58,8 @@ class Claims:
     version: str
     issued: str
     key_id: str
+    valid_until: str = ""  # YYYY-MM-DD, "" when the certificate does not expire
+    status_index: int | None = None  # position in the key's status list (C2 codes)
 
 
 def b64url(data: bytes) -> str:
@@ -84,11 +93,13 @@ def key_id(key: Ed25519PublicKey) -> str:
 # Tokens ----------------------------------------------------------------------------------------
 
 def sign_token(private_key: Ed25519PrivateKey, *, serial: str, name: str, programme: str,
-               version: str, issued: str) -> str:
+               version: str, issued: str, valid_until: str = "",
+               status_index: int | None = None) -> str:
     """Sign the certificate's claims; return the compact token for the QR code."""
     kid = key_id(private_key.public_key())
-    payload = json.dumps([FORMAT, serial, name, programme, version, issued, kid],
-                         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    index = "" if status_index is None else str(status_index)
+    payload = json.dumps([FORMAT, serial, name, programme, version, issued, valid_until, index,
+                          kid], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return b64url(payload) + "." + b64url(private_key.sign(payload))
 
 
@@ -104,22 +115,32 @@ def extract_token(text: str) -> str:
     return text
 
 
+def _malformed() -> VerificationFailed:
+    return VerificationFailed("malformed", "This is not a certificate code: it is incomplete "
+                              "or damaged. Scan or copy it again.")
+
+
 def verify_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> Claims:
-    """Check the signature with the matching public key and return the claims."""
+    """Check the signature with the matching public key, then parse and return the claims.
+
+    Nothing outside is parsed before its signature holds: the key id is read from the end of
+    the payload bytes, the signature checked, and only then is the JSON read.
+    """
     from cryptography.exceptions import InvalidSignature
 
+    text = extract_token(token) if len(token) <= 4 * MAX_TOKEN else ""
+    if not text or len(text) > MAX_TOKEN or text.count(".") != 1:
+        raise _malformed()
     try:
-        encoded_payload, encoded_signature = extract_token(token).split(".")
+        encoded_payload, encoded_signature = text.split(".")
         payload, signature = unb64url(encoded_payload), unb64url(encoded_signature)
-        fields = json.loads(payload.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise VerificationFailed("malformed", "This is not a certificate code: it is incomplete "
-                                 "or damaged. Scan or copy it again.") from None
-    if (not isinstance(fields, list) or len(fields) != 7 or fields[0] != FORMAT
-            or not all(isinstance(f, str) for f in fields)):
+    except ValueError:
+        raise _malformed() from None
+    match = _KEY_ID_AT_END.search(payload)
+    if match is None or not payload.startswith(b'["C'):
         raise VerificationFailed("malformed", "This is not a certificate code of this academy "
                                  "(unknown format).")
-    kid = fields[6]
+    kid = match.group(1).decode("ascii")
     key = public_keys.get(kid)
     if key is None:
         raise VerificationFailed("unknown_key", f"The code was signed with key '{kid}', which is "
@@ -130,7 +151,19 @@ def verify_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> Claims
     except InvalidSignature:
         raise VerificationFailed("bad_signature", "The signature does not match: this code was "
                                  "altered or forged. Do not accept this certificate.") from None
-    return Claims(*fields[1:])
+    try:
+        fields = json.loads(payload.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise _malformed() from None
+    if (not isinstance(fields, list) or not fields or FORMATS.get(fields[0]) != len(fields)
+            or not all(isinstance(f, str) for f in fields)):
+        raise VerificationFailed("malformed", "This is not a certificate code of this academy "
+                                 "(unknown format).")
+    if fields[0] == "C1":
+        return Claims(*fields[1:])
+    serial, name, programme, version, issued, valid_until, index, kid = fields[1:]
+    return Claims(serial, name, programme, version, issued, kid, valid_until,
+                  int(index) if index.isdigit() else None)
 
 
 # Key files -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.access import staff_required
 from lms.auth.models import User
 from lms.base import utcnow
-from lms.certificates import badges, bp, signing
+from lms.certificates import badges, bp, public, signing, validity
 from lms.certificates import services as svc
 from lms.certificates import transcript as transcripts
 from lms.certificates.models import Certificate
@@ -63,10 +63,22 @@ def get_cohort_for_staff(user, cohort_id: int) -> Cohort:
 
 # Public verification (no login) ----------------------------------------------------------------
 
+def _throttled():
+    """A 429 page when this address checked too many certificates lately, else None."""
+    try:
+        public.count_lookup(request.remote_addr or "unknown")
+    except public.LookupThrottled as exc:
+        return render_template("lms/error.html", title=_("Too many checks"),
+                               message=str(exc)), 429, {"Retry-After": "60"}
+    return None
+
+
 @bp.route("/v", strict_slashes=False)
 def verify_form():
     """Let anyone type a certificate serial (or paste a scanned code) to check it."""
     typed = request.args.get("serial", "").strip()
+    if (typed or request.args.get("p")) and (refused := _throttled()):
+        return refused
     if request.args.get("p"):
         return _verification_page(None, request.args["p"])
     if typed:
@@ -81,8 +93,8 @@ def verify_form():
 
 @bp.route("/v/<serial>")
 def verify(serial):
-    """Show anyone whether a certificate is valid, revoked, superseded or unknown."""
-    return _verification_page(serial, request.args.get("p"))
+    """Show anyone whether a certificate is valid, expired, revoked, superseded or unknown."""
+    return _throttled() or _verification_page(serial, request.args.get("p"))
 
 
 def _verification_page(serial: str | None, token: str | None):
@@ -93,7 +105,54 @@ def _verification_page(serial: str | None, token: str | None):
     if check and check.claims and serial and svc.normalize_serial(serial) != check.claims.serial:
         check.failure = "mismatch"
     return render_template("lms/certificates/verify.html", cert=cert, check=check,
-                           serial=serial, lang=current_locale())
+                           serial=serial, lang=current_locale(),
+                           verdict=validity.verdict(cert, utcnow().date()) if cert else None)
+
+
+def status_list_url(kid: str) -> str:
+    """The stable public address of a signing key's status list."""
+    base = current_app.config.get("LMS_PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + url_for("lms.certificates.status_list", key_id=kid)
+    return url_for("lms.certificates.status_list", key_id=kid, _external=True)
+
+
+@bp.route("/v/status/<key_id>.json")
+def status_list(key_id):
+    """Publish the signed status list (W3C Bitstring Status List) of one signing key."""
+    if key_id not in public.status_list_keys():
+        abort(404)
+    try:
+        key = signing.load_private_key(svc.key_folder())
+    except signing.SigningKeyError:
+        abort(503)
+    document = public.status_list_document(key_id, status_list_url(key_id), key)
+    return Response(json.dumps(document, ensure_ascii=False, indent=2),
+                    mimetype="application/vc+ld+json",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@bp.route("/v/keys.json")
+def public_key_set():
+    """Publish the academy's public keys (current and retired) as a JSON key set."""
+    return Response(json.dumps(public.key_set(), indent=2), mimetype="application/json")
+
+
+@bp.route("/v/how")
+def how_to_verify():
+    """Explain to third parties how to check a certificate, online or offline."""
+    return render_template("lms/certificates/how.html",
+                           keys_url=url_for("lms.certificates.public_key_set", _external=True),
+                           lists=[(k, status_list_url(k)) for k in public.status_list_keys()])
+
+
+@bp.route("/v/verifier.html")
+def verifier_file():
+    """Download the stand-alone HTML verifier, with the academy's public keys inside."""
+    page = render_template("lms/certificates/verifier.html", key_set=public.key_set(),
+                           academy=_issuer())
+    return Response(page, mimetype="text/html", headers={
+        "Content-Disposition": 'attachment; filename="verifier-certificats.html"'})
 
 
 # Trainees: their own certificates and transcript ----------------------------------------------
@@ -127,6 +186,12 @@ def certificate_pdf(certificate_id):
 def badge(certificate_id):
     """Download a certificate as an Open Badges 3.0 credential (its owner or staff)."""
     cert = get_certificate_for(current_user, certificate_id)
+    if cert.status != "valid":
+        return render_template("lms/error.html", title=_("No badge for this certificate"),
+                               message=_("This certificate is %(status)s: its badge is no "
+                                         "longer offered, and badges downloaded earlier now show "
+                                         "it as revoked.", status=svc.status_label(cert.status))
+                               ), 410
     try:
         key = signing.load_private_key(svc.key_folder())
     except signing.SigningKeyError:
@@ -134,7 +199,8 @@ def badge(certificate_id):
     rules = svc.certificate_rules(cert.curriculum_version.structure)
     credential = badges.credential(cert, issuer_name=_issuer(),
                                    verify_url=verification_url(cert),
-                                   criteria=transcripts.rules_narrative(rules), private_key=key)
+                                   criteria=transcripts.rules_narrative(rules), private_key=key,
+                                   status_list_url=status_list_url(cert.key_id))
     return _pdf_response(json.dumps(credential, ensure_ascii=False, indent=2).encode(),
                          f"badge-{cert.serial}.json", "application/json")
 
@@ -279,6 +345,42 @@ def reissue(certificate_id):
     return redirect(url_for("lms.certificates.detail", certificate_id=new.id))
 
 
+@bp.route("/certificates/expiring")
+@staff_required
+def expiring():
+    """List the officers whose certificates expire in the next 90 days, by site and unit."""
+    rows, sites, units, site_id, unit = _expiring_rows()
+    return render_template("lms/certificates/expiring.html", rows=rows, sites=sites,
+                           units=units, site_id=site_id, unit=unit, lang=current_locale())
+
+
+@bp.route("/certificates/expiring.csv")
+@staff_required
+def expiring_csv():
+    """Download the certificates expiring in the next 90 days as CSV (staff)."""
+    from lms.training.exports import to_csv
+
+    rows = _expiring_rows()[0]
+    header = [_("Site"), _("Unit"), _("Service number"), _("Name"), _("Programme"),
+              _("Serial"), _("Valid until")]
+    lines = [[r.site, r.unit, r.certificate.service_number, r.certificate.name,
+              r.certificate.title_in(current_locale()), r.certificate.display_serial,
+              r.certificate.valid_until.isoformat()] for r in rows]
+    return Response(to_csv(header, lines), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="certificats-a-renouveler.csv"'})
+
+
+def _expiring_rows():
+    from lms.auth.models import Site
+
+    site_id = request.args.get("site", type=int)
+    unit = request.args.get("unit", "").strip()
+    rows = validity.list_expiring(utcnow().date(), 90, site_id=site_id, unit=unit)
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    units = sorted({u for u in db.session.scalars(select(User.unit).distinct()) if u})
+    return rows, sites, units, site_id, unit
+
+
 @bp.context_processor
 def _helpers() -> dict:
-    return {"status_label": svc.status_label}
+    return {"status_label": svc.status_label, "today": utcnow().date()}

@@ -9,6 +9,7 @@ from pathlib import Path
 from lms.curricula.frontmatter import line_of, split_front_matter
 from lms.curricula.problems import CurriculumInvalid, Problems
 from lms.curricula.quizfile import (
+    check_answer_positions,
     check_draw,
     parse_practical_body,
     parse_quiz_body,
@@ -287,6 +288,7 @@ class _Loader:
             else:
                 intro, questions = parse_quiz_body(body, first, path, self.problems, resolve)
                 check_draw(settings, questions, self.texts[rel], path, self.problems)
+                check_answer_positions(questions, path, self.problems)
                 parsed = {"questions": questions,
                           "max_points": sum(q["points"] for q in questions)}
             result[lang] = {"title": str(meta.get("title", item)), "settings": settings,
@@ -361,6 +363,17 @@ class _Loader:
                     self.problems.error(self.manifest_path, line_of(text, "modules_passed"),
                                         _l("unknown module '%(id)s' in certificate rules",
                                            id=mid))
+        months = rules.get("validity_months")
+        if months is not None and (isinstance(months, bool) or not isinstance(months, int)
+                                   or not 1 <= months <= 600):
+            self.problems.error(self.manifest_path, line_of(text, "validity_months"),
+                                _l("validity_months is a whole number of months, e.g. 36"))
+        renews = rules.get("renews")
+        if renews is not None and not (isinstance(renews, str) or (
+                isinstance(renews, list) and all(isinstance(r, str) for r in renews))):
+            self.problems.error(self.manifest_path, line_of(text, "renews"),
+                                _l("renews names the programme (or programmes) whose "
+                                   "certificate this one renews"))
         rate = rules.get("attendance_min", 0)
         if not isinstance(rate, int | float) or not 0 <= rate <= 100:
             self.problems.error(self.manifest_path, line_of(text, "attendance_min"),
@@ -442,4 +455,4 @@ def _signature(question: dict) -> tuple:
             tuple(c["correct"] for c in question.get("choices", [])),
             question.get("answer"), question.get("tolerance"),
             tuple(pair["answer"] for pair in question.get("pairs", [])),
-            len(question.get("answers", [])))
+            len(question.get("answers", [])), _rubric(question))

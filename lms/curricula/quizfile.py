@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Callable
 
+from lms.curricula.essays import MARKING, parse_criterion, parse_marking
 from lms.curricula.problems import Problems
 from lms.curricula.render import render_markdown
 from lms.i18n import lazy_message as _l
@@ -21,7 +22,6 @@ _QUESTION = re.compile(r"^##\s+(?:Question)\s+([A-Za-z0-9_-]+)\s*$")
 _CRITERION = re.compile(r"^##\s+(?:Criterion|Critère|Critere)\s+([A-Za-z0-9_-]+)\s*$")
 _ATTR = re.compile(r"^([a-z_]+):\s*(.*?)\s*$")
 _CHOICE = re.compile(r"^[-*]\s+\[([ xX])\]\s+(.+?)\s*$")
-_LEVEL = re.compile(r"^[-*]\s+(\d+(?:[.,]\d+)?)\s*:\s*(.+?)\s*$")
 _FEEDBACK = re.compile(r"^\s+>\s?(.*)$")
 _PAIR = re.compile(r"^[-*]\s+(.*?)\s*->\s*(.*?)\s*$")
 
@@ -125,6 +125,36 @@ def check_draw(settings: dict, questions: list[dict], text: str, path: str,
                 count, tag=tag, found=len(tagged), ids=", ".join(tagged) or _l("none")))
 
 
+# A trainee who always picks the same place should not beat chance: warn when, among at least
+# POSITION_MIN_QUESTIONS single-choice and true/false questions, one place holds the right
+# answer in more than POSITION_MAX_SHARE of them.
+POSITION_MIN_QUESTIONS = 4
+POSITION_MAX_SHARE = 0.5
+
+
+def check_answer_positions(questions: list[dict], path: str, problems: Problems) -> None:
+    """Warn when a quiz puts the right answer in the same place too often (see above)."""
+    places: dict[int, list[dict]] = {}
+    counted = 0
+    for question in questions:
+        if question["type"] not in ("single", "truefalse"):
+            continue
+        right = [i for i, c in enumerate(question.get("choices", [])) if c["correct"]]
+        if len(right) == 1:
+            counted += 1
+            places.setdefault(right[0], []).append(question)
+    if counted < POSITION_MIN_QUESTIONS:
+        return
+    place, same = max(places.items(), key=lambda item: len(item[1]))
+    if len(same) > POSITION_MAX_SHARE * counted:
+        problems.warning(path, same[0]["line"], _l(
+            "the right answer is choice %(place)d in %(n)d of the %(total)d single-choice and "
+            "true/false questions (%(ids)s): a trainee who always picks that place passes "
+            "without knowing; move the right answers around (at most half in one place)",
+            place=place + 1, n=len(same), total=counted,
+            ids=", ".join(q["id"] for q in same)))
+
+
 def draw_questions(questions: list[dict], draw: dict[str, int], rng) -> list[dict]:
     """The questions of one attempt: N at random per drawn tag, plus every undrawn question."""
     if not draw:
@@ -168,22 +198,9 @@ def parse_practical_body(body: str, first_line: int, path: str, problems: Proble
             problems.error(path, line, _l("duplicate criterion id '%(id)s'", id=cid))
             continue
         seen.add(cid)
-        text, levels = [], []
-        for number, raw in lines:
-            match = _LEVEL.match(raw)
-            if match:
-                points = _number(match.group(1), path, number, problems, "points")
-                if points is not None:
-                    levels.append({"points": points,
-                                   "html": render_markdown(match.group(2), inline=True)})
-            elif raw.strip():
-                text.append(raw)
-        if len(levels) < 2:
-            problems.error(path, line, _l("criterion '%(id)s' needs at least two levels "
-                                          "('- <points>: <description>')", id=cid))
-            continue
-        criteria.append({"id": cid, "html": render_markdown("\n".join(text), resolve),
-                         "levels": levels, "max_points": max(lv["points"] for lv in levels)})
+        criterion = parse_criterion(cid, line, lines, path, problems, resolve)
+        if criterion is not None:
+            criteria.append(criterion)
     if not blocks:
         problems.error(path, first_line, _l("the practical assessment has no criterion "
                                             "('## Criterion <id>')"))
@@ -219,8 +236,10 @@ def _parse_question(qid, line, lines, path, problems, resolve):
         attrs[key] = (value, number)
         index += 1
     qtype, type_line = attrs.get("type", (None, line))
+    marking = next((at for at in range(index, len(lines)) if MARKING.match(lines[at][1])),
+                   len(lines))
     pairs: list[dict] = []
-    for number, raw in lines[index:]:
+    for number, raw in lines[index:marking]:
         choice = _CHOICE.match(raw)
         feedback = _FEEDBACK.match(raw)
         pair = _PAIR.match(raw) if qtype == "matching" else None
@@ -270,6 +289,8 @@ def _parse_question(qid, line, lines, path, problems, resolve):
         _check_pairs(question, pairs, choices, path, problems)
     else:
         _check_choices(question, choices, attrs, path, problems)
+    if marking < len(lines):
+        parse_marking(question, lines[marking:], path, problems, resolve)
     return question
 
 

@@ -8,9 +8,10 @@ their own open attempt, in time, a valid answer) the question page's POST is ser
 attempt and the quiz's closing time, then the upsert of `store_answer_statement` in a short
 write transaction. Both paths share the rules: `answer_to_store`, `services.is_overdue`, the
 session checks of `lms.auth.session`. Anything else (not signed in, someone else's attempt, a
-closed or late attempt, an answer cleared or refused) makes the fast path return None and the
-request goes on through the usual view, which answers it as always: the fast path decides
-nothing on its own. tests/learning/test_fastsave.py drives both paths with the same cases.
+closed or late attempt, an answer cleared or refused, a value that is not one of the choices)
+makes the fast path return None and the request goes on through the usual view, which answers
+it as always: the fast path decides nothing on its own. tests/learning/test_fastsave.py drives
+both paths with the same cases.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from lms.base import LMSError, new_uuid, utcnow
 from lms.extensions import db
 from lms.learning import services as svc
 from lms.learning.access import own_attempt_select
+from lms.learning.choices import InvalidChoice, decode_values  # noqa: F401 (views import it here)
 from lms.learning.models import Attempt, Response
 from lms.learning.services import (
     SCHEDULED,
@@ -78,7 +80,8 @@ def answer_to_store(attempt, question_id: str, values: list[str]) -> tuple[dict,
     """(question, answer to store) for form values given to one question of an open attempt.
 
     The attempt may be an `Attempt` or any object with its columns (the fast path of
-    `save_answer` below). Raises UnknownItem or AnswerTooLong; None means "no answer".
+    `save_answer` below). Raises UnknownItem, AnswerTooLong or InvalidChoice (a value that
+    is not one of the question's choices: the saved answer stays); None means "no answer".
     """
     if question_id not in attempt.question_order:
         raise UnknownItem(question_id)
@@ -87,6 +90,7 @@ def answer_to_store(attempt, question_id: str, values: list[str]) -> tuple[dict,
     if any(len(v) > limit for v in values):
         raise AnswerTooLong(_("Your answer is too long: at most %(n)d characters. Shorten it "
                               "and save again.", n=limit))
+    values = decode_values(attempt.uuid, question, values)
     return question, read_answer(question, values, attempt.choice_order.get(question_id))
 
 
@@ -206,6 +210,6 @@ def _read_statement():
 
     return own_attempt_select(
         User.session_version, User.active, User.must_change_password, Enrolment.cohort_id,
-        Attempt.id, Attempt.status, Attempt.item_key, Attempt.curriculum_version_id,
+        Attempt.id, Attempt.uuid, Attempt.status, Attempt.item_key, Attempt.curriculum_version_id,
         Attempt.content_hash, Attempt.language, Attempt.started_at, Attempt.question_order,
         Attempt.choice_order, QuizSchedule.closes_at)

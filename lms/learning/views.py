@@ -15,7 +15,9 @@ from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
 from lms.learning.access import closing_time_for, get_attempt_for, get_enrolment_for
-from lms.learning.answers import answers_fast, save_response, url_after_save
+from lms.learning.answers import InvalidChoice, answers_fast, save_response, url_after_save
+from lms.learning.choices import choice_values
+from lms.learning.marks import marks_report
 from lms.learning.scoring import QUESTION_TYPES
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
@@ -30,6 +32,18 @@ def dashboard():
     lang = current_locale()
     rows = [(e, svc.outline(e, lang)[1]) for e in enrolments]
     return render_template("lms/learning/dashboard.html", rows=rows, lang=lang)
+
+
+@bp.route("/marks")
+@login_required
+def marks():
+    """Show the trainee's marks: each assessment out of 20, released feedback, what waits for
+    a trainer, attendance and what remains for the certificate."""
+    enrolments = db.session.scalars(select(Enrolment).where(
+        Enrolment.user_id == current_user.id).order_by(Enrolment.enrolled_at)).all()
+    lang = current_locale()
+    return render_template("lms/learning/marks.html", lang=lang,
+                           reports=[marks_report(e, lang) for e in enrolments])
 
 
 @bp.route("/learn/<int:enrolment_id>")
@@ -126,6 +140,9 @@ def question(attempt_id, number):
             flash(str(exc), "error")
             return render_question(attempt, number, posted=request.form.getlist("answer"),
                                    status=413)
+        except InvalidChoice as exc:
+            flash(str(exc), "error")
+            return render_question(attempt, number, status=400)
         return redirect(following)
     return render_question(attempt, number)
 
@@ -161,10 +178,12 @@ def render_question(attempt, number, posted=None, status=200):
             answered=set(responses), partial=svc.partly_answered(attempt, responses),
             posted=posted is not None,
             **QUESTION_TYPES["matching"].rows(question, layout, answer)), status
+    values = choice_values(attempt.uuid, question)
     if posted is not None:
-        answer = {"choices": [int(v) for v in posted if v.isdigit()],
+        by_value = {value: index for index, value in values.items()}
+        answer = {"choices": [by_value[v] for v in posted if v in by_value],
                   "text": posted[0] if posted else ""}
-    choices = [(index, question["choices"][index]["html"]) for index in layout]
+    choices = [(index, values[index], question["choices"][index]["html"]) for index in layout]
     return render_template("lms/learning/question.html", attempt=attempt, quiz=quiz,
                            question=question, number=number, total=len(attempt.question_order),
                            choices=choices, answer=answer, answered=set(responses),
@@ -188,6 +207,8 @@ def autosave(attempt_id):
         return jsonify(saved=False, message=str(exc)), 409
     except svc.AnswerTooLong as exc:
         return jsonify(saved=False, message=str(exc)), 413
+    except InvalidChoice as exc:
+        return jsonify(saved=False, message=str(exc)), 400
     return jsonify(saved=True)
 
 

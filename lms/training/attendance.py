@@ -46,12 +46,15 @@ def register_rows(meeting: ClassMeeting) -> list[tuple[Enrolment, str]]:
 
 
 def save_register(meeting: ClassMeeting, statuses: dict[int, str], actor: User,
-                  from_paper: bool = False, now: datetime | None = None) -> int:
+                  from_paper: bool = False, now: datetime | None = None,
+                  reason: str = "") -> int:
     """Record the register; anyone not listed is present. Return how many statuses changed.
 
-    A status that changes after the first save is a correction: it keeps who, when, before
-    and after. `from_paper` records that the register was typed in later from a sign-in sheet.
+    A status that changes after the first save is a correction: it keeps who, when, before,
+    after and why (`reason`, required for a correction). `from_paper` records that the
+    register was typed in later from a sign-in sheet.
     """
+    reason = (reason or "").strip()[:500]
     now = now or utcnow()
     unknown = set(statuses.values()) - set(ATTENDANCE_STATUSES)
     if unknown:
@@ -59,6 +62,9 @@ def save_register(meeting: ClassMeeting, statuses: dict[int, str], actor: User,
                               "excused."))
     records = {r.enrolment_id: r for r in db.session.scalars(select(AttendanceRecord).where(
         AttendanceRecord.meeting_id == meeting.id))}
+    if not reason and any(r.status != statuses.get(eid, "present") for eid, r in records.items()):
+        raise TrainingError(_("Say why you correct the register: a correction needs a reason, "
+                              "kept with your name and the time."))
     changed = 0
     for enrolment in class_enrolments(meeting):
         status = statuses.get(enrolment.id, "present")
@@ -68,7 +74,8 @@ def save_register(meeting: ClassMeeting, statuses: dict[int, str], actor: User,
                                             recorded_by_id=actor.id))
         elif record.status != status:
             db.session.add(AttendanceChange(record=record, before=record.status, after=status,
-                                            changed_by_id=actor.id, changed_at=now))
+                                            changed_by_id=actor.id, changed_at=now,
+                                            reason=reason))
             record.status, record.recorded_by_id = status, actor.id
             changed += 1
     if meeting.register_taken_at is None:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     String,
+    Text,
     Time,
     UniqueConstraint,
 )
@@ -170,6 +171,7 @@ class AttendanceChange(GlobalIdMixin, db.Model):
     after: Mapped[str] = mapped_column(String(10))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why the register was corrected
 
     record: Mapped[AttendanceRecord] = relationship(back_populates="changes")
     changed_by: Mapped[User | None] = relationship()
@@ -187,10 +189,16 @@ class Qualification(GlobalIdMixin, db.Model):
     source_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("lms_cohorts.id"),
                                                          index=True)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    # Last day the trainer may lead new classes (the ToT programme's validity), None: no end.
+    expires_on: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     programme: Mapped[Programme] = relationship()
     source_cohort: Mapped[Cohort | None] = relationship()
+
+    def lapsed_on(self, day: date) -> bool:
+        """True if the qualification had ended before `day`."""
+        return self.expires_on is not None and day > self.expires_on
 
 
 class Vetting(GlobalIdMixin, db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from lms import audit
 from lms.auth.models import Site, User
 from lms.auth.services import normalise_number
-from lms.base import LMSError
+from lms.base import LMSError, utcnow
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.training.models import (
@@ -134,11 +135,21 @@ def can_see_cohort(user: User, cohort: Cohort) -> bool:
 
 # Trainers and qualifications --------------------------------------------------------------------
 
-def is_qualified(trainer: User, programme: Programme) -> bool:
-    """True if the trainer holds a qualification for `programme`."""
-    return db.session.scalar(select(Qualification.id).where(
-        Qualification.user_id == trainer.id,
-        Qualification.programme_id == programme.id)) is not None
+def is_qualified(trainer: User, programme: Programme, on: date | None = None) -> bool:
+    """True if the trainer holds a qualification for `programme` that has not lapsed."""
+    return lapsed_qualification(trainer, programme, on) is None and db.session.scalar(
+        select(Qualification.id).where(Qualification.user_id == trainer.id,
+                                       Qualification.programme_id == programme.id)) is not None
+
+
+def lapsed_qualification(trainer: User, programme: Programme, on: date | None = None
+                         ) -> Qualification | None:
+    """The trainer's qualification for `programme` if it has lapsed (not renewed), else None."""
+    qualification = db.session.scalar(select(Qualification).where(
+        Qualification.user_id == trainer.id, Qualification.programme_id == programme.id))
+    day = on or utcnow().date()
+    return qualification if qualification is not None and qualification.lapsed_on(day) \
+        else None
 
 
 def check_may_lead(trainer: User, cohort: Cohort, actor=None, override: bool = False) -> None:
@@ -155,6 +166,13 @@ def check_may_lead(trainer: User, cohort: Cohort, actor=None, override: bool = F
         audit.record(actor, "qualification.override", cohort, after={
             "trainer": trainer.login_id, "programme": cohort.programme.code})
         return
+    lapsed = lapsed_qualification(trainer, cohort.programme)
+    if lapsed is not None:
+        raise NotQualified(_("%(name)s's qualification for %(programme)s lapsed on %(date)s: "
+                             "they cannot lead a new class until a train-the-trainer refresher "
+                             "renews it (or an administrator overrides).",
+                             name=trainer.display_name, programme=cohort.programme.code,
+                             date=format_date(lapsed.expires_on)))
     raise NotQualified(_("%(name)s is not qualified for %(programme)s: they must complete a "
                          "train-the-trainer session for it first (or an administrator may "
                          "override).", name=trainer.display_name,
@@ -217,6 +235,11 @@ def create_class(cohort: Cohort, name: str, trainer: User | None = None, actor=N
 def set_class_trainer(cohort_class: CohortClass, trainer: User, actor=None,
                       override: bool = False) -> None:
     """Make a trainer the lead of a class (and a trainer of its cohort)."""
+    cohort = cohort_class.cohort
+    if cohort_class.trainer_id != trainer.id and any(
+            row.user_id == trainer.id for row in cohort.trainer_rows):
+        # Already a trainer of the cohort: still, a lapsed trainer leads no new class.
+        check_may_lead(trainer, cohort, actor=actor, override=override)
     assign_trainer(cohort_class.cohort, trainer, actor=actor, override=override)
     cohort_class.trainer = trainer
     db.session.flush()

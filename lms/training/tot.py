@@ -27,23 +27,55 @@ from lms.training.models import (
 from lms.training.services import TrainingError
 
 
+def check_tot_rules(enrolment: Enrolment, actor=None) -> None:
+    """Raise TrainingError unless the ToT programme's certificate rules are all met (one rule
+    for the qualification and for the certificate), and the actor is not the trainee."""
+    from lms.certificates.services import eligibility
+
+    if actor is not None and getattr(actor, "id", None) == enrolment.user_id:
+        raise TrainingError(_("You cannot complete or qualify your own enrolment: another "
+                              "member of staff must do it."))
+    result = eligibility(enrolment)
+    if not result.eligible:
+        reasons = "; ".join(r.rstrip(".") for rule in result.unmet
+                            for r in (rule.reasons or [rule.label]))
+        raise TrainingError(_("%(name)s cannot be qualified as a trainer: the train-the-trainer "
+                              "certificate rules are not met (%(reasons)s).",
+                              name=enrolment.user.display_name, reasons=reasons))
+
+
 def grant_qualifications(enrolment: Enrolment, actor=None, on: date | None = None
                          ) -> list[Qualification]:
-    """Qualify a ToT graduate for every programme their session covers (once each)."""
+    """Qualify a ToT graduate for every programme their session covers; a later session
+    renews a qualification (new validity from the ToT programme's `validity_months`)."""
+    from lms.certificates.validity import valid_until
+
     cohort = enrolment.cohort
     if not cohort.is_tot:
         raise TrainingError(_("Only a train-the-trainer cohort qualifies trainers."))
+    check_tot_rules(enrolment, actor)
     user = enrolment.user
     if "trainer" not in user.roles:
         user.role_rows.append(UserRole(role="trainer"))
     granted = []
+    day = on or utcnow().date()
+    expires = valid_until(enrolment.curriculum_version.structure, day)
     for programme in cohort.qualifies_for:
         existing = db.session.scalar(select(Qualification).where(
             Qualification.user_id == user.id, Qualification.programme_id == programme.id))
         if existing is not None:
+            if existing.expires_on is not None and existing.source_cohort_id != cohort.id and (
+                    expires is None or expires > existing.expires_on):
+                before = {"expires_on": existing.expires_on.isoformat()}
+                existing.granted_on, existing.expires_on = day, expires
+                existing.source_cohort = cohort
+                audit.record(actor, "qualification.renew", user, before=before, after={
+                    "programme": programme.code, "cohort": cohort.name,
+                    "expires_on": expires.isoformat() if expires else None})
+                granted.append(existing)
             continue
         qualification = Qualification(user=user, programme=programme,
-                                      granted_on=on or utcnow().date(), source_cohort=cohort,
+                                      granted_on=day, source_cohort=cohort, expires_on=expires,
                                       granted_by_id=getattr(actor, "id", None))
         db.session.add(qualification)
         granted.append(qualification)
@@ -56,6 +88,9 @@ def grant_qualifications(enrolment: Enrolment, actor=None, on: date | None = Non
 def record_qualification(user: User, programme: Programme, on: date, actor=None,
                          source_cohort: Cohort | None = None) -> Qualification:
     """Record a qualification earned outside this system (e.g. a ToT held before it); audited."""
+    if actor is not None and getattr(actor, "id", None) == user.id:
+        raise TrainingError(_("You cannot record your own qualification: another member of "
+                              "staff must do it."))
     existing = db.session.scalar(select(Qualification).where(
         Qualification.user_id == user.id, Qualification.programme_id == programme.id))
     if existing is not None:
@@ -74,7 +109,10 @@ def record_qualification(user: User, programme: Programme, on: date, actor=None,
 
 def complete_enrolment(enrolment: Enrolment, actor=None, on: date | None = None
                        ) -> list[Qualification]:
-    """Mark a trainee as having completed their cohort; a ToT graduate becomes qualified."""
+    """Mark a trainee as having completed their cohort; a ToT graduate becomes qualified
+    (only when the ToT programme's certificate rules are met: TrainingError otherwise)."""
+    if enrolment.cohort.is_tot:
+        check_tot_rules(enrolment, actor)
     if enrolment.status != "completed":
         enrolment.status = "completed"
         enrolment.completed_at = utcnow()
@@ -108,7 +146,10 @@ def complete_by_post_test(cohort: Cohort, actor=None) -> list[Enrolment]:
     done = []
     for enrolment in cohort.enrolments:
         if enrolment.status != "completed" and passed_post_test(enrolment):
-            complete_enrolment(enrolment, actor=actor)
+            try:
+                complete_enrolment(enrolment, actor=actor)
+            except TrainingError:  # other rules unmet: the cohort page lists them
+                continue
             done.append(enrolment)
     return done
 
@@ -135,6 +176,7 @@ class CascadeTrainer:
 
     user: User
     cohorts: list[CascadeCohort] = field(default_factory=list)
+    lapsed_on: date | None = None  # the session's qualification has lapsed (last valid day)
 
     @property
     def trainees(self) -> int:
@@ -170,8 +212,10 @@ def cascade() -> list[CascadeSession]:
         select(Cohort).join(Cohort.programme).where(Programme.code == TOT_PROGRAMME)
         .order_by(Cohort.start_date)))
     quals = db.session.execute(select(
-        Qualification.source_cohort_id, Qualification.user_id, Qualification.programme_id)
+        Qualification.source_cohort_id, Qualification.user_id, Qualification.programme_id,
+        Qualification.expires_on)
         .where(Qualification.source_cohort_id.is_not(None))).all()
+    today = utcnow().date()
     led = db.session.execute(
         select(CohortTrainer.user_id, CohortTrainer.cohort_id)
         .union(select(CohortClass.trainer_id, CohortClass.cohort_id)
@@ -189,12 +233,15 @@ def cascade() -> list[CascadeSession]:
     result = []
     for session in sessions:
         by_user: dict[int, set[int]] = {}
-        for source, user_id, programme_id in quals:
+        lapsed: dict[int, date] = {}
+        for source, user_id, programme_id, expires_on in quals:
             if source == session.id:
                 by_user.setdefault(user_id, set()).add(programme_id)
+                if expires_on is not None and today > expires_on:
+                    lapsed[user_id] = expires_on
         entry = CascadeSession(cohort=session)
         for user_id in sorted(by_user, key=lambda u: (users[u].last_name, users[u].first_name)):
-            trainer = CascadeTrainer(user=users[user_id])
+            trainer = CascadeTrainer(user=users[user_id], lapsed_on=lapsed.get(user_id))
             for cohort_id in sorted(led_by_user.get(user_id, ())):
                 cohort = cohorts[cohort_id]
                 if cohort.programme_id in by_user[user_id]:

@@ -11,7 +11,7 @@ from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from lms.training.services import assign_trainer
 from lms.training.tot import record_qualification
-from tests.conftest import make_user
+from tests.conftest import form_values, make_user
 
 ESSAY_QUIZ = "resolution-problemes/quiz-resolution-problemes"
 PRACTICAL = "principes/accueil-plainte"
@@ -47,7 +47,7 @@ def sit_quiz(enrolment, key=ESSAY_QUIZ, now=None, wrong=()):
             values = ["999"] if question["type"] == "numeric" else (
                 [str(i) for i, c in enumerate(question.get("choices", [])) if not c["correct"]][:1]
                 or ["réponse fausse"])
-        answer_save.save_response(attempt, qid, values, now=now)
+        answer_save.save_response(attempt, qid, form_values(attempt, qid, values), now=now)
     return learning.submit_attempt(attempt, now=now)
 
 

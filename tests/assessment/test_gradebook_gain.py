@@ -95,6 +95,35 @@ def test_exports_neutralise_formulas(gradebook_cohort, app, client):
     assert "Banza".upper() in page.text and "CIBANGU" not in page.text
 
 
+def test_exports_mark_pending_and_unreleased_results_as_such(gradebook_cohort, app, client):
+    cohort, trainer, good, _weak = gradebook_cohort
+    attempt = make_attempt(good, QUIZ, _full(good, QUIZ), number=2)
+    attempt.pending_grading, attempt.score = 1, attempt.max_score + 1  # the best, provisional
+    db.session.commit()
+    login(client, trainer)
+    text = client.get(f"/assessment/cohorts/{cohort.id}/gradebook.csv?q=banza").get_data(
+        as_text=True)
+    heading, banza = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    cells = dict(zip(heading, banza, strict=True))
+    quiz_title = next(h for h in heading if h.startswith("Quiz") and "principes" in h.lower())
+    assert cells[quiz_title] == "à corriger"  # not a provisional number such as 2.86
+    practical = next(h for h in heading if "plainte" in h.lower())
+    assert cells[practical] == "20 (non publié)"  # recorded, not yet shown to the trainee
+    assert cells["Total (/20)"].endswith("(provisoire)")
+
+    svc.release_grades(trainer, svc.cohort_grades(cohort, PRACTICAL))
+    xlsx = client.get(f"/assessment/cohorts/{cohort.id}/gradebook.xlsx?q=banza")
+    heading, banza = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(
+        values_only=True))
+    cells = dict(zip(heading, banza, strict=True))
+    assert cells[practical] == 20 and cells[quiz_title] == "à corriger"
+    # On the page, total and result come right after the name: seen at 1024 px, no scrolling.
+    page = client.get(f"/assessment/cohorts/{cohort.id}/gradebook").text
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert head.index("Total (/20)") < head.index("Résultat") < head.index("Quiz")
+    assert "provisoire" in page
+
+
 @pytest.mark.parametrize("value,expected", [
     ("=1+1", "'=1+1"), ("+33", "'+33"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\tx", "'\tx"), ("\rx", "'\rx"), ("Kasongo", "Kasongo"), (12.5, 12.5), (None, None)])

@@ -112,6 +112,10 @@ def test_the_grading_screen_is_keyboard_friendly_and_leads_to_the_next_answer(ap
     assert "3 réponses restent à corriger." in page.text
     assert f'href="/assessment/responses/{ids[0]}" accesskey="p"' in page.text
     assert f'href="/assessment/responses/{ids[2]}" accesskey="n"' in page.text
+    assert "Alt+P : réponse précédente." in page.text
+    first = client.get(f"/assessment/responses/{ids[0]}").text
+    # The hint names only the links that are there: the first answer has no previous one.
+    assert "Alt+P" not in first and 'rel="prev"' not in first and "Alt+N" in first
     saved = client.post(f"/assessment/responses/{ids[0]}",
                         data={"score": "6", "comment": "", "version": "0"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/{ids[1]}")

@@ -13,7 +13,14 @@ from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from tests.assessment.helpers import make_trainer
-from tests.conftest import login, make_cohort, make_enrolment, make_programme_folder, publish
+from tests.conftest import (
+    choice,
+    login,
+    make_cohort,
+    make_enrolment,
+    make_programme_folder,
+    publish,
+)
 
 QUIZ = "principes/quiz-principes"  # time_limit: 20, shuffled
 T0 = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
@@ -24,10 +31,12 @@ def test_answer_after_the_time_limit_and_grace_is_refused_and_the_attempt_closes
     attempt = learning.start_attempt(enrolment, QUIZ, "fr", now=T0)
     q1, q2 = attempt.question_order[:2]
     # Within the 30 s grace after 20 minutes: still stored.
-    answer_save.save_response(attempt, q1, ["0"], now=T0 + timedelta(minutes=20, seconds=25))
+    answer_save.save_response(attempt, q1, choice(attempt.id, q1, 0),
+                           now=T0 + timedelta(minutes=20, seconds=25))
     assert attempt.is_open
     with pytest.raises(learning.AttemptClosed, match="Le temps est écoulé"):
-        answer_save.save_response(attempt, q2, ["0"], now=T0 + timedelta(minutes=20, seconds=31))
+        answer_save.save_response(attempt, q2, choice(attempt.id, q2, 0),
+                               now=T0 + timedelta(minutes=20, seconds=31))
     db.session.rollback()
     attempt = db.session.get(Attempt, attempt.id)
     assert attempt.status == "submitted"
@@ -93,7 +102,8 @@ def test_closing_time_also_ends_an_open_attempt(app, ctx):
     _schedule(cohort, T0, T0 + timedelta(minutes=5))
     attempt = learning.start_attempt(enrolment, QUIZ, "fr", now=T0 + timedelta(minutes=1))
     with pytest.raises(learning.AttemptClosed):
-        answer_save.save_response(attempt, attempt.question_order[0], ["0"],
+        answer_save.save_response(attempt, attempt.question_order[0],
+                               choice(attempt.id, attempt.question_order[0], 0),
                                now=T0 + timedelta(minutes=6))
 
 

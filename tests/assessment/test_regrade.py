@@ -8,6 +8,7 @@ from html import unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import flask_babel
 import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from tests.assessment.helpers import ESSAY_QUIZ, make_trainer, right_values
 from tests.conftest import (
+    form_values,
     login,
     make_cohort,
     make_enrolment,
@@ -93,7 +95,7 @@ def sit(enrolment, answers: dict[str, list[str]]) -> Attempt:
     """Sit the principles quiz with these answers (others left blank) and submit it."""
     attempt = learning.start_attempt(enrolment, QUIZ, "fr")
     for qid, values in answers.items():
-        answer_save.save_response(attempt, qid, values)
+        answer_save.save_response(attempt, qid, form_values(attempt, qid, values))
     return learning.submit_attempt(attempt)
 
 
@@ -265,7 +267,7 @@ def test_hand_graded_essays_are_never_touched(app, ctx, tmp_path):
     trainer = make_trainer(cohort)
     enrolment = make_enrolment(cohort=cohort)
     attempt = learning.start_attempt(enrolment, ESSAY_QUIZ, "fr")
-    answer_save.save_response(attempt, "rp5", ["4"])
+    answer_save.save_response(attempt, "rp5", form_values(attempt, "rp5", ["4"]))
     answer_save.save_response(attempt, "rp6", ["Je repère, j'analyse, je réponds, j'évalue."])
     learning.submit_attempt(attempt)
     essay = db.session.scalar(select(Response).where(Response.attempt_id == attempt.id,
@@ -417,19 +419,32 @@ def test_the_command_previews_by_default_and_applies_with_apply(world, runner):
     before = _figures()
     preview = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0"])
     assert preview.exit_code == 0, preview.output
-    assert "Alice AMISI (Cohort A) attempt 1: 6/11 -> 5/12, passed -> not passed" in preview.output
-    assert "3 attempt(s) to regrade" in preview.output and "nothing was changed" in preview.output
+    # All in the server's language (French here): no English line among French ones.
+    assert ("Alice AMISI (Cohort A) tentative 1 : 6/11 -> 5/12, réussi -> non réussi"
+            in preview.output)
+    assert "3 tentative(s) à recalculer" in preview.output
+    assert "rien n’a été modifié" in preview.output
+    assert not any(word in preview.output for word in ("attempt", "regrade", "passed", "from "))
     assert _figures() == before
     refused = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "9.9"])
-    assert refused.exit_code == 1 and "no published version 9.9" in refused.output
+    assert refused.exit_code == 1 and "Aucune version publiée 9.9" in refused.output
+    app = runner.app
+    app.config["LMS_DEFAULT_LOCALE"] = "en"  # a server whose language is English
+    flask_babel.refresh()
+    english = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0"])
+    assert "Alice AMISI (Cohort A) attempt 1: 6/11 -> 5/12, passed -> not passed" in \
+        english.output
+    assert not any(word in english.output for word in ("tentative", "réussi", "version 1.0.0 :"))
+    app.config["LMS_DEFAULT_LOCALE"] = "fr"
+    flask_babel.refresh()
     applied = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0", "--apply",
                                   "--by", world["staff"].login_id])
     assert applied.exit_code == 0, applied.output
-    assert "Applied: regrade" in applied.output
+    assert "Appliqué : recalcul" in applied.output
     db.session.expire_all()
     assert db.session.scalar(select(Regrade.applied_by_id)) == world["staff"].id
     again = runner.invoke(args=["lms", "quiz", "regrade", QUIZ, "--version", "1.1.0", "--apply"])
-    assert "Nothing to regrade." in again.output and count(Regrade) == 1
+    assert "Rien à recalculer." in again.output and count(Regrade) == 1
 
 
 # Between servers ----------------------------------------------------------------------------------

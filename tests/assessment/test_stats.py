@@ -5,7 +5,7 @@ import math
 import pytest
 
 from lms.assessment import stats
-from tests.assessment.helpers import make_attempt
+from tests.assessment.helpers import make_attempt, make_trainer
 from tests.conftest import (
     login,
     make_cohort,
@@ -72,9 +72,31 @@ def test_statistics_use_first_attempts_and_keep_versions_apart(app, client, tmp_
     assert v1.content_hash[:12] in page.text and v2.content_hash[:12] in page.text
 
 
-def test_only_staff_read_the_statistics(app, client):
+def test_a_trainer_reads_the_statistics_of_the_cohorts_they_teach_only(app, client, tmp_path):
     version = publish()
-    trainer = make_user(roles=("trainer",))
+    key = "principes/quiz-principes"
+    mine, theirs = make_cohort(version, "Mine"), make_cohort(version, "Theirs")
+    ids = [q["id"] for q in version.structure["assessments"][key]["fr"]["questions"]]
+    for cohort, count in ((mine, 2), (theirs, 3)):
+        for _ in range(count):
+            make_attempt(make_enrolment(make_user(), cohort), key, {qid: 1 for qid in ids})
+    trainer = make_trainer(mine)
+    assert stats.statistics_scope(trainer, version.programme_id) == {mine.id}
     login(client, trainer)
-    url = f"/assessment/statistics/{version.programme.code}/principes/quiz-principes"
-    assert client.get(url).status_code == 403
+    index = client.get("/assessment/statistics")
+    assert index.status_code == 200 and f"/statistics/{version.programme.code}/{key}" in index.text
+    url = f"/assessment/statistics/{version.programme.code}/{key}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "2 premières tentatives" in page.text  # their own cohort's two, not the other's three
+    assert "/regrades/" not in page.text  # regrading is staff work
+
+    # A trainer of no cohort of this programme: the page does not exist for them.
+    other = app.test_client()
+    login(other, make_trainer(make_cohort(publish(make_programme_folder(
+        tmp_path, "police-des-mines")), "Elsewhere")))
+    assert other.get(url).status_code == 404
+    assert version.programme.code not in other.get("/assessment/statistics").text
+    trainee = app.test_client()
+    login(trainee, make_user())
+    assert trainee.get(url).status_code == 403

@@ -166,3 +166,13 @@ def pytest_terminal_summary(terminalreporter):
     if _taken:
         terminalreporter.write_sep("-", "browser screenshots")
         terminalreporter.write_line(f"{len(_taken)} screenshots in {SCREENSHOTS}")
+
+
+def choice_input(page, choice: dict):
+    """The radio or checkbox of a choice, found by its text: choice values are opaque."""
+    import html
+
+    plain = " ".join(html.unescape(re.sub(r"<[^>]+>", "", choice["html"])).split())
+    label = page.locator("label.choice").filter(
+        has_text=re.compile(rf"^\s*{re.escape(plain)}\s*$"))
+    return label.locator("input")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -36,11 +37,23 @@ def focused_value(page) -> str:
     return page.evaluate("() => document.activeElement.value")
 
 
+def _plain(html_text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", html_text)).split())
+
+
+def right_values(page, question: dict) -> set[str]:
+    """The form values of the right choices, found by their text: the values are opaque."""
+    texts = {_plain(c["html"]) for c in question["choices"] if c["correct"]}
+    pairs = page.eval_on_selector_all(
+        "label.choice", "els => els.map(e => [e.querySelector('input').value, e.innerText])")
+    return {value for value, text in pairs if " ".join(text.split()) in texts}
+
+
 def answer_by_keyboard(page, question: dict) -> None:
     """Give the right answer to the shown question with Tab, Space, arrows and typing only."""
     kind = question["type"]
     if kind in ("single", "truefalse"):
-        right = str(next(i for i, c in enumerate(question["choices"]) if c["correct"]))
+        (right,) = right_values(page, question)
         tab_to(page, "fieldset input[type=radio]")
         page.keyboard.press("Space")
         for _ in range(len(question["choices"])):
@@ -49,7 +62,7 @@ def answer_by_keyboard(page, question: dict) -> None:
             page.keyboard.press("ArrowDown")
         assert page.is_checked(f"input[type=radio][value='{right}']")
     elif kind == "multiple":
-        right = {str(i) for i, c in enumerate(question["choices"]) if c["correct"]}
+        right = right_values(page, question)
         for _ in question["choices"]:
             tab_to(page, "fieldset input[type=checkbox]")
             checked = page.evaluate("() => document.activeElement.checked")
@@ -230,3 +243,37 @@ def test_save_button_waits_for_the_autosave_in_flight(page_as):
     page.reload()
     assert page.url.endswith(f"/{number}")
     assert page.locator("fieldset input[type=checkbox]:checked").count() == 2
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_time_shows_a_typed_answer_saves_on_leaving_and_nothing_leaks(
+        page_as, quiz, shot):
+    page = page_as("PNC-1006", viewport={"width": 360, "height": 740})
+    follow(page, ".card h2 a")
+    follow(page, f"a[href$='/{QUIZ}']")
+    follow(page, "form[action$='/start'] button")
+    # The time left is in sight, above the question and its buttons.
+    timer = page.locator("#countdown").bounding_box()
+    assert page.locator("#countdown").is_visible() and timer["y"] + timer["height"] <= 740
+    assert timer["y"] < page.locator("fieldset").bounding_box()["y"]
+    assert timer["y"] < page.locator(".qnav").bounding_box()["y"]
+    shot(page, "question-360")
+
+    # The page source gives no hint of the answer: choice values are opaque, never positions.
+    for _number in range(1, len(quiz) + 1):
+        values = page.eval_on_selector_all("fieldset input[type=radio], fieldset "
+                                           "input[type=checkbox]", "els => els.map(e => e.value)")
+        assert all(re.fullmatch(r"[0-9a-f]{16}", v) for v in values), values
+        if page.locator("#answer").count():
+            break
+        follow(page, "button[name=go][value='next']")
+    # A typed answer: "Saving…" from the first key until the server has it, sent on leaving.
+    page.click("#answer")
+    page.keyboard.type("18")
+    assert page.inner_text("#save-status") == "Enregistrement…"
+    page.keyboard.press("Tab")  # leaves the field: saved now, without waiting
+    page.wait_for_function(
+        "() => document.getElementById('save-status').textContent === 'Réponse enregistrée.'")
+    page.reload()
+    assert page.input_value("#answer") == "18"
+    shot(page, "typed-answer-saved-360")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from lms.curricula.parser import load_programme
-from tests.browser.conftest import follow
+from tests.browser.conftest import choice_input, follow
 from tests.browser.liveserver import ROOT
 
 PROGRAMME = ROOT / "curricula" / "police-de-proximite"
@@ -49,9 +49,9 @@ def submit_quiz_with_an_essay(page, quiz: dict, essay: str) -> None:
         question = quiz[page.get_attribute("input[name=question]", "value")]
         kind = question["type"]
         if kind in ("single", "truefalse", "multiple"):
-            for index, choice in enumerate(question["choices"]):
+            for choice in question["choices"]:
                 if choice["correct"]:
-                    page.check(f"fieldset input[value='{index}']")
+                    choice_input(page, choice).check()
         elif kind == "short":
             page.fill("#answer", question["accepted"][0])
         elif kind == "numeric":
@@ -108,6 +108,11 @@ def test_trainer_takes_corrects_and_prints_a_register(page_as, axe_check, shot):
     assert rows.nth(row["Patrick"]).locator("input[value=present]").is_checked()
     assert "Grâce ILUNGA" in text(page, "main .hint")
     rows.nth(row["Esther"]).locator("input[value=excused]").check()
+    follow(page, "main form button.primary")  # a correction without a reason is refused
+    assert page.locator(".flash.error").count() == 1
+    assert rows.nth(row["Esther"]).locator("input[value=absent]").is_checked()
+    rows.nth(row["Esther"]).locator("input[value=excused]").check()
+    page.fill("#reason", "Certificat médical apporté le lendemain")
     follow(page, "main form button.primary")
     assert first_number(page, ".flash.info") == 1  # one correction recorded
     page.goto(register)
@@ -115,8 +120,9 @@ def test_trainer_takes_corrects_and_prints_a_register(page_as, axe_check, shot):
     assert history.count() == 1
     correction = text(page, "table.changes tbody tr")
     assert "Grâce ILUNGA" in correction and "Esther KALALA" in correction
-    before, after = page.locator("table.changes tbody tr td").all_inner_texts()[-2:]
+    before, after, why = page.locator("table.changes tbody tr td").all_inner_texts()[-3:]
     assert (before, after) in (("Absent", "Excusé"), ("Absent", "Excused")), correction
+    assert why == "Certificat médical apporté le lendemain"
     axe_check(page, "register with a correction")
     shot(page, "register-corrected")
     page.set_viewport_size({"width": 360, "height": 740})  # taken on a phone in the classroom
@@ -162,6 +168,10 @@ def test_trainer_grades_essays_by_keyboard_records_a_practical_and_releases(
     assert first_number(page, ".left") == 2
     assert "Patrick TSHIBANDA" in text(page)
     assert ESSAYS["PNC-1001"] in text(page, ".answer")
+    # The marking guide and model answer of the quiz file, beside the answer.
+    assert "quatre étapes dans l'ordre" in text(page, ".guide")
+    assert "vols de téléphones" in text(page, ".model-answer")
+    first_answer = page.url
     axe_check(page, "grading an essay")
     shot(page, "grade-first")
     page.keyboard.type("5")
@@ -181,6 +191,39 @@ def test_trainer_grades_essays_by_keyboard_records_a_practical_and_releases(
     assert first_number(page, ".left") == 0
     assert page.url.endswith("/assessment/queue")
     shot(page, "queue-empty")
+
+    # Reading the answer again against the guide: the mark goes up, with a reason; the
+    # history says who, when, from what to what and why.
+    page.goto(first_answer)
+    page.fill("#score", "6")
+    page.fill("#reason", "Relu avec la grille : les quatre étapes y sont.")
+    follow(page, "form.grade-form button.primary")
+    page.goto(first_answer)
+    history = text(page, ".grade-history")
+    assert "première note : 5 / 6" in history and "de 5 à 6 / 6" in history
+    assert "Relu avec la grille" in history and "Grâce ILUNGA" in history
+    axe_check(page, "a mark's history")
+    shot(page, "grade-history")
+
+    # The gradebook on a 1024 px screen: total and result in sight without scrolling sideways.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto("/assessment/")
+    follow(page, "main table a >> nth=0")
+    follow(page, "main a[href$='/gradebook']")
+    for heading in ("Total (/20)", "Résultat"):
+        box = page.locator(f"table.gradebook th:text-is('{heading}')").bounding_box()
+        assert box["x"] + box["width"] <= 1024, heading
+    shot(page, "gradebook-1024")
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+    # The statistics of the quiz, for the cohorts this trainer teaches.
+    page.goto("/assessment/")
+    follow(page, "main a[href$='/assessment/statistics']")
+    follow(page, f"main a[href$='/statistics/police-de-proximite/{QUIZ}']")
+    assert page.locator("main table tbody tr").count() >= 1
+    assert "des seules promotions que vous formez" in text(page)
+    axe_check(page, "quiz statistics for a trainer")
+    shot(page, "trainer-statistics")
 
     # A practical: the rubric, one level per criterion, for Patrick Tshibanda.
     page.goto("/assessment/")
@@ -222,7 +265,7 @@ def test_trainer_grades_essays_by_keyboard_records_a_practical_and_releases(
     follow(trainee, "main table a")
     result = text(trainee)
     assert "précisez les partenaires du CLSP" in result
-    assert "5 / 6" in result or "5/6" in result
+    assert "6 / 6" in result
     shot(trainee, "trainee-sees-essay-grade")
     trainee.go_back()
     trainee.go_back()
@@ -230,3 +273,14 @@ def test_trainer_grades_essays_by_keyboard_records_a_practical_and_releases(
     assert "7 / 8" in text(trainee, ".score")
     assert "notez l'heure et le lieu" in text(trainee, ".comment")
     shot(trainee, "trainee-sees-practical-grade")
+
+    # "Mes notes": every mark out of 20, the comments, and what remains for the certificate.
+    follow(trainee, "header nav a[href$='/marks']")
+    marks = text(trainee)
+    assert "Mes notes" in trainee.inner_text("h1")
+    assert "17,5" in marks  # the practical: 7 / 8 points
+    assert "notez l'heure et le lieu" in marks and "précisez les partenaires du CLSP" in marks
+    assert "pas encore passé" in marks and "Pour le certificat" in marks
+    assert "reste à faire" in marks
+    axe_check(trainee, "my marks")
+    shot(trainee, "trainee-my-marks")

@@ -200,7 +200,7 @@ def test_badge_is_an_open_badges_3_credential_with_a_valid_proof(app, client, ke
     assert credential["credentialSubject"]["identifier"][0]["identityHash"] == cert.name
     assert credential["id"].endswith(f"/v/{cert.serial}")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", credential["validFrom"])
-    proof = credential.pop("proof")
+    [proof] = credential.pop("proof")
     signature_b58 = proof.pop("proofValue")[1:]
     number = 0
     for char in signature_b58:

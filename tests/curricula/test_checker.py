@@ -75,6 +75,29 @@ def question(qid: str, body: str) -> str:
                                   "police-des-frontieres", "formation-des-formateurs"])
 def test_bundled_programmes_have_no_error(name):
     assert errors(CURRICULA / name) == []
+    # No warning either: CI runs the checker on them (the right answers are spread out).
+    assert check_programme(CURRICULA / name)[1].warnings == []
+
+
+def test_the_right_answer_in_the_same_place_too_often_is_warned_with_file_and_line():
+    from lms.curricula.problems import Problems
+    from lms.curricula.quizfile import check_answer_positions, parse_quiz_body
+
+    def warnings(first_right: int) -> list:
+        body = "".join(question(f"q{n}", f"type: single\n\nQuestion {n} ?\n\n"
+                                + ("- [x] Oui\n- [ ] Non\n" if n <= first_right
+                                   else "- [ ] Oui\n- [x] Non\n")) for n in range(1, 5))
+        problems = Problems()
+        _intro, questions = parse_quiz_body(body, 10, "quiz.fr.md", problems, lambda h, n: None)
+        check_answer_positions(questions, "quiz.fr.md", problems)
+        return [(p.path, p.line, p.text) for p in problems.warnings]
+
+    # 3 of 4 single-choice questions with the right answer first: more than half, warned at
+    # the first of them (line 11: the body starts at line 10 with a blank line).
+    ((path, line, text),) = warnings(3)
+    assert (path, line) == ("quiz.fr.md", 11)
+    assert "choice 1 in 3 of the 4" in text and "q1, q2, q3" in text
+    assert warnings(2) == []  # half in one place is the most allowed
 
 
 def test_missing_manifest(folder):
@@ -404,3 +427,11 @@ def test_publishing_a_broken_curriculum_fails_with_every_error_in_the_readers_la
     with in_language(app, "en"):
         assert str(raised.value).startswith("1 error in the curriculum:\n")
         assert "broken link 'fiche-inexistante'" in str(raised.value)
+
+
+def test_certificate_validity_must_be_a_number_of_months(folder):
+    replace(folder, "manifest.yaml", "modules_passed: all",
+            "modules_passed: all\n  validity_months: trois ans")
+    line = line_in(folder, "manifest.yaml", "validity_months")
+    found = errors(folder)
+    assert find(found, "manifest.yaml", line, "validity_months is a whole number of months")

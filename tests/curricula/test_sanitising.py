@@ -6,7 +6,14 @@ from lms.curricula.parser import MAX_FILE_BYTES, check_programme
 from lms.curricula.render import render_markdown
 from lms.extensions import db
 from lms.learning.models import Attempt
-from tests.conftest import login, make_cohort, make_enrolment, make_programme_folder, publish
+from tests.conftest import (
+    choice,
+    login,
+    make_cohort,
+    make_enrolment,
+    make_programme_folder,
+    publish,
+)
 
 EVIL = """
 Un paragraphe <script>alert('x')</script> avec du HTML brut.
@@ -124,7 +131,8 @@ def test_a_lesson_and_a_quiz_with_hostile_content_reach_the_page_clean(app, clie
         assert_safe(question.text.split('<main id="main">', 1)[1])
     db.session.rollback()
     order = db.session.get(Attempt, int(attempt_id)).question_order
-    client.post(f"/attempt/{attempt_id}/{order.index('evil') + 1}", data={"answer": "0"})
+    client.post(f"/attempt/{attempt_id}/{order.index('evil') + 1}",
+                data={"answer": choice(int(attempt_id), "evil", 0)})
     client.post(f"/attempt/{attempt_id}/submit")
     result = client.get(f"/attempt/{attempt_id}/result")
     assert result.status_code == 200 and "bravo" in result.text

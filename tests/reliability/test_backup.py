@@ -11,7 +11,7 @@ from lms.backup import postgres_commands
 from lms.extensions import db
 from lms.learning import answers as answer_save
 from lms.learning import services as learning
-from tests.conftest import make_enrolment
+from tests.conftest import choice, make_enrolment
 
 QUIZ = "principes/quiz-principes"
 TABLES = ("lms_users", "lms_enrolments", "lms_attempts", "lms_responses", "lms_sites")
@@ -60,7 +60,7 @@ def _some_work():
     enrolment = make_enrolment()
     attempt = learning.start_attempt(enrolment, QUIZ, "fr")
     for question_id in attempt.question_order[:4]:
-        answer_save.save_response(attempt, question_id, ["0"])
+        answer_save.save_response(attempt, question_id, choice(attempt.id, question_id, 0))
     learning.submit_attempt(attempt)
     db.session.remove()
 

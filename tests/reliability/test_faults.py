@@ -22,7 +22,7 @@ from lms import create_app
 from lms.extensions import db
 from lms.learning import answers as answer_save
 from lms.learning.models import Attempt, Response
-from tests.conftest import login, make_enrolment
+from tests.conftest import choice, login, make_enrolment
 from tests.reliability.conftest import QUESTIONS
 
 QUIZ = "principes/quiz-principes"
@@ -132,7 +132,10 @@ def test_read_only_database_shows_a_clear_page_and_loses_nothing(app, client):
     first = client.post(f"/learn/{eid}/principes/quiz-principes/start").headers["Location"]
     attempt_id = int(first.split("/")[2])
     quiz = enrolment.curriculum_version.structure["assessments"][QUIZ]["en"]
-    assert client.post(first, data={"answer": ["0"], "go": "next"}).status_code == 302
+    db.session.rollback()
+    order = db.session.get(Attempt, attempt_id).question_order
+    assert client.post(first, data={"answer": choice(attempt_id, order[0], 0),
+                                    "go": "next"}).status_code == 302
     db.session.rollback()
     saved = db.session.scalars(select(Response).where(Response.attempt_id == attempt_id)).all()
     assert len(saved) == 1 and len(quiz["questions"]) > 1
@@ -145,7 +148,8 @@ def test_read_only_database_shows_a_clear_page_and_loses_nothing(app, client):
     other = read_only.test_client()
     cookie = app.config["SESSION_COOKIE_NAME"]
     other.set_cookie(cookie, client.get_cookie(cookie).value)
-    page = other.post(f"/attempt/{attempt_id}/2", data={"answer": ["0"], "go": "next"})
+    page = other.post(f"/attempt/{attempt_id}/2", data={"answer": choice(attempt_id, order[1], 0),
+                                                         "go": "next"})
     assert page.status_code == 503
     assert "your previous answers are safe" in page.text
     assert "Traceback" not in page.text
@@ -163,6 +167,12 @@ def test_read_only_database_shows_a_clear_page_and_loses_nothing(app, client):
     assert db.session.get(Attempt, attempt_id).is_open
 
 
+def _first_choice(location: str) -> list[str]:
+    attempt_id = int(location.split("/")[2])
+    db.session.rollback()
+    return choice(attempt_id, db.session.get(Attempt, attempt_id).question_order[0], 0)
+
+
 def test_full_disk_gives_the_same_clear_page(app, client, monkeypatch):
     db.session.rollback()
     enrolment = make_enrolment()
@@ -177,7 +187,7 @@ def test_full_disk_gives_the_same_clear_page(app, client, monkeypatch):
 
     # Both the answer-save fast path and the ORM path store with this statement.
     monkeypatch.setattr(answer_save, "store_answer_statement", disk_full)
-    page = client.post(location, data={"answer": ["0"], "go": "next"})
+    page = client.post(location, data={"answer": _first_choice(location), "go": "next"})
     assert page.status_code == 503
     assert page.headers["Retry-After"]
     assert "The server could not save right now" in page.text
@@ -195,6 +205,6 @@ def test_a_database_bug_is_not_hidden_behind_the_busy_page(app, client, monkeypa
 
     monkeypatch.setattr(answer_save, "store_answer_statement", broken)
     with pytest.raises(OperationalError):
-        client.post(location, data={"answer": ["0"], "go": "next"})
+        client.post(location, data={"answer": _first_choice(location), "go": "next"})
 
 

@@ -9,7 +9,7 @@ from lms.learning import answers as answer_save
 from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from lms.learning.scoring import QUESTION_TYPES
-from tests.conftest import login, make_enrolment
+from tests.conftest import choice, login, make_enrolment
 
 QUIZ = "principes/quiz-principes"
 
@@ -67,6 +67,9 @@ def test_saving_an_answer_holds_the_write_lock_for_the_insert_alone(app, client,
     question_id = db.session.get(Attempt, attempt_id).question_order[0]
 
     def save(value):
+        if learning.question_of(db.session.get(Attempt, attempt_id),
+                                question_id).get("choices"):
+            value = choice(attempt_id, question_id, int(value))[0]
         if path == "autosave":  # the ORM path (lms.learning.answers.save_response)
             return _recorded(client, f"/attempt/{attempt_id}/autosave",
                              {"question": question_id, "answer": [value]})
@@ -109,7 +112,9 @@ def test_submitting_takes_the_write_lock_once_to_score_and_close(app, client):
     _sqlite_only(app)
     first = _started(client)
     attempt_id = int(first.split("/")[2])
-    client.post(first, data={"answer": ["0"], "go": "next"})
+    db.session.rollback()
+    question_id = db.session.get(Attempt, attempt_id).question_order[0]
+    client.post(first, data={"answer": choice(attempt_id, question_id, 0), "go": "next"})
 
     page, statements = _recorded(client, f"/attempt/{attempt_id}/submit", {})
 
@@ -135,7 +140,7 @@ def test_an_answer_arriving_just_after_a_submit_is_refused_and_not_stored(app):
         other.commit()
 
     with pytest.raises(learning.AttemptClosed):
-        answer_save.save_response(attempt, question, ["0"])
+        answer_save.save_response(attempt, question, choice(attempt.id, question, 0))
 
     db.session.rollback()
     assert db.session.scalars(select(Response).where(

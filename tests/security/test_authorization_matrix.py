@@ -28,6 +28,7 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.auth.language": ("POST", "/language", {"lang": "en"}, ANYONE),
     "lms.auth.password": ("GET", "/account/password", {}, SIGNED_IN),
     "lms.learning.dashboard": ("GET", "/", {}, SIGNED_IN),
+    "lms.learning.marks": ("GET", "/marks", {}, SIGNED_IN),  # one's own marks only
     "lms.learning.programme": ("GET", "/learn/{enrolment}", {}, OWNER),
     "lms.learning.item": ("GET", "/learn/{enrolment}/principes/six-principes", {}, OWNER),
     "lms.learning.mark_read": ("POST", "/learn/{enrolment}/principes/six-principes/read", {},
@@ -97,9 +98,13 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.assessment.gradebook": ("GET", COHORT + "/gradebook", {}, TRAINERS),
     "lms.assessment.gradebook_export": ("GET", COHORT + "/gradebook.csv", {}, TRAINERS),
     "lms.assessment.gain": ("GET", COHORT + "/gain", {}, TRAINERS),
-    "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, STAFF),
+    "lms.assessment.preview": ("GET", COHORT + "/preview/principes/quiz-principes", {},
+                               TRAINERS),
+    # Trainers read the item analysis of the cohorts they teach (both teach one here).
+    "lms.assessment.statistics_index": ("GET", "/assessment/statistics", {}, ANY_TRAINER),
     "lms.assessment.statistics": (
-        "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {}, STAFF),
+        "GET", "/assessment/statistics/police-de-proximite/principes/quiz-principes", {},
+        ANY_TRAINER),
     "lms.assessment.regrades": (
         "GET", "/assessment/regrade/police-de-proximite/principes/quiz-principes", {}, STAFF),
     "lms.assessment.regrade_preview": (
@@ -146,6 +151,12 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.training.cascade": ("GET", "/training/cascade", {}, STAFF),
     "lms.certificates.verify_form": ("GET", "/v", {}, ANYONE),
     "lms.certificates.verify": ("GET", "/v/{serial}", {}, ANYONE),
+    "lms.certificates.status_list": ("GET", "/v/status/{key_id}.json", {}, ANYONE),
+    "lms.certificates.public_key_set": ("GET", "/v/keys.json", {}, ANYONE),
+    "lms.certificates.how_to_verify": ("GET", "/v/how", {}, ANYONE),
+    "lms.certificates.verifier_file": ("GET", "/v/verifier.html", {}, ANYONE),
+    "lms.certificates.expiring": ("GET", "/certificates/expiring", {}, STAFF),
+    "lms.certificates.expiring_csv": ("GET", "/certificates/expiring.csv", {}, STAFF),
     "lms.certificates.mine": ("GET", "/my/certificates", {}, SIGNED_IN),
     "lms.certificates.my_transcript": ("GET", "/my/transcript.pdf", {}, SIGNED_IN),
     "lms.certificates.certificate_pdf": ("GET", "/certificates/{certificate}/certificate.pdf",
@@ -221,7 +232,8 @@ def _certificate_ids(enrolment) -> dict:
     signing.generate_key(certificates.key_folder())
     cert = certificates._new_certificate(enrolment, None, "Owner", utcnow())
     db.session.commit()
-    return {"certificate": cert.id, "serial": cert.serial, "cohort": enrolment.cohort_id}
+    return {"certificate": cert.id, "serial": cert.serial, "cohort": enrolment.cohort_id,
+            "key_id": cert.key_id}
 
 
 def _request(app, world, visitor, method, url, data):

@@ -16,6 +16,7 @@ from lms.base import utcnow
 from lms.extensions import db
 from lms.learning import answers as answer_save
 from lms.learning import services as learning
+from lms.learning.choices import choice_value
 from lms.learning.models import Attempt, LessonProgress, Response
 from lms.sync import services as sync
 from lms.sync.bundle import BundleRefused
@@ -69,9 +70,11 @@ def _take_quiz(app, login_id, right=True, submit=True):
         attempt = learning.start_attempt(enrolment, QUIZ, "fr")
         quiz = learning.quiz_of(attempt)
         for question in quiz["questions"]:
-            values = ["0"] if not right else (
-                [str(i) for i, c in enumerate(question.get("choices", [])) if c["correct"]]
-                or [str(question.get("answer", question.get("accepted", ["x"])[0]))])
+            picked = [i for i, c in enumerate(question.get("choices", []))
+                      if (c["correct"] if right else i == 0)]
+            values = [choice_value(attempt.uuid, question["id"], i) for i in picked] or (
+                [str(question.get("answer", question.get("accepted", ["x"])[0]))] if right
+                else ["0"])
             answer_save.save_response(attempt, question["id"], values)
         if submit:
             learning.submit_attempt(attempt)
@@ -321,7 +324,8 @@ def test_attendance_and_grades_arrive_exactly_once_with_their_history(network):
         meeting = db.session.scalar(select(ClassMeeting))
         late = _enrolment_of("PNC-2")
         save_register(meeting, {late.id: "absent"}, trainer)
-        save_register(meeting, {late.id: "late"}, trainer)  # corrected: keeps its history
+        save_register(meeting, {late.id: "late"}, trainer,
+                      reason="came late")  # corrected: keeps its history
         db.session.commit()
         enrolment = _enrolment_of("PNC-1")
         practical = grading.practical_of(enrolment, practical_key, "fr")
@@ -378,7 +382,7 @@ def test_grades_and_registers_kept_by_academy_staff_reach_the_lab(network):
         levels = {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}
         grading.record_practical(staff, enrolment, practical_key, levels, "Observé au poste", 0)
         save_register(db.session.scalar(select(ClassMeeting)),
-                      {_enrolment_of("PNC-3").id: "absent"}, staff)
+                      {_enrolment_of("PNC-3").id: "absent"}, staff, reason="left at noon")
         db.session.commit()
     _carry(central, lab_a, "Lab A")
     with on(lab_a):

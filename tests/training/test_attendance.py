@@ -2,11 +2,13 @@
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
 from lms.training import attendance as att
 from lms.training.models import AttendanceChange, AttendanceRecord, ClassMeeting
+from lms.training.services import TrainingError
 from tests.conftest import login, make_user
 from tests.training.factories import class_with_trainees, meeting
 
@@ -26,10 +28,15 @@ def test_a_correction_keeps_who_when_before_and_after(app):
     found = meeting(cohort_class)
     att.save_register(found, {}, trainer)
     staff = make_user(roles=("staff",))
-    changed = att.save_register(found, {enrolments[0].id: "late"}, staff)
+    with pytest.raises(TrainingError, match="demande un motif"):  # a correction says why
+        att.save_register(found, {enrolments[0].id: "late"}, staff)
+    assert att.corrections(found) == []
+    changed = att.save_register(found, {enrolments[0].id: "late"}, staff,
+                                reason="Arrived at 8:40, noted on the paper sheet")
     assert changed == 1
     [change] = att.corrections(found)
     assert (change.before, change.after, change.changed_by_id) == ("present", "late", staff.id)
+    assert change.reason == "Arrived at 8:40, noted on the paper sheet"
     assert change.record.enrolment_id == enrolments[0].id
     assert att.save_register(found, {enrolments[0].id: "late"}, staff) == 0  # no new change
 
@@ -65,9 +72,13 @@ def test_trainer_takes_the_register_on_one_page(app, client):
     staff = make_user(roles=("staff",))
     other = app.test_client()
     login(other, staff)
+    refused = other.post(f"/training/meetings/{found.id}/register",
+                         data={f"status-{second.id}": "late", f"status-{third.id}": "excused",
+                               "from_paper": "1"})
+    assert refused.status_code == 200 and "une correction demande un motif" in refused.text
     other.post(f"/training/meetings/{found.id}/register",
                data={f"status-{second.id}": "late", f"status-{third.id}": "excused",
-                     "from_paper": "1"})
+                     "from_paper": "1", "reason": "Feuille papier : arrivé à 8 h 40"})
     db.session.rollback()
     reloaded = db.session.get(ClassMeeting, found.id)
     assert reloaded.register_source == "paper" and reloaded.register_entered_by_id == staff.id
@@ -75,6 +86,7 @@ def test_trainer_takes_the_register_on_one_page(app, client):
     assert (change.before, change.after, change.changed_by_id) == ("absent", "late", staff.id)
     history = other.get(f"/training/meetings/{found.id}/register").text
     assert "Corrections" in history and staff.display_name in history
+    assert "Feuille papier : arrivé à 8 h 40" in history
     rates = client.get(f"/training/cohorts/{cohort_class.cohort_id}/attendance").text
     assert 'id="cohort-rate">100\u00a0%' in rates  # present + late, excused left out
 

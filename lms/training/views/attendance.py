@@ -27,7 +27,8 @@ def register(meeting_id):
                 statuses[int(key[7:])] = value
         try:
             changed = att.save_register(meeting, statuses, current_user,
-                                        from_paper=bool(request.form.get("from_paper")))
+                                        from_paper=bool(request.form.get("from_paper")),
+                                        reason=request.form.get("reason", ""))
         except svc.TrainingError as error:
             flash(str(error), "error")
         else:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.access import staff_required
+from lms.base import utcnow
 from lms.extensions import db
 from lms.i18n import current_locale
 from lms.training import bp, tot
@@ -49,7 +50,8 @@ def complete_by_post_test(cohort_id):
 def qualifications():
     """Who is qualified for which programme, since when, by which ToT session."""
     return render_template("lms/training/qualifications.html",
-                           qualifications=tot.list_qualifications(), lang=current_locale())
+                           qualifications=tot.list_qualifications(), lang=current_locale(),
+                           today=utcnow().date())
 
 
 @bp.route("/cascade")
