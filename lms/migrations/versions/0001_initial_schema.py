@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 15:02:10.248224
+Create Date: 2026-12-04 15:08:28.590791
 
 """
 from alembic import op
