@@ -10,6 +10,11 @@ from sqlalchemy.engine import make_url
 
 from lms.base import LMSError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no check, the README's advice (stop the server first) stands
+    fcntl = None
+
 # A file is an LMS database if it holds these tables.
 LMS_TABLES = {"lms_users", "lms_attempts", "lms_responses", "lms_curriculum_versions"}
 
@@ -101,6 +106,25 @@ def restore_sqlite(backup: Path, target: Path, now: float | None = None) -> Path
         src.close()
     check_lms_database(target)
     return kept
+
+
+def database_in_use(target: Path) -> bool:
+    """Whether another process (a server still running) has the SQLite database open.
+
+    Every connection to a WAL database holds a shared lock on one byte of the `-shm` file (the
+    "DMS" byte at offset 128, see SQLite's os_unix.c); an exclusive lock on it is refused while
+    any other process is connected. Call it after closing this process's own connections.
+    """
+    shm = target.with_name(target.name + "-shm")
+    if fcntl is None or not shm.exists():
+        return False
+    with open(shm, "rb+") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128, 0)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN, 1, 128, 0)
+    return False
 
 
 def postgres_commands(database_uri: str, path: str) -> tuple[str, str]:

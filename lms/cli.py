@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 from flask import current_app, has_app_context
 from flask.cli import ScriptInfo, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms import resources
 
@@ -22,7 +24,7 @@ def lms_cli() -> None:
 def init_command() -> None:
     """Create or upgrade the database to the latest schema."""
     init_database()
-    click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(_("Database ready: %(uri)s", uri=current_app.config["SQLALCHEMY_DATABASE_URI"]))
 
 
 def init_database() -> None:
@@ -55,15 +57,20 @@ class MigrationsCommand(click.Command):
 
 
 @lms_cli.command("demo")
+@click.option("--trainees", default=40, show_default=True, type=click.IntRange(6, 2000),
+              help="Trainees of the Mbuji-Mayi intake (400 for the full intake).")
 @with_appcontext
-def demo_command() -> None:
-    """Load demo sites, users, curricula and a cohort, then print the demo logins."""
+def demo_command(trainees: int) -> None:
+    """Load a demo academy dated from today (never into a database holding real data)."""
     from lms.curricula.cli import curricula_root
-    from lms.demo import load_demo
+    from lms.demo import DemoRefused, load_demo
 
     init_database()
-    logins = load_demo(curricula_root())
-    click.echo("Demo data loaded. Sign in with (service number / password / role):")
+    try:
+        logins = load_demo(curricula_root(), trainees=trainees)
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_("Demo academy ready. Sign in with (service number / password / role):"))
     for login, password, roles in logins:
         click.echo(f"  {login:<10} {password}  {roles}")
 
@@ -93,9 +100,12 @@ def backup_command(dest: Path | None) -> None:
         counts = backup_sqlite(source, dest)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Backup written to {dest}: {counts.get('lms_users', 0)} users, "
-               f"{counts.get('lms_attempts', 0)} attempts, "
-               f"{counts.get('lms_responses', 0)} answers.")
+    click.echo(_("Backup written to %(dest)s: %(users)s, %(attempts)s, %(answers)s.", dest=dest,
+                 users=ngettext("%(num)d user", "%(num)d users", counts.get("lms_users", 0)),
+                 attempts=ngettext("%(num)d attempt", "%(num)d attempts",
+                                   counts.get("lms_attempts", 0)),
+                 answers=ngettext("%(num)d answer", "%(num)d answers",
+                                  counts.get("lms_responses", 0))))
 
 
 @lms_cli.command("restore")
@@ -104,7 +114,13 @@ def backup_command(dest: Path | None) -> None:
 @with_appcontext
 def restore_command(src: Path, yes: bool) -> None:
     """Replace the database with the backup SRC (the replaced one is kept beside it)."""
-    from lms.backup import BackupError, postgres_commands, restore_sqlite, sqlite_path
+    from lms.backup import (
+        BackupError,
+        database_in_use,
+        postgres_commands,
+        restore_sqlite,
+        sqlite_path,
+    )
     from lms.extensions import db
 
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
@@ -114,15 +130,21 @@ def restore_command(src: Path, yes: bool) -> None:
         click.echo("This database is PostgreSQL: stop the app, then restore with pg_restore:"
                    "\n  " + restore)
         return
-    if not yes:
-        click.confirm(f"Replace {target} with {src}? Stop the server first.", abort=True)
     db.engine.dispose()
+    if database_in_use(target):
+        click.echo(_("Warning: the LMS server still has this database open. Stop the server "
+                     "first: answers saved during the restore would be lost, and the server "
+                     "would keep showing the old data."), err=True)
+    if not yes:
+        click.confirm(_("Replace %(target)s with %(src)s? Stop the server first.",
+                        target=target, src=src), abort=True)
     try:
         kept = restore_sqlite(src, target)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored {src} into {target}."
-               + (f" The replaced database is kept as {kept}." if kept else ""))
+    click.echo(_("Restored %(src)s into %(target)s.", src=src, target=target)
+               + (" " + _("The replaced database is kept as %(kept)s.", kept=kept) if kept
+                  else ""))
 
 
 def _register_feature_commands() -> None:

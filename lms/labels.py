@@ -210,3 +210,11 @@ def audit_action_choices() -> list[tuple[str, str]]:
 def _sort_key(text: str) -> str:
     """Sort "Élément" with the E's, not after Z."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def colon() -> str:
+    """The colon after a label: "Formateur : " in French (no-break space before it), "Trainer: "
+    in English."""
+    from lms.i18n import current_locale
+
+    return "\u00a0: " if current_locale() == "fr" else ": "

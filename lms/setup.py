@@ -133,6 +133,7 @@ def build_blueprint() -> Blueprint:
     for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp, assessment_bp,
                   training_bp, reports_bp, certificates_bp, authoring_bp):
         bp.register_blueprint(child)
+    bp.add_url_rule("/favicon.ico", "favicon", _favicon)
     bp.before_app_request(_before_request)
     bp.after_app_request(_after_request)
     bp.app_url_defaults(assets.add_static_version)
@@ -147,6 +148,16 @@ def build_blueprint() -> Blueprint:
 
     errors.register(bp)
     return bp
+
+
+def _favicon():
+    """The site's icon where browsers look for it by default (pages name it in their head)."""
+    from flask import Response
+
+    icon = Response((resources.static_dir() / "favicon.ico").read_bytes(),
+                    mimetype="image/vnd.microsoft.icon")
+    icon.cache_control.public, icon.cache_control.max_age = True, 7 * 24 * 3600
+    return icon
 
 
 def _before_request():
@@ -171,7 +182,7 @@ def _after_request(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.endpoint != "lms.static":
+    if request.endpoint not in ("lms.static", "lms.favicon"):
         # Shared lab computers: Back must not show the previous person's pages.
         response.headers["Cache-Control"] = "no-store"
     return assets.compress(response)
@@ -189,4 +200,5 @@ def _template_context() -> dict:
     from lms.i18n import current_locale
 
     return {"current_locale": current_locale, "enum_label": labels.enum_label,
-            "role_list": labels.role_list, "audit_details": labels.audit_details}
+            "role_list": labels.role_list, "audit_details": labels.audit_details,
+            "colon": labels.colon}

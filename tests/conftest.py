@@ -169,7 +169,7 @@ def make_enrolment(user=None, cohort=None):
     return enrolment
 
 
-def make_certificate(enrolment, status="valid", supersedes=None):
+def make_certificate(enrolment, status="valid", supersedes=None, issued_at=None):
     """A certificate row for an enrolment, written directly (its token is not a signature)."""
     from lms.certificates.models import Certificate
     from lms.certificates.services import new_serial
@@ -183,6 +183,8 @@ def make_certificate(enrolment, status="valid", supersedes=None):
         programme_title={}, version_label=version.version, content_hash=version.content_hash,
         site_name=cohort.site.name, start_date=cohort.start_date, end_date=cohort.end_date,
         key_id="test", token="-", status=status, supersedes=supersedes)
+    if issued_at is not None:
+        certificate.issued_at = issued_at
     db.session.add(certificate)
     db.session.flush()
     return certificate
@@ -207,6 +209,53 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+# The demo academy, built once per test session by `flask lms demo` (about 5 s) and only read.
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory):
+    """An app whose database holds the demo academy, loaded through the CLI; tests only read."""
+    from argon2 import PasswordHasher
+
+    from lms.auth import passwords
+
+    base = os.environ.get("LMS_TEST_DATABASE_URL")
+    folder = tmp_path_factory.mktemp("demo")
+    if base:
+        url = _postgres_database(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    else:
+        url = f"sqlite:///{folder / 'lms.sqlite'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-key-" + uuid.uuid4().hex,
+                      "SQLALCHEMY_DATABASE_URI": url, "LMS_CURRICULA_DIR": str(CURRICULA),
+                      "WTF_CSRF_ENABLED": False})
+    app.instance_path = str(folder / "instance")
+    app.test_client_class = IsolatedClient
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher",
+                      PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        with app.app_context():
+            result = app.test_cli_runner().invoke(args=["lms", "demo"])
+            assert result.exit_code == 0, result.output
+            db.session.remove()
+    yield app, result.output
+    with app.app_context():
+        db.engine.dispose()
+    if base:
+        admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1),
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def demo_app(demo_world):
+    """The demo academy's app, inside an app context."""
+    app, _output = demo_world
+    with app.app_context():
+        yield app
+        db.session.remove()
 
 
 def choice(attempt_id: int, question_id: str, *indexes: int) -> list[str]:

@@ -234,3 +234,12 @@ def test_the_host_keeps_its_own_route_and_headers(host):
     lms_page = client.get("/academy/")
     assert "Content-Security-Policy" in lms_page.headers
     assert client.get("/learn/1").status_code == 404  # nothing of the LMS outside the prefix
+
+
+def test_the_site_has_its_own_favicon(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon"' in page and "//" not in page.split('rel="icon"')[1].split(">")[0]
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    with client.get("/static/favicon.svg") as svg:
+        assert svg.data.startswith(b"<svg")

@@ -10,7 +10,6 @@ from lms.auth.models import User
 from lms.auth.passwords import verify_password
 from lms.curricula.models import CurriculumVersion
 from lms.extensions import db
-from lms.training.models import AttendanceRecord, ClassMeeting, Cohort, CohortClass, Enrolment
 from tests.conftest import CURRICULA
 
 
@@ -38,7 +37,7 @@ def invoke(app, *args, **kwargs):
 def test_init_creates_the_schema(fresh):
     result = invoke(fresh, "init")
     assert result.exit_code == 0, result.output
-    assert "Database ready" in result.output
+    assert "Base de données prête" in result.output  # French: LMS_DEFAULT_LOCALE
     tables = inspect(db.engine).get_table_names()
     assert "lms_users" in tables and "lms_alembic_version" in tables
     assert invoke(fresh, "init").exit_code == 0  # upgrading again is harmless
@@ -70,8 +69,8 @@ def test_user_create_prompts_for_the_password(fresh):
     result = invoke(fresh, "user", "create", "--first-name", "Jean", "--last-name", "Mbuyi",
                     "--sex", "M", input="un-bon-secret\nun-bon-secret\n")
     assert result.exit_code == 0, result.output
-    assert "sign in with ACA-" in result.output
-    assert "un-bon-secret" not in result.output.split("Created", 1)[1]
+    assert "connectez-vous avec ACA-" in result.output
+    assert "un-bon-secret" not in result.output.split("MBUYI", 1)[1]
 
 
 def test_user_create_refuses_a_short_password(fresh):
@@ -82,33 +81,13 @@ def test_user_create_refuses_a_short_password(fresh):
     assert count(User) == 0
 
 
-def test_demo_is_idempotent_and_prints_the_logins(fresh):
-    first = invoke(fresh, "demo")
-    assert first.exit_code == 0, first.output
-    for login in ("ADMIN-001", "STAFF-001", "FORM-001", "PNC-1001", "PNC-1002", "PNC-1006"):
-        assert login in first.output
-    assert "demo-pass-2026" in first.output
-    counts = (count(User), count(CurriculumVersion), count(Cohort), count(Enrolment),
-              count(CohortClass), count(ClassMeeting), count(AttendanceRecord))
-    assert counts == (9, 4, 1, 6, 2, 7, 3)
-    cohort = db.session.scalar(select(Cohort))
-    assert [(c.name, c.trainer.login_id, len(c.enrolments)) for c in cohort.classes] == [
-        ("Classe A", "FORM-001", 3), ("Classe B", "FORM-001", 3)]
-    second = invoke(fresh, "demo")
-    assert second.exit_code == 0, second.output
-    assert (count(User), count(CurriculumVersion), count(Cohort), count(Enrolment),
-            count(CohortClass), count(ClassMeeting), count(AttendanceRecord)) == counts
-    sites = {u.site.name for u in db.session.scalars(select(User))}
-    assert any("Mbuji-Mayi" in s for s in sites) and any("Lubumbashi" in s for s in sites)
-
-
 def test_curricula_publish_then_list(fresh):
     invoke(fresh, "init")
     published = invoke(fresh, "curricula", "publish")
     assert published.exit_code == 0, published.output
-    assert published.output.count(": published") == 4
+    assert published.output.count(": publié") == 4
     again = invoke(fresh, "curricula", "publish", str(CURRICULA / "police-des-mines"))
-    assert again.exit_code == 0 and "already published, unchanged" in again.output
+    assert again.exit_code == 0 and "déjà publié, inchangé" in again.output
     listed = invoke(fresh, "curricula", "list")
     assert listed.exit_code == 0
     rows = [line.split("\t") for line in listed.output.strip().splitlines()]
@@ -133,3 +112,15 @@ def test_publishing_an_invalid_programme_fails_with_the_problems(fresh, tmp_path
     assert "Le programme bad n'est pas publié." in output
     assert "bad/manifest.yaml:1: erreur : le manifeste n'a pas de ligne « title: »" in output
     assert count(CurriculumVersion) == 0
+
+
+def test_the_command_line_speaks_the_servers_language(tmp_path, database_url):
+    for locale, ready in (("fr", "Base de données prête"), ("en", "Database ready")):
+        app = create_app({"TESTING": True, "SECRET_KEY": uuid.uuid4().hex,
+                          "SQLALCHEMY_DATABASE_URI": database_url, "LMS_DEFAULT_LOCALE": locale,
+                          "LMS_CURRICULA_DIR": str(CURRICULA)})
+        with app.app_context():
+            result = invoke(app, "init")
+            db.session.remove()
+            db.engine.dispose()
+        assert result.exit_code == 0 and ready in result.output, result.output

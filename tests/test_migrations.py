@@ -32,3 +32,22 @@ def test_lms_init_creates_then_upgrades_the_database(tmp_path, database_url):
 
         assert "lms_users" in inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_migrated_database_keeps_one_valid_certificate_index_partial(tmp_path, database_url):
+    """The migration keeps the WHERE of the partial index (the regen script cannot see it):
+    without it a reissue after a revocation fails on every server built by `lms init`."""
+    from sqlalchemy import text
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x"})
+    with app.app_context():
+        init_database()
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                sql = conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = "
+                                       "'uq_lms_certificates_one_valid_per_enrolment'"))
+            else:
+                sql = conn.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                       "'uq_lms_certificates_one_valid_per_enrolment'"))
+        db.engine.dispose()
+    assert sql is not None and "WHERE" in sql.upper() and "valid" in sql

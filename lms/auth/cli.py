@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.group("user")
@@ -35,4 +36,5 @@ def user_create(service_number, academy_number, first_name, last_name, sex, rank
                            unit=unit, roles=roles, password=password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created {user.display_name}: sign in with {user.login_id}")
+    click.echo(_("Created %(name)s: sign in with %(login)s", name=user.display_name,
+                 login=user.login_id))

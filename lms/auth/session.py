@@ -19,7 +19,7 @@ View = TypeVar("View", bound=Callable)
 
 # Pages a user who must change their password may still open.
 ALLOWED_BEFORE_PASSWORD_CHANGE = {"lms.auth.password", "lms.auth.logout", "lms.auth.language",
-                                  "lms.static"}
+                                  "lms.static", "lms.favicon"}
 # Flask-Login keeps the signed-in user's id (our "<id>:<version>") under this session key.
 FLASK_LOGIN_USER_KEY = "_user_id"
 

@@ -23,6 +23,7 @@ from lms.labels import CERTIFICATE_STATUSES
 from lms.labels import label as code_label
 from lms.learning.models import Attempt
 from lms.learning.services import attempt_passed, counted_attempt
+from lms.training.attendance import attendance_unknown_reason
 from lms.training.models import Cohort, Enrolment
 
 
@@ -218,8 +219,7 @@ def eligibility(enrolment: Enrolment, lang: str = "fr") -> Eligibility:
         rate = attendance_rate(enrolment)
         if rate is None:
             results.append(RuleResult("attendance_min", label, "unknown",
-                                      [_("Cannot be checked yet: no class register counting "
-                                         "this trainee has been taken.")]))
+                                      [attendance_unknown_reason(enrolment)]))
         else:
             ok = rate >= minimum - 1e-9
             results.append(RuleResult("attendance_min", label, "met" if ok else "not_met",

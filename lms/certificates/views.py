@@ -318,10 +318,14 @@ def detail(certificate_id):
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @staff_required
 def revoke(certificate_id):
-    """Revoke a certificate with a reason (staff)."""
+    """Revoke a certificate with a reason, after a confirmation page: it is final (staff)."""
     cert = get_certificate_for(current_user, certificate_id)
+    reason = request.form.get("reason", "").strip()
+    if reason and cert.status == "valid" and request.form.get("confirm") != "yes":
+        return render_template("lms/certificates/revoke_confirm.html", cert=cert,
+                               reason=reason)
     try:
-        svc.revoke_certificate(cert, current_user, request.form.get("reason", ""))
+        svc.revoke_certificate(cert, current_user, reason)
         flash(_("Certificate %(serial)s is revoked. Anyone who checks it now sees it.",
                 serial=cert.display_serial), "success")
     except svc.CertificateError as exc:

@@ -71,7 +71,7 @@ def curricula_publish(path) -> None:
                                          programme=folder.name) + f"\n{exc}") from exc
         except VersionConflict as exc:
             raise click.ClickException(str(exc)) from exc
-        state = "published" if created else "already published, unchanged"
+        state = _("published") if created else _("already published, unchanged")
         click.echo(f"{version.programme.code} {version.version} ({version.content_hash[:12]}): "
                    f"{state}")
 

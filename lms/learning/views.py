@@ -11,6 +11,7 @@ from lms.assessment import services as grading
 from lms.curricula.structure import UnknownItem, assessment_for, lesson_for, neighbours
 from lms.errors import csrf_error_page
 from lms.extensions import db
+from lms.home.services import academy_today, home_for
 from lms.i18n import current_locale
 from lms.learning import bp
 from lms.learning import services as svc
@@ -19,6 +20,7 @@ from lms.learning.answers import InvalidChoice, answers_fast, save_response, url
 from lms.learning.choices import choice_values
 from lms.learning.marks import marks_report
 from lms.learning.scoring import QUESTION_TYPES
+from lms.people.audit_names import target_names
 from lms.training.models import Enrolment
 from lms.transactions import writes_in_blocks
 
@@ -31,7 +33,10 @@ def dashboard():
         Enrolment.user_id == current_user.id).order_by(Enrolment.enrolled_at)).all()
     lang = current_locale()
     rows = [(e, svc.outline(e, lang)[1]) for e in enrolments]
-    return render_template("lms/learning/dashboard.html", rows=rows, lang=lang)
+    home = home_for(current_user, lang, academy_today())
+    names = target_names(home["admin"].recent) if "admin" in home else {}
+    return render_template("lms/learning/dashboard.html", rows=rows, lang=lang, home=home,
+                           audit_names=names, works=bool(home))
 
 
 @bp.route("/marks")

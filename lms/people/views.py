@@ -12,6 +12,7 @@ from lms.i18n import current_locale
 from lms.labels import audit_action_choices
 from lms.people import bp
 from lms.people import services as svc
+from lms.people.audit_names import target_names
 
 
 @bp.route("/")
@@ -80,5 +81,6 @@ def audit_log():
     page = request.args.get("page", 1, type=int)
     records = svc.list_audit(action, actor, page)
     return render_template("lms/people/audit.html", records=records,
-                           actors=svc.actors_by_id(records), action=action, actor=actor,
+                           actors=svc.actors_by_id(records), names=target_names(records),
+                           action=action, actor=actor,
                            actions=audit_action_choices(), page=page)

@@ -8,6 +8,7 @@ as text, so a greyscale printout stays readable. Pages show the same figures in 
 from __future__ import annotations
 
 import itertools
+import textwrap
 from dataclasses import dataclass
 
 from flask_babel import format_decimal
@@ -30,6 +31,15 @@ def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
     return f"{format_decimal(round(value, 1))}{unit}"
+
+
+def label_lines(text: str, width: int = 26, most: int = 2) -> list[str]:
+    """A category label on at most two lines that fit beside the bars, cut between words."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][:width - 1].rstrip() + "…"
+    return lines
 
 
 def bar_chart(title: str, description: str, categories: list[str], series: list[Series],
@@ -56,8 +66,12 @@ def bar_chart(title: str, description: str, categories: list[str], series: list[
         out.append(f'<text x="{label_w}" y="{legend_h + 16}" fill="#1b1b1b">–</text>')
     for i, category in enumerate(categories):
         y0 = legend_h + i * group_h
-        out.append(f'<text x="{label_w - 8}" y="{y0 + group_h / 2}" text-anchor="end" '
-                   f'fill="#1b1b1b">{escape(category[:28])}</text>')
+        lines = label_lines(category)
+        first = y0 + group_h / 2 - 7 * (len(lines) - 1)
+        spans = "".join(f'<tspan x="{label_w - 8}" y="{first + 15 * n:.1f}">{escape(line)}</tspan>'
+                        for n, line in enumerate(lines))
+        out.append(f'<text text-anchor="end" fill="#1b1b1b"><title>{escape(category)}</title>'
+                   f'{spans}</text>')
         for j, s in enumerate(series):
             value = s.values[i]
             y = y0 + j * bar_h

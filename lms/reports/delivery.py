@@ -21,6 +21,7 @@ from lms.reports.tables import (
     person_columns,
     person_values,
     pivot,
+    programme_title,
     rates,
     sex_columns,
 )
@@ -77,7 +78,7 @@ def attendance_table(f: ReportFilter) -> Table:
         attended_, counted_ = pivot(entry["attended"]), pivot(entry["counted"])
         total_attended = [a + b for a, b in zip(total_attended, attended_, strict=True)]
         total_counted = [a + b for a, b in zip(total_counted, counted_, strict=True)]
-        table.add_row({"cohort": name, "programme": code, "site": site,
+        table.add_row({"cohort": name, "programme": programme_title(code), "site": site,
                        "registers": meetings.get(cohort_id, 0), **by_sex("attended", attended_),
                        **by_sex("counted", counted_), **by_sex("rate", rates(attended_,
                                                                               counted_))})
@@ -180,7 +181,7 @@ def unvetted_table(f: ReportFilter) -> Table:
                "withdraw them, before training."))
     for last, first, academy, service, sex, unit, rank, cohort, code, state in rows:
         table.add_row({**person_values(first, last, academy, service, sex, unit, rank),
-                       "cohort": cohort, "programme": code,
+                       "cohort": cohort, "programme": programme_title(code),
                        "vetting": label(VETTING_STATUSES, state)})
     return table
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from lms.auth.models import Site, User
 from lms.curricula.models import Programme
 from lms.extensions import db
+from lms.reports.tables import programme_title
 from lms.training.models import Cohort, Enrolment
 
 
@@ -160,7 +161,7 @@ def describe_filter(f: ReportFilter) -> str:
     parts = []
     if f.programme_id is not None:
         code = db.session.scalar(select(Programme.code).where(Programme.id == f.programme_id))
-        parts.append(_("programme %(code)s", code=code or "?"))
+        parts.append(_("programme %(code)s", code=programme_title(code) if code else "?"))
     if f.site_id is not None:
         name = db.session.scalar(select(Site.name).where(Site.id == f.site_id))
         parts.append(_("site %(name)s", name=name or "?"))

@@ -28,6 +28,7 @@ from lms.reports.tables import (
     by_sex,
     person_columns,
     person_values,
+    programme_title,
     sex_columns,
 )
 from lms.reports.versions import VersionFacts, versions_in
@@ -80,7 +81,7 @@ def gain_by_cohort_table(f: ReportFilter, sums: dict | None = None) -> Table:
         figures = groups.get(cohort_id)
         if figures is None:
             continue
-        table.add_row({"cohort": name, "programme": code, "site": site,
+        table.add_row({"cohort": name, "programme": programme_title(code), "site": site,
                        **by_sex("both", [figures[x].both for x in SEX_COLUMNS]),
                        "mean_pre": figures["T"].mean_pre, "mean_post": figures["T"].mean_post,
                        **by_sex("mean_gain", [figures[x].mean_gain for x in SEX_COLUMNS])})

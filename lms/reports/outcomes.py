@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime, time, timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import (
     Float,
@@ -24,7 +27,7 @@ from lms.curricula.models import Programme
 from lms.extensions import db
 from lms.learning.models import Attempt
 from lms.reports.filters import ReportFilter, cohort_conditions, scope
-from lms.reports.tables import Table, by_sex, percent, pivot, sex_columns
+from lms.reports.tables import Table, by_sex, percent, pivot, programme_title, sex_columns
 from lms.reports.versions import VersionFacts, by_version, version_pairs, versions_in
 from lms.training.models import Cohort
 
@@ -70,6 +73,28 @@ def holds_valid_certificate(enrolment_id):
 ENROLMENT_MEASURES = ("enrolled", "completed", "certified")
 
 
+def _certified_by_issue_date(f: ReportFilter, by: str, groups: dict) -> None:
+    """Over a period, officers count as certified when their certificate was issued in it,
+    whatever the cohort's dates (a cohort that ended last quarter is certified this one)."""
+    s = scope(dataclasses.replace(f, date_from=None, date_to=None))
+    keys, joins = dimension(by, s)
+    issued = select(Certificate.enrolment_id).where(Certificate.status == "valid")
+    if f.date_from is not None:
+        issued = issued.where(Certificate.issued_at >= datetime.combine(f.date_from, time(),
+                                                                         UTC))
+    if f.date_to is not None:
+        issued = issued.where(Certificate.issued_at < datetime.combine(
+            f.date_to + timedelta(days=1), time(), UTC))
+    query = select(*keys, s.c.sex, func.count()).select_from(s)
+    if by in ("programme", "site"):
+        query = query.join(Programme if by == "programme" else Site, *joins)
+    for group in groups.values():
+        group["certified"] = {}
+    for key, sex, count in db.session.execute(
+            query.where(s.c.enrolment_id.in_(issued)).group_by(*keys, s.c.sex)):
+        groups.setdefault(key, {m: {} for m in ENROLMENT_MEASURES})["certified"][sex] = count
+
+
 def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
     """Officers enrolled, completed and certified, by cohort (or programme, site, unit, rank)
     and sex."""
@@ -93,6 +118,8 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
         group = groups.setdefault(key, {m: {} for m in ENROLMENT_MEASURES})
         for measure, count in zip(ENROLMENT_MEASURES, counts, strict=True):
             group[measure][sex] = count or 0
+    if f.date_from is not None or f.date_to is not None:
+        _certified_by_issue_date(f, by, groups)
     labels = {"cohort": _("Cohort"), "programme": _("Programme"), "site": _("Site"),
               "unit": _("Unit"), "rank": _("Rank")}
     columns = [(by, labels[by])]
@@ -104,11 +131,13 @@ def enrolment_table(f: ReportFilter, by: str = "cohort") -> Table:
                    Cohort.end_date).join(Programme).join(Site)
             .where(*cohort_conditions(f)).order_by(Cohort.start_date, Cohort.name)).all()
         # Empty cohorts appear too, with zeros.
-        order = [(c[0], {"cohort": c[1], "programme": c[2], "site": c[3],
+        order = [(c[0], {"cohort": c[1], "programme": programme_title(c[2]), "site": c[3],
                          "start": c[4], "end": c[5]}) for c in cohorts]
     else:
         none = _("(not recorded)")
-        order = [(k, {by: k or none}) for k in sorted(groups, key=lambda k: (k or "").lower())]
+        shown = programme_title if by == "programme" else str
+        order = [(k, {by: shown(k) if k else none})
+                 for k in sorted(groups, key=lambda k: (k or "").lower())]
     columns += (sex_columns("enrolled", _("Enrolled")) + sex_columns("completed", _("Completed"))
                 + [("completion_rate", _("Completion rate (%)"))]
                 + sex_columns("certified", _("Certified")))
@@ -192,7 +221,8 @@ def pass_rate_table(f: ReportFilter, lang: str = "en") -> Table:
                 continue
             sat, ok = pivot(entry["sat"]), pivot(entry["passed"])
             title = item["title"].get(lang) or next(iter(item["title"].values()))
-            table.add_row({"programme": version.programme_code, "version": version.label,
+            table.add_row({"programme": programme_title(version.programme_code),
+                           "version": version.label,
                            "assessment": title, "kind": item["kind"],
                            "pass_mark": item["pass_mark"], **by_sex("sat", sat),
                            **by_sex("passed", ok),

@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.curricula.models import Programme
+from lms.extensions import db
+from lms.i18n import current_locale
 
 SEX_COLUMNS = ("F", "M", "T")
 
@@ -109,3 +114,13 @@ def person_values(first: str, last: str, academy: str, service: str | None, sex:
 def rates(parts: list, wholes: list) -> list:
     """`percent` of each part of its whole (women, men, total)."""
     return [percent(p, w) for p, w in zip(parts, wholes, strict=True)]
+
+
+def programme_title(code: str) -> str:
+    """A programme's title in the current language (tables show titles, not codes)."""
+    lang = current_locale()
+    titles = db.session.info.setdefault(("lms_programme_titles", lang), {})
+    if code not in titles:  # one query per programme and session, not per row
+        programme = db.session.scalar(select(Programme).where(Programme.code == code))
+        titles[code] = programme.title_in(lang) if programme is not None else code
+    return titles[code]

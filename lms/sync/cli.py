@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from lms.base import LMSError
 
@@ -84,10 +85,10 @@ def import_command(bundle) -> None:
     except LMSError as exc:
         raise click.ClickException(str(exc)) from exc
     if not new:
-        click.echo("This bundle was already imported: nothing changed.")
+        click.echo(_("This bundle was already imported: nothing changed."))
         return
     for table, tally in entry.counts.items():
         shown = ", ".join(f"{k} {v}" for k, v in tally.items() if v)
         if shown:
             click.echo(f"{table}: {shown}")
-    click.echo("Import complete.")
+    click.echo(_("Import complete."))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -142,3 +143,15 @@ def cohort_rate(cohort_id: int) -> Rate:
 def enrolment_rate(enrolment: Enrolment) -> Rate:
     """One trainee's attendance rate in their cohort."""
     return rates_for_cohort(enrolment.cohort_id).get(enrolment.id, Rate())
+
+
+def attendance_unknown_reason(enrolment: Enrolment) -> str:
+    """Why a trainee's attendance rate cannot be checked yet: no register, or only excused."""
+    excused = enrolment_rate(enrolment).excused
+    if excused:
+        return ngettext(
+            "Cannot be checked yet: the trainee was excused from the only register taken so "
+            "far, and excused absences are left out of the rate.",
+            "Cannot be checked yet: the trainee was excused from all %(num)d registers taken so "
+            "far, and excused absences are left out of the rate.", excused)
+    return _("Cannot be checked yet: no class register counting this trainee has been taken.")

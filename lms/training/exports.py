@@ -27,8 +27,11 @@ def safe_cell(value):
 
 def sheet_title(title: str, fallback: str) -> str:
     """A worksheet name Excel accepts: none of []:*?/\\ or ', at most 31 characters."""
-    cleaned = "".join(c for c in title if c not in "[]:*?/\\'")
-    return cleaned[:31] or fallback
+    cleaned = " ".join("".join(c for c in title if c not in "[]:*?/\\'").split())
+    if len(cleaned) > 31:  # cut between words, never in the middle of one
+        cut = cleaned[:32].rsplit(" ", 1)[0] if " " in cleaned[:32] else cleaned[:31]
+        cleaned = cut.rstrip(" ,;—–-")
+    return cleaned or fallback
 
 
 def to_csv(header: list[str], rows: list[list]) -> str:

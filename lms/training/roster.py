@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, select
 
 from lms.auth.models import User
@@ -390,8 +391,10 @@ def prepare_import(cohort: Cohort, actor: User, filename: str, data: bytes) -> P
     """Parse and check a roster file and keep the result for the preview."""
     parsed = parse_roster(filename, data)
     check_against(parsed, cohort)
+    # Not evaluated on loaded rows: SQLite hands back naive times, which Python cannot compare.
     db.session.execute(delete(PendingImport).where(
-        PendingImport.created_at < utcnow() - PENDING_LIFETIME))
+        PendingImport.created_at < utcnow() - PENDING_LIFETIME).execution_options(
+        synchronize_session=False))
     pending = PendingImport(token=secrets.token_urlsafe(24), cohort=cohort,
                             created_by_id=actor.id, filename=filename[:200], rows=parsed.rows,
                             problems={str(k): v for k, v in parsed.problems.items()})
@@ -449,9 +452,11 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
         _check_row(row, parsed)
     check_against(parsed, cohort)
     if mode == "all" and parsed.problems:
-        raise RosterError(_("Nothing was imported: %(n)d rows have problems. Correct the file "
-                            "and send it again, or import only the valid rows.",
-                            n=len(parsed.problems)))
+        raise RosterError(ngettext(
+            "Nothing was imported: %(num)d row has a problem. Correct the file and send it "
+            "again, or import only the valid rows.",
+            "Nothing was imported: %(num)d rows have problems. Correct the file and send it "
+            "again, or import only the valid rows.", len(parsed.problems)))
     rows = [r for r in parsed.rows if r["line"] not in parsed.problems]
     if not rows:
         raise RosterError(_("No row can be imported. Correct the file and send it again."))

@@ -15,6 +15,7 @@ from lms.auth.services import normalise_number
 from lms.base import LMSError, utcnow
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
+from lms.i18n import current_locale
 from lms.training.models import (
     TOT_PROGRAMME,
     VETTING_STATUSES,
@@ -166,17 +167,21 @@ def check_may_lead(trainer: User, cohort: Cohort, actor=None, override: bool = F
         audit.record(actor, "qualification.override", cohort, after={
             "trainer": trainer.login_id, "programme": cohort.programme.code})
         return
+    names = {"name": trainer.display_name, "programme": cohort.programme.title_in(
+        current_locale())}
     lapsed = lapsed_qualification(trainer, cohort.programme)
     if lapsed is not None:
         raise NotQualified(_("%(name)s's qualification for %(programme)s lapsed on %(date)s: "
                              "they cannot lead a new class until a train-the-trainer refresher "
                              "renews it (or an administrator overrides).",
-                             name=trainer.display_name, programme=cohort.programme.code,
-                             date=format_date(lapsed.expires_on)))
+                             date=format_date(lapsed.expires_on), **names))
+    if trainer.sex == "F":  # French agrees with the person: "qualifiée"
+        raise NotQualified(_("%(name)s is not qualified for %(programme)s: she must complete a "
+                             "train-the-trainer session for it first (or an administrator may "
+                             "override).", **names))
     raise NotQualified(_("%(name)s is not qualified for %(programme)s: they must complete a "
                          "train-the-trainer session for it first (or an administrator may "
-                         "override).", name=trainer.display_name,
-                         programme=cohort.programme.code))
+                         "override).", **names))
 
 
 def may_grade(trainer: User, cohort: Cohort) -> bool:

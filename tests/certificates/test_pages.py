@@ -181,7 +181,12 @@ def test_staff_revoke_and_reissue_from_the_certificate_page(app, client, key_id,
     client.post(f"/certificates/{cert_id}/reissue", data={"name": "Grâce  TEST ", "reason": "Nom"})
     new = db.session.scalar(db.select(Certificate).where(Certificate.supersedes_id == cert_id))
     assert new.name == "Grâce TEST"
-    client.post(f"/certificates/{new.id}/revoke", data={"reason": "Erreur"})
+    # Revoking is final: a first post only asks to confirm, naming the person and the reason.
+    asked = client.post(f"/certificates/{new.id}/revoke", data={"reason": "Erreur"})
+    assert asked.status_code == 200 and "Grâce TEST" in asked.text and "Erreur" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    assert db.session.get(Certificate, new.id).status == "valid"
+    client.post(f"/certificates/{new.id}/revoke", data={"reason": "Erreur", "confirm": "yes"})
     assert db.session.get(Certificate, new.id).status == "revoked"
     assert db.session.get(Certificate, cert_id).status == "superseded"
 

@@ -72,6 +72,24 @@ def test_bundled_rule_on_attendance_cannot_be_checked_yet(app):
     assert not result.eligible
 
 
+def test_a_trainee_excused_from_every_register_is_told_why_attendance_cannot_be_checked(app):
+    from datetime import date, time
+
+    from lms.training.attendance import save_register
+    from lms.training.services import create_class, create_meeting
+
+    enrolment = make_enrolment()
+    trainer = make_user(roles=("trainer",))
+    cohort_class = create_class(enrolment.cohort, "Classe A")
+    enrolment.cohort_class = cohort_class
+    for day in (6, 8):
+        meeting = create_meeting(cohort_class, day=date(2026, 4, day), start=time(8))
+        save_register(meeting, {enrolment.id: "excused"}, trainer)
+    rule = {r.rule: r for r in svc.eligibility(enrolment, "fr").rules}["attendance_min"]
+    assert rule.status == "unknown"
+    assert "excusé de tous les 2 appels" in rule.reasons[0]
+
+
 def test_practicals_graded_by_a_trainer_count_toward_eligibility(app, tmp_path):
     from lms.assessment.services import record_practical
     from lms.training.services import assign_trainer

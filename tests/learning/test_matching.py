@@ -190,8 +190,8 @@ def test_item_analysis_gives_per_pair_figures(app, client, enrolment):
                       f"{KEY}")
     assert page.status_code == 200
     row = page.text.split('id="q-sara"')[1].split("</tr>")[0]
-    assert "Scanning → Repérer le problème: 1 (100 %)" in row
-    assert "Analysis → Comprendre ses causes: 0 (0 %)" in row
+    assert "Scanning → Repérer le problème\u00a0: 1 (100 %)" in row
+    assert "Analysis → Comprendre ses causes\u00a0: 0 (0 %)" in row
     assert "réponse fausse la plus fréquente : Agir avec les partenaires (1)" in row
 
 

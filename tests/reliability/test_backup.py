@@ -1,13 +1,15 @@
 """flask lms backup / restore: a consistent copy while a writer runs, and a lossless round trip."""
 
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
-from lms.backup import postgres_commands
+from lms.backup import database_in_use, postgres_commands
 from lms.extensions import db
 from lms.learning import answers as answer_save
 from lms.learning import services as learning
@@ -114,3 +116,26 @@ def test_backup_of_a_postgresql_database_explains_pg_dump():
     dump, restore = postgres_commands("postgresql+psycopg://lms:s3cret@db.local/lms", "x.dump")
     assert dump.startswith("pg_dump --format=custom") and "s3cret" not in dump
     assert restore.startswith("pg_restore --clean") and "x.dump" in restore
+
+
+def test_restore_warns_while_a_server_still_has_the_database_open(app, runner, sqlite_db,
+                                                                  tmp_path):
+    _some_work()
+    backup = tmp_path / "copy.sqlite"
+    assert runner.invoke(args=["lms", "backup", str(backup)]).exit_code == 0
+    db.engine.dispose()
+    assert not database_in_use(sqlite_db)  # nobody else has it open
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time\n"
+         "c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM lms_users')"
+         ".fetchall(); print('open', flush=True); time.sleep(60)", str(sqlite_db)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "open"
+        warned = runner.invoke(args=["lms", "restore", str(backup), "--yes"])
+    finally:
+        server.kill()
+        server.wait()
+        server.stdout.close()
+    assert warned.exit_code == 0, warned.output
+    assert "serveur" in warned.output  # French, the default language of the command line

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -99,13 +99,16 @@ def known(app, ctx) -> Known:
     make_attempt(w1, QUIZ, 12, number=2)
     make_attempt(m1, QUIZ, 8)
     make_attempt(w2, QUIZ, 2, pending=1)
-    make_certificate(w1)
-    make_certificate(w2, "revoked")
-    make_certificate(w2)
-    make_certificate(m1, supersedes=make_certificate(m1, "superseded"))
-    make_certificate(m2, "revoked")
-    make_certificate(w4)
-    make_certificate(w5)
+    # Issued on the last day of each cohort (the quarterly summary counts by issue date).
+    june, june_2025 = datetime(2026, 6, 30, 10, tzinfo=UTC), datetime(2025, 6, 30, 10, tzinfo=UTC)
+    make_certificate(w1, issued_at=june)
+    make_certificate(w2, "revoked", issued_at=june)
+    make_certificate(w2, issued_at=june)
+    make_certificate(m1, supersedes=make_certificate(m1, "superseded", issued_at=june),
+                     issued_at=june)
+    make_certificate(m2, "revoked", issued_at=june)
+    make_certificate(w4, issued_at=june)
+    make_certificate(w5, issued_at=june_2025)
     db.session.commit()
     return Known(version.programme_id, lubumbashi.id, mbuji.id,
                  {"a": a.id, "empty": empty.id, "c": c.id, "d": d.id})

@@ -200,6 +200,32 @@ def test_a_named_period_sets_both_dates_from_today():
     assert unknown == ReportFilter()
 
 
+def test_a_period_counts_officers_certified_by_the_certificate_issue_date(known):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.training.models import Enrolment
+    from tests.conftest import make_certificate
+
+    # The spring cohort ended in June; M3's certificate, signed in July, counts in the third
+    # quarter (when the officer was certified), not in the second.
+    m3 = db.session.scalar(select(Enrolment).join(Enrolment.user).where(
+        User.last_name == "TestM3"))
+    make_certificate(m3, issued_at=datetime(2026, 7, 10, 9, tzinfo=UTC))
+    db.session.commit()
+
+    def certified(start, end):
+        f = ReportFilter(programme_id=known.border_id, site_id=known.lubumbashi_id,
+                             date_from=start, date_to=end)
+        return by_sex(enrolment_table(f, "programme").totals(), "certified")
+
+    assert certified(date(2026, 4, 1), date(2026, 6, 30)) == [2, 1, 3]
+    assert certified(date(2026, 7, 1), date(2026, 9, 30)) == [0, 1, 1]
+
+
 def test_quarter_range():
     assert quarter_range(2026, 1) == (date(2026, 1, 1), date(2026, 3, 31))
     assert quarter_range(2026, 4) == (date(2026, 10, 1), date(2026, 12, 31))

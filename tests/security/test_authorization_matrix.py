@@ -24,6 +24,7 @@ COHORT = "/assessment/cohorts/{cohort}"
 # endpoint: (method, url template, form data, visitors allowed)
 MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.auth.login": ("GET", "/login", {}, ANYONE),
+    "lms.favicon": ("GET", "/favicon.ico", {}, ANYONE),
     "lms.auth.logout": ("POST", "/logout", {}, ANYONE),
     "lms.auth.language": ("POST", "/language", {"lang": "en"}, ANYONE),
     "lms.auth.password": ("GET", "/account/password", {}, SIGNED_IN),

@@ -90,8 +90,10 @@ def test_dashboard_shows_enrolment_backlog_and_who_is_at_risk(app, client):
     login(client, make_user(roles=("staff",)))
     page = client.get(f"/training/cohorts/{cohort.id}").text
     assert 'id="enrolled">2<' in page
-    assert "femmes\u00a0: 1" in page and "hommes\u00a0: 1" in page
-    assert "Corrections en retard: <strong>1</strong>" in page
+    # French typography and agreement: "2 stagiaires : 1 femme, 1 homme", a no-break space
+    # before the colon.
+    assert "stagiaires\u00a0:" in page and "1 femme, 1 homme." in page
+    assert "Corrections en retard\u00a0: <strong>1</strong>" in page
     at_risk = re.search(r'<ul id="at-risk">(.*?)</ul>', page, re.S).group(1)
     assert first.user.display_name in at_risk and "présence 0\u00a0%" in at_risk
     assert "échoué\u00a0:" in at_risk

@@ -147,6 +147,10 @@ def test_all_or_nothing_commit_with_a_bad_row_creates_nothing(app):
     with pytest.raises(roster.RosterError, match="Rien n'a été importé"):
         roster.commit_import(pending, staff, "all")
     assert db.session.scalar(select(func.count()).select_from(User)) == users_before
+    one_bad = roster.prepare_import(cohort, staff, "liste.csv", (
+        b"matricule;nom;prenom;sexe\nPNC-4101;Kasongo;Paul;M\nPNC-4102;Ilunga;;F\n"))
+    with pytest.raises(roster.RosterError, match="1 ligne a un problème"):  # not "1 lignes"
+        roster.commit_import(one_bad, staff, "all")
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 0
     assert db.session.get(PendingImport, pending.id) is not None  # the choice is still open
 

@@ -36,9 +36,13 @@ def _cohort(version, name):
 
 def test_an_unqualified_trainer_cannot_be_assigned(app):
     cohort = _cohort(programme_version(), "Proximité 1")
-    trainer = make_user(roles=("trainer",))
-    with pytest.raises(svc.NotQualified, match="pas qualifié pour police-de-proximite"):
+    trainer = make_user(roles=("trainer",), first_name="Grâce", last_name="Ilunga", sex="F")
+    # French agrees with the person, and names the programme by its title.
+    with pytest.raises(svc.NotQualified, match="Grâce ILUNGA n'est pas qualifiée pour Police "
+                                               "de proximité\u00a0: elle doit"):
         svc.assign_trainer(cohort, trainer)
+    with pytest.raises(svc.NotQualified, match="n'est pas qualifié pour Police de proximité"):
+        svc.assign_trainer(cohort, make_user(roles=("trainer",), sex="M"))
     with pytest.raises(svc.NotQualified):  # staff without admin cannot override
         svc.assign_trainer(cohort, trainer, actor=make_user(roles=("staff",)), override=True)
     assert cohort.trainers == []
@@ -136,6 +140,6 @@ def test_staff_page_refuses_an_unqualified_trainer_with_a_readable_message(app, 
     login(client, make_user(roles=("staff",)))
     page = client.post(f"/training/cohorts/{cohort.id}/trainers", data={"trainer": trainer.id},
                        follow_redirects=True)
-    assert "pas qualifié pour" in page.text
+    assert "pas qualifiée pour" in page.text
     db.session.rollback()
     assert db.session.get(type(cohort), cohort.id).trainers == []

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 15:08:28.590791
+Create Date: 2026-12-04 15:12:33.052589
 
 """
 from alembic import op
@@ -531,7 +531,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_certificates_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_certificates_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_certificates_valid_until'), ['valid_until'], unique=False)
-        batch_op.create_index('uq_lms_certificates_one_valid_per_enrolment', ['enrolment_id'], unique=True)
+        batch_op.create_index('uq_lms_certificates_one_valid_per_enrolment', ['enrolment_id'], unique=True, sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
 
     op.create_table('lms_lesson_progress',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -697,7 +697,7 @@ def downgrade():
 
     op.drop_table('lms_lesson_progress')
     with op.batch_alter_table('lms_certificates', schema=None) as batch_op:
-        batch_op.drop_index('uq_lms_certificates_one_valid_per_enrolment')
+        batch_op.drop_index('uq_lms_certificates_one_valid_per_enrolment', sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_valid_until'))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_user_id'))
         batch_op.drop_index(batch_op.f('ix_lms_certificates_status'))
