@@ -17,6 +17,7 @@ ROLES = {
     "trainee": _l("Trainee"),
     "trainer": _l("Trainer"),
     "staff": _l("Academy staff"),
+    "curriculum_editor": _l("Curriculum editor"),
     "admin": _l("Administrator"),
 }
 
@@ -60,6 +61,11 @@ AUDIT_ACTIONS = {
     "auth.logout": _l("Signed out"),
     "auth.password_change": _l("Password changed"),
     "auth.reset_code": _l("One-time code given"),
+    "authoring.cohort_moved": _l("Cohort moved to another curriculum version"),
+    "authoring.draft_discarded": _l("Curriculum draft discarded"),
+    "authoring.draft_published": _l("Curriculum draft published"),
+    "authoring.draft_started": _l("Curriculum draft started"),
+    "authoring.file_saved": _l("Curriculum draft file saved"),
     "certificate.issue": _l("Certificate issued"),
     "certificate.reissue": _l("Certificate issued again"),
     "certificate.revoke": _l("Certificate revoked"),

@@ -5,6 +5,7 @@ from lms.assessment.paper.models import PaperSheet
 from lms.audit import AuditRecord
 from lms.auth.models import Site, User, UserRole
 from lms.auth.throttle import LoginFailure
+from lms.authoring.models import Draft, DraftFile
 from lms.certificates.models import Certificate
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.learning.models import Attempt, LessonProgress, Response
@@ -33,7 +34,8 @@ from lms.training.models import (
 
 __all__ = ["Attempt", "AttendanceChange", "AttendanceRecord", "AuditRecord", "Certificate",
            "ClassMeeting", "Cohort", "CohortClass", "CohortTrainer", "CurriculumVersion",
-           "Enrolment", "Grade", "GradeHistory", "LessonProgress", "LoginFailure", "PaperSheet",
-           "PendingImport", "Programme", "QuizSchedule", "Qualification", "Response", "Site",
-           "SyncAlias", "SyncBundle", "SyncConflict", "SyncIdentity", "SyncPeer", "SyncPeerRecord",
-           "SyncRecordState", "TotProgramme", "User", "UserRole", "Vetting"]
+           "Draft", "DraftFile", "Enrolment", "Grade", "GradeHistory", "LessonProgress",
+           "LoginFailure", "PaperSheet", "PendingImport", "Programme", "QuizSchedule",
+           "Qualification", "Response", "Site", "SyncAlias", "SyncBundle", "SyncConflict",
+           "SyncIdentity", "SyncPeer", "SyncPeerRecord", "SyncRecordState", "TotProgramme", "User",
+           "UserRole", "Vetting"]

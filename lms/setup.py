@@ -119,6 +119,7 @@ def build_blueprint() -> Blueprint:
     """The `lms` blueprint: templates, static files and every feature blueprint nested in it."""
     from lms.assessment import bp as assessment_bp
     from lms.auth import bp as auth_bp
+    from lms.authoring import bp as authoring_bp
     from lms.certificates import bp as certificates_bp
     from lms.curricula import bp as curricula_bp
     from lms.learning import bp as learning_bp
@@ -130,7 +131,7 @@ def build_blueprint() -> Blueprint:
     bp = _LMSBlueprint("lms", __name__, template_folder=str(resources.templates_dir()),
                        static_folder=str(resources.static_dir()), static_url_path="/static")
     for child in (auth_bp, learning_bp, curricula_bp, people_bp, sync_bp, assessment_bp,
-                  training_bp, reports_bp, certificates_bp):
+                  training_bp, reports_bp, certificates_bp, authoring_bp):
         bp.register_blueprint(child)
     bp.add_url_rule("/favicon.ico", "favicon", _favicon)
     bp.before_app_request(_before_request)

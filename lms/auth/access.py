@@ -25,5 +25,6 @@ def role_required(*roles: str):
 
 
 trainer_required = role_required("trainer", "staff")
+editor_required = role_required("curriculum_editor")
 staff_required = role_required("staff")
 admin_required = role_required("admin")

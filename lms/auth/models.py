@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.base import GlobalIdMixin
 from lms.extensions import db
 
-ROLES = ("trainee", "trainer", "staff", "admin")
+ROLES = ("trainee", "trainer", "staff", "curriculum_editor", "admin")
 SEXES = ("F", "M")
 
 

@@ -60,7 +60,29 @@ def open_soon(login: str, item_key: str, seconds: str) -> None:
     set_schedule(User.by_login("FORM-001"), enrolment.cohort, item_key, opens, None)
 
 
-COMMANDS = {"make-eligible": make_eligible, "open-soon": open_soon}
+def make_designer(login: str, intake: str) -> None:
+    """A curriculum editor (demo password) and a next intake of community policing at
+    Mbuji-Mayi, not started yet, on the current published version."""
+    from datetime import date
+
+    from lms.auth.services import create_user
+    from lms.curricula.models import Programme
+    from lms.demo import DEMO_PASSWORD
+    from lms.extensions import db
+    from lms.training.services import create_cohort, get_or_create_site
+
+    create_user(service_number=login, first_name="Esther", last_name="Kalala", sex="F",
+                roles=("curriculum_editor",), password=DEMO_PASSWORD, locale="fr")
+    programme = db.session.scalar(select(Programme).where(
+        Programme.code == "police-de-proximite"))
+    create_cohort(name=intake, programme=programme,
+                  site=get_or_create_site("mbuji-mayi", "École de police de Mbuji-Mayi"),
+                  start=date(2027, 1, 11), end=date(2027, 6, 25))
+    db.session.commit()
+
+
+COMMANDS = {"make-eligible": make_eligible, "open-soon": open_soon,
+            "make-designer": make_designer}
 
 
 def main(argv: list[str]) -> None:

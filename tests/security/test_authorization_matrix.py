@@ -47,6 +47,26 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.curricula.version": ("GET", "/curricula/versions/{version}", {}, STAFF),
     "lms.curricula.diff": ("GET", "/curricula/police-de-proximite/diff?old={version}"
                            "&new={version}", {}, STAFF),
+    # Curriculum authoring: curriculum editors (tests/authoring) and admins; moving a cohort:
+    # staff. The world has an open draft of police-de-proximite.
+    "lms.authoring.index": ("GET", "/authoring/", {}, {"admin"}),
+    "lms.authoring.start": ("POST", "/authoring/police-de-proximite/draft", {}, {"admin"}),
+    "lms.authoring.draft": ("GET", "/authoring/police-de-proximite/draft", {}, {"admin"}),
+    "lms.authoring.edit": ("GET", "/authoring/police-de-proximite/draft/files/manifest.yaml",
+                           {}, {"admin"}),
+    "lms.authoring.preview": (
+        "GET", "/authoring/police-de-proximite/draft/preview/modules/principes/"
+        "quiz-principes.fr.md", {}, {"admin"}),
+    "lms.authoring.publish": ("GET", "/authoring/police-de-proximite/draft/publish", {},
+                              {"admin"}),
+    "lms.authoring.discard": ("POST", "/authoring/police-de-proximite/draft/discard", {},
+                              {"admin"}),
+    "lms.authoring.draft_zip": ("GET", "/authoring/police-de-proximite/draft.zip", {},
+                                {"admin"}),
+    "lms.authoring.version_zip": ("GET", "/authoring/versions/{version}.zip", {}, {"admin"}),
+    "lms.authoring.upload": ("POST", "/authoring/upload", {}, {"admin"}),
+    "lms.authoring.move_cohort": ("GET", "/authoring/cohorts/{cohort}/version?version="
+                                  "{version}", {}, STAFF),
     "lms.people.index": ("GET", "/people/", {}, STAFF),
     "lms.people.person": ("GET", "/people/{target}", {}, STAFF),
     "lms.people.one_time_code": ("POST", "/people/{target}/code", {}, STAFF),
@@ -205,6 +225,9 @@ def world(app):
     grade = grading.record_practical(
         people["trainer"], enrolment, "principes/accueil-plainte",
         {c["id"]: str(c["levels"][-1]["points"]) for c in practical["criteria"]}, "", 0)
+    from lms.authoring.services import start_draft
+
+    start_draft(version.programme)
     ids = {"enrolment": enrolment.id, "attempt": attempt.id, "version": version.id,
            "question": attempt.question_order[0], "target": make_user().id,
            "cohort": cohort_a.id, "response": response_id, "grade": grade.id,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 15:17:13.073753
+Create Date: 2026-12-04 15:19:31.520266
 
 """
 from alembic import op
@@ -265,6 +265,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lms_cohorts_programme_id'), ['programme_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_cohorts_site_id'), ['site_id'], unique=False)
 
+    op.create_table('lms_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('programme_code', sa.String(length=80), nullable=False),
+    sa.Column('base_version_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['base_version_id'], ['lms_curriculum_versions.id'], name=op.f('fk_lms_drafts_base_version_id_lms_curriculum_versions')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['lms_users.id'], name=op.f('fk_lms_drafts_created_by_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_drafts')),
+    sa.UniqueConstraint('programme_code', name=op.f('uq_lms_drafts_programme_code'))
+    )
     op.create_table('lms_regrades',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
@@ -315,6 +326,22 @@ def upgrade():
     )
     with op.batch_alter_table('lms_cohort_trainers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lms_cohort_trainers_user_id'), ['user_id'], unique=False)
+
+    op.create_table('lms_draft_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('draft_id', sa.Integer(), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['draft_id'], ['lms_drafts.id'], name=op.f('fk_lms_draft_files_draft_id_lms_drafts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['lms_users.id'], name=op.f('fk_lms_draft_files_updated_by_id_lms_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_draft_files')),
+    sa.UniqueConstraint('draft_id', 'path', name=op.f('uq_lms_draft_files_draft_id'))
+    )
+    with op.batch_alter_table('lms_draft_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lms_draft_files_draft_id'), ['draft_id'], unique=False)
 
     op.create_table('lms_pending_imports',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -767,6 +794,10 @@ def downgrade():
 
     op.drop_table('lms_qualifications')
     op.drop_table('lms_pending_imports')
+    with op.batch_alter_table('lms_draft_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lms_draft_files_draft_id'))
+
+    op.drop_table('lms_draft_files')
     with op.batch_alter_table('lms_cohort_trainers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_cohort_trainers_user_id'))
 
@@ -779,6 +810,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_regrades_programme_id'))
 
     op.drop_table('lms_regrades')
+    op.drop_table('lms_drafts')
     with op.batch_alter_table('lms_cohorts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_cohorts_site_id'))
         batch_op.drop_index(batch_op.f('ix_lms_cohorts_programme_id'))

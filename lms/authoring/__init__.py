@@ -1,0 +1,7 @@
+"""Curriculum authoring from the browser: drafts, checking, preview, publishing, ZIP folders."""
+
+from flask import Blueprint
+
+bp = Blueprint("authoring", __name__, url_prefix="/authoring")
+
+from lms.authoring import cohort_views, views  # noqa: E402,F401
