@@ -4,13 +4,11 @@ or counted twice, and damaged, altered or foreign bundles change nothing."""
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from lms import create_app
 from lms.auth.models import User
 from lms.base import utcnow
 from lms.extensions import db
@@ -23,34 +21,17 @@ from lms.sync.bundle import BundleRefused
 from lms.sync.models import SyncConflict
 from lms.training.models import Enrolment
 from tests.conftest import (
-    CURRICULA,
     PASSWORD,
-    IsolatedClient,
     make_certificate,
     make_user,
     publish,
 )
+from tests.sync.world import new_lab_app as _lab
+from tests.sync.world import on
 
 QUIZ = "principes/quiz-principes"
 
 
-def _lab(tmp_path, name):
-    app = create_app({"TESTING": True, "SECRET_KEY": "k-" + name, "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}.sqlite",
-                      "LMS_CURRICULA_DIR": str(CURRICULA)})
-    app.instance_path = str(tmp_path / f"{name}-instance")
-    app.test_client_class = IsolatedClient
-    with app.app_context():
-        db.create_all()
-    return app
-
-
-@contextmanager
-def on(app):
-    """Run code on one server (its own app context and database session)."""
-    with app.app_context():
-        yield
-        db.session.remove()
 
 
 def _carry(source, target, peer_name):
