@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import follow
 
 DESIGNER = "EDIT-001"
-INTAKE = "Police de proximité — Mbuji-Mayi 2027"
+INTAKE = "Prochaine promotion de Mbuji-Mayi (2027)"
 QUIZ = "modules/principes/quiz-principes.{lang}.md"
 
 
