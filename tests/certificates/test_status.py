@@ -319,7 +319,7 @@ def test_a_damaged_or_deeply_nested_status_list_file_gets_a_sentence(app, runner
         bad.write_text(content)
         result = runner.invoke(args=["lms", "certificate", "verify", cert.token,
                                      "--status-list", str(bad)])
-        assert result.exit_code == 1 and "status list file" in result.output
+        assert result.exit_code == 1 and "fichier de liste de statuts" in result.output
         assert "Traceback" not in result.output
 
 
