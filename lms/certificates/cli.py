@@ -7,6 +7,8 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.certificates import signing
 
@@ -26,8 +28,9 @@ def keys_generate() -> None:
         kid = signing.generate_key(key_folder())
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Signing key {kid} created in {key_folder()}. Keep a safe offline copy of it; "
-               "never commit it. Export the public keys with `flask lms keys export-public`.")
+    click.echo(_("Signing key %(kid)s created in %(folder)s. Keep a safe offline copy of it; "
+                 "never commit it. Export the public keys with `flask lms keys export-public`.",
+                 kid=kid, folder=key_folder()))
 
 
 @keys_group.command("rotate")
@@ -40,8 +43,8 @@ def keys_rotate() -> None:
         kid = signing.generate_key(key_folder(), rotate=True)
     except signing.SigningKeyError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"New signing key {kid}. Earlier public keys are kept. Give verifiers the new "
-               "public key set (`flask lms keys export-public`).")
+    click.echo(_("New signing key %(kid)s. Earlier public keys are kept. Give verifiers the new "
+                 "public key set (`flask lms keys export-public`).", kid=kid))
 
 
 @keys_group.command("export-public")
@@ -53,7 +56,7 @@ def keys_export_public(fmt) -> None:
 
     key_set = signing.read_key_set(key_folder())
     if not key_set["keys"]:
-        raise click.ClickException("No key yet: run `flask lms keys generate`.")
+        raise click.ClickException(_("No key yet: run `flask lms keys generate`."))
     click.echo(json.dumps(key_set, indent=2) if fmt == "json" else signing.export_pem(key_set),
                nl=fmt == "json")
 
@@ -87,22 +90,25 @@ def certificate_verify(payload, keys_file, list_file, today) -> None:
             keys = public_keys()
     except (ValueError, UnicodeDecodeError, RecursionError, KeyError, TypeError,
             AttributeError):
-        raise click.ClickException(f"{keys_file} is not a public key file of the academy "
-                                   "(export it again with `flask lms keys export-public`).") \
-            from None
+        raise click.ClickException(_(
+            "%(file)s is not a public key file of the academy (export it again with "
+            "`flask lms keys export-public`).", file=keys_file)) from None
     try:
         claims = signing.verify_token(payload, keys)
     except signing.VerificationFailed as exc:
-        click.echo(f"NOT VALID: {exc}", err=True)
+        click.echo(_("NOT VALID: %(reason)s", reason=exc), err=True)
         sys.exit(1)
     day = today.date() if today else date.today()
     serial = f"{claims.serial[:5]}-{claims.serial[5:]}"
-    click.echo(f"Signature valid (key {claims.key_id}).\n"
-               f"  Serial:      {serial}\n  Name:        {claims.name}\n"
-               f"  Programme:   {claims.programme} version {claims.version}\n"
-               f"  Issued:      {claims.issued}\n"
-               f"  Valid until: {claims.valid_until or 'no expiry'}")
-    verdict, note = "VALID", ""
+    click.echo("\n".join((
+        _("Signature valid (key %(kid)s).", kid=claims.key_id),
+        "  " + _("Serial: %(serial)s", serial=serial),
+        "  " + _("Name: %(name)s", name=claims.name),
+        "  " + _("Programme: %(programme)s version %(version)s", programme=claims.programme,
+                 version=claims.version),
+        "  " + _("Issued: %(day)s", day=claims.issued),
+        "  " + _("Valid until: %(day)s", day=claims.valid_until or _("no expiry")))))
+    verdict, note = "valid", ""
     if list_file:
         try:
             found, dated = status.status_of(status.load_status_lists(list_file), claims.key_id,
@@ -110,20 +116,23 @@ def certificate_verify(payload, keys_file, list_file, today) -> None:
         except status.StatusListError as exc:
             raise click.ClickException(str(exc)) from None
         if found == "revoked":
-            verdict = "REVOKED"
-            note = f"The status list of {dated} marks it revoked (or replaced)."
+            verdict = "revoked"
+            note = _("The status list of %(day)s marks it revoked (or replaced).", day=dated)
         elif found == "unknown":
-            note = "The status list file does not cover this certificate's key: get a newer one."
+            note = _("The status list file does not cover this certificate's key: get a newer "
+                     "one.")
         else:
-            note = f"Not revoked according to the status list of {dated}."
+            note = _("Not revoked according to the status list of %(day)s.", day=dated)
     else:
-        note = ("Without --status-list a revocation cannot be seen: give the latest status list "
-                f"file, or check /v/{claims.serial} on the academy's site when online.")
-    if verdict == "VALID" and claims.valid_until and day.isoformat() > claims.valid_until:
-        verdict = "EXPIRED"
-        note = f"Its validity ended on {claims.valid_until}. " + note
-    click.echo(f"{verdict}. {note}")
-    if verdict != "VALID":
+        note = _("Without --status-list a revocation cannot be seen: give the latest status "
+                 "list file, or check /v/%(serial)s on the academy's site when online.",
+                 serial=claims.serial)
+    if verdict == "valid" and claims.valid_until and day.isoformat() > claims.valid_until:
+        verdict = "expired"
+        note = _("Its validity ended on %(day)s.", day=claims.valid_until) + " " + note
+    words = {"valid": _("VALID."), "revoked": _("REVOKED."), "expired": _("EXPIRED.")}
+    click.echo(f"{words[verdict]} {note}")
+    if verdict != "valid":
         sys.exit(2)
 
 
@@ -151,14 +160,16 @@ def certificate_status_list(output) -> None:
 
     lists = [document(kid) for kid in public.status_list_keys()]
     if not lists:
-        raise click.ClickException("No certificate has a status list entry yet.")
+        raise click.ClickException(_("No certificate has a status list entry yet."))
     text = json.dumps(lists[0] if len(lists) == 1 else lists, ensure_ascii=False, indent=2)
     if output == "-":
         click.echo(text)
     else:
         with open(output, "w", encoding="utf-8") as f:
             f.write(text + "\n")
-        click.echo(f"{len(lists)} status list(s) written to {output}.")
+        click.echo(ngettext("%(num)d status list written to %(file)s.",
+                            "%(num)d status lists written to %(file)s.", len(lists),
+                            file=output))
 
 
 @certificate_group.command("list")
@@ -189,9 +200,9 @@ def certificate_revoke(serial, reason) -> None:
 
     cert = svc.get_by_serial(serial)
     if cert is None:
-        raise click.ClickException(f"No certificate {serial}.")
+        raise click.ClickException(_("No certificate %(serial)s.", serial=serial))
     try:
         svc.revoke_certificate(cert, None, reason)
     except svc.CertificateError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{cert.display_serial} revoked.")
+    click.echo(_("%(serial)s revoked.", serial=cert.display_serial))

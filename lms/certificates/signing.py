@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+
 if TYPE_CHECKING:  # cryptography (8 MB) is imported by the functions that use it
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
         Ed25519PrivateKey,
@@ -116,8 +118,8 @@ def extract_token(text: str) -> str:
 
 
 def _malformed() -> VerificationFailed:
-    return VerificationFailed("malformed", "This is not a certificate code: it is incomplete "
-                              "or damaged. Scan or copy it again.")
+    return VerificationFailed("malformed", _("This is not a certificate code: it is incomplete "
+                                             "or damaged. Scan or copy it again."))
 
 
 def verify_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> Claims:
@@ -138,27 +140,28 @@ def verify_token(token: str, public_keys: dict[str, Ed25519PublicKey]) -> Claims
         raise _malformed() from None
     match = _KEY_ID_AT_END.search(payload)
     if match is None or not payload.startswith(b'["C'):
-        raise VerificationFailed("malformed", "This is not a certificate code of this academy "
-                                 "(unknown format).")
+        raise VerificationFailed("malformed", _("This is not a certificate code of this academy "
+                                   "(unknown format)."))
     kid = match.group(1).decode("ascii")
     key = public_keys.get(kid)
     if key is None:
-        raise VerificationFailed("unknown_key", f"The code was signed with key '{kid}', which is "
-                                 "not among the academy's public keys: it is forged, or your "
-                                 "key set is out of date (export it again).")
+        raise VerificationFailed("unknown_key", _(
+            "The code was signed with key '%(kid)s', which is not among the academy's public "
+            "keys: it is forged, or your key set is out of date (export it again).", kid=kid))
     try:
         key.verify(signature, payload)
     except InvalidSignature:
-        raise VerificationFailed("bad_signature", "The signature does not match: this code was "
-                                 "altered or forged. Do not accept this certificate.") from None
+        raise VerificationFailed("bad_signature", _(
+            "The signature does not match: this code was altered or forged. Do not accept this "
+            "certificate.")) from None
     try:
         fields = json.loads(payload.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise _malformed() from None
     if (not isinstance(fields, list) or not fields or FORMATS.get(fields[0]) != len(fields)
             or not all(isinstance(f, str) for f in fields)):
-        raise VerificationFailed("malformed", "This is not a certificate code of this academy "
-                                 "(unknown format).")
+        raise VerificationFailed("malformed", _("This is not a certificate code of this academy "
+                                   "(unknown format)."))
     if fields[0] == "C1":
         return Claims(*fields[1:])
     serial, name, programme, version, issued, valid_until, index, kid = fields[1:]

@@ -4,7 +4,8 @@ One list per signing key (its id names the list), 131,072 entries (the specifica
 for herd privacy). Bit `i` (counted from the first byte's most significant bit) is set when the
 certificate at index `i` is revoked or replaced. The list is a credential signed like the badges
 (eddsa-jcs-2022), served at a stable address and exported as a file for offline verifiers.
-Reading a list needs no Flask nor database: `load_status_lists` and `status_of` work offline.
+Reading a list needs no database: `load_status_lists` and `status_of` work offline (their
+messages follow the server's language inside the app).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import gzip
 import json
 import zlib
 from pathlib import Path
+
+from flask_babel import gettext as _
 
 LIST_BITS = 131_072
 MAX_FILE = 2_000_000  # bytes: one list is about 200 bytes compressed
@@ -37,16 +40,17 @@ def encode_bits(indices) -> str:
 def decode_bits(encoded: str) -> bytes:
     """The bitstring of an encoded list; StatusListError when damaged or too large."""
     if not isinstance(encoded, str) or not encoded.startswith("u") or len(encoded) > MAX_FILE:
-        raise StatusListError("The status list is damaged (its encodedList is not base64url).")
+        raise StatusListError(_("The status list is damaged (its encodedList is not "
+                                "base64url)."))
     try:
         packed = base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         bits = inflater.decompress(packed, LIST_BITS)  # never more than one list's bytes
     except (ValueError, zlib.error):
-        raise StatusListError("The status list is damaged (it cannot be decompressed).") \
+        raise StatusListError(_("The status list is damaged (it cannot be decompressed).")) \
             from None
     if inflater.unconsumed_tail or len(bits) < 16_384:
-        raise StatusListError("The status list has the wrong size.")
+        raise StatusListError(_("The status list has the wrong size."))
     return bits
 
 
@@ -75,15 +79,18 @@ def load_status_lists(source: str | Path) -> list[dict]:
     """The status list credentials in an exported file (one, or a JSON array of them)."""
     path = Path(source)
     if path.stat().st_size > MAX_FILE:
-        raise StatusListError(f"{path} is too large to be a status list file.")
+        raise StatusListError(_("%(file)s is too large to be a status list file.",
+                                file=str(path)))
     try:
         data = json.loads(path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise StatusListError(f"{path} is not a status list file (not readable JSON).") from None
+        raise StatusListError(_("%(file)s is not a status list file (not readable JSON).",
+                                file=str(path))) from None
     lists = data if isinstance(data, list) else [data]
     if not lists or not all(isinstance(d, dict) and "BitstringStatusListCredential"
                             in (d.get("type") or []) for d in lists):
-        raise StatusListError(f"{path} is not a status list file of the academy.")
+        raise StatusListError(_("%(file)s is not a status list file of the academy.",
+                                file=str(path)))
     return lists
 
 
@@ -104,7 +111,8 @@ def status_of(lists: list[dict], key_id: str, index: int | None, public_keys: di
         try:
             verify_document(status_list, public_keys)
         except ValueError as exc:
-            raise StatusListError(f"The status list cannot be trusted: {exc}") from None
+            raise StatusListError(_("The status list cannot be trusted: %(reason)s",
+                                reason=str(exc))) from None
         if index is None:
             return "unknown", str(status_list.get("validFrom", ""))
         subject = status_list.get("credentialSubject") or {}

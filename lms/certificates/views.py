@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.access import staff_required
 from lms.auth.models import User
 from lms.base import utcnow
-from lms.certificates import badges, bp, public, signing, validity
+from lms.certificates import badges, bp, carried, public, signing, validity
 from lms.certificates import services as svc
 from lms.certificates import transcript as transcripts
 from lms.certificates.models import Certificate
@@ -104,22 +104,25 @@ def _verification_page(serial: str | None, token: str | None):
         cert = svc.get_by_serial(serial)
     if check and check.claims and serial and svc.normalize_serial(serial) != check.claims.serial:
         check.failure = "mismatch"
+    verdict = validity.verdict(cert, utcnow().date()) if cert else None
+    if verdict == "valid" and carried.revoked_by_issuer(cert.key_id, cert.status_index):
+        verdict = "revoked"  # the issuer's status list, carried here by a sync bundle
     return render_template("lms/certificates/verify.html", cert=cert, check=check,
-                           serial=serial, lang=current_locale(),
-                           verdict=validity.verdict(cert, utcnow().date()) if cert else None)
+                           serial=serial, lang=current_locale(), verdict=verdict)
 
 
 def status_list_url(kid: str) -> str:
     """The stable public address of a signing key's status list."""
-    base = current_app.config.get("LMS_PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for("lms.certificates.status_list", key_id=kid)
-    return url_for("lms.certificates.status_list", key_id=kid, _external=True)
+    return carried.status_list_url(kid)
 
 
 @bp.route("/v/status/<key_id>.json")
 def status_list(key_id):
     """Publish the signed status list (W3C Bitstring Status List) of one signing key."""
+    issued_elsewhere = carried.stored(key_id) if key_id != carried.own_key_id() else None
+    if issued_elsewhere is not None:  # the issuer's list, byte for byte, never re-signed here
+        return Response(issued_elsewhere, mimetype="application/vc+ld+json",
+                        headers={"Cache-Control": "public, max-age=300"})
     if key_id not in public.status_list_keys():
         abort(404)
     try:
@@ -186,11 +189,14 @@ def certificate_pdf(certificate_id):
 def badge(certificate_id):
     """Download a certificate as an Open Badges 3.0 credential (its owner or staff)."""
     cert = get_certificate_for(current_user, certificate_id)
-    if cert.status != "valid":
+    revoked = carried.revoked_by_issuer(cert.key_id, cert.status_index)
+    if cert.status != "valid" or revoked:
         return render_template("lms/error.html", title=_("No badge for this certificate"),
                                message=_("This certificate is %(status)s: its badge is no "
                                          "longer offered, and badges downloaded earlier now show "
-                                         "it as revoked.", status=svc.status_label(cert.status))
+                                         "it as revoked.",
+                                         status=svc.status_label("revoked" if revoked
+                                                                 else cert.status))
                                ), 410
     try:
         key = signing.load_private_key(svc.key_folder())

@@ -16,6 +16,7 @@ from lms.audit import AuditRecord
 from lms.auth.models import User
 from lms.auth.throttle import LoginFailure
 from lms.base import utcnow
+from lms.certificates import validity
 from lms.extensions import db
 from lms.learning.services import as_utc
 from lms.sync.models import SyncConflict, SyncPeer
@@ -73,7 +74,7 @@ class StaffHome:
     imports: list[PendingImport]
     labs: list[tuple[SyncPeer, int | None]]  # peer, days since its last bundle arrived
     conflicts: int
-    expiring: list | None = field(default=None)  # None: certificates do not expire yet
+    expiring: list = field(default_factory=list)  # certificates expiring in the next 90 days
 
 
 @dataclass
@@ -203,13 +204,9 @@ def labs_last_sync(now: datetime | None = None) -> list[tuple[SyncPeer, int | No
              if p.last_import_at else None) for p in peers]
 
 
-def certificates_expiring_soon(today: date, days: int = 60) -> list | None:
-    """Certificates whose validity ends within `days`; None while certificates carry no expiry.
-
-    To fill once certificates have an expiry date (the `certs` work): return them, soonest
-    first, and the staff home page lists the count with a link.
-    """
-    return None
+def certificates_expiring_soon(today: date, days: int = 90) -> list:
+    """Certificates whose validity ends within `days` and that nothing renews, soonest first."""
+    return validity.list_expiring(today, days)
 
 
 def staff_home(lang: str, today: date, now: datetime | None = None) -> StaffHome:

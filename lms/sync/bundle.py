@@ -95,6 +95,11 @@ class BundleWriter:
         self.hashes[path] = digest.hexdigest()
         return count
 
+    def member(self, path: str, data: bytes) -> None:
+        """Write an extra file (e.g. `status/<key id>.json`), covered by the signed manifest."""
+        self.archive.writestr(path, data)
+        self.hashes[path] = hashlib.sha256(data).hexdigest()
+
     def finish(self, manifest: dict, key: Ed25519PrivateKey) -> dict:
         """Write the signed manifest and close the zip; return the manifest."""
         manifest = {**manifest, "format": FORMAT, "counts": self.counts, "hashes": self.hashes}
@@ -133,6 +138,14 @@ class OpenBundle:
                     batch = []
         if batch:
             yield batch
+
+    def members(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        """The extra files under `prefix` whose hashes the signed manifest holds."""
+        for path in sorted(self.manifest["hashes"]):
+            if path.startswith(prefix) and path.count("/") == 1:
+                info = self.archive.getinfo(path)
+                if info.file_size <= MAX_MANIFEST_BYTES:
+                    yield path[len(prefix):], self.archive.read(info)
 
     def close(self) -> None:
         """Close the zip."""

@@ -123,6 +123,8 @@ def export_bundle(peer: SyncPeer, actor=None, full: bool = False, out: IO[bytes]
     start = target.tell() if target.seekable() else 0
     writer = BundleWriter(target)
     plan.write(writer, progress)
+    if me.role == "central":
+        _carry_status_lists(writer)
     manifest = writer.finish(manifest, load_or_create_key())
     size = (target.tell() - start) if target.seekable() else None
     peer.last_export_at = now
@@ -134,6 +136,14 @@ def export_bundle(peer: SyncPeer, actor=None, full: bool = False, out: IO[bytes]
     db.session.commit()
     filename = f"{me.name}-to-{peer.name}-{now:%Y%m%d-%H%M}.lmsbundle".replace(" ", "_")
     return filename, (target.getvalue() if out is None else size or 0)
+
+
+def _carry_status_lists(writer: BundleWriter) -> None:
+    """The centre's signed certificate status lists travel to the lab (#16)."""
+    from lms.certificates import carried
+
+    for kid, raw in carried.to_carry().items():
+        writer.member(f"{carried.MEMBER_PREFIX}{kid}.json", raw)
 
 
 def import_bundle(source: bytes | IO[bytes], actor=None,
@@ -188,6 +198,11 @@ def _merge_bundle(me, peers, opened, actor, progress, on_open) -> tuple[SyncBund
         db.session.add(entry)
         audit.record(actor, "sync.import", None, after={"peer": peer.name, "bundle": bundle_uuid})
         db.session.commit()
+        if me.role == "lab" and peer.role == "central":
+            from lms.certificates import carried
+
+            for _name, raw in opened.members(carried.MEMBER_PREFIX):
+                carried.keep(raw)
     except MergeRefused as exc:
         db.session.rollback()
         raise BundleRefused(_("The bundle could not be merged, so nothing was imported: "

@@ -4,6 +4,8 @@ import json
 import os
 import stat
 
+import flask_babel
+
 from lms.certificates import services as svc
 from lms.certificates import signing
 from tests.certificates.conftest import eligible_enrolment
@@ -36,7 +38,7 @@ def test_verify_offline_with_exported_keys_and_catch_forgery(app, runner, ctx, t
     ok = runner.invoke(args=["lms", "certificate", "verify", cert.token,
                              "--public-keys", str(keys_file)])
     assert ok.exit_code == 0, ok.output
-    assert "Signature valid" in ok.output and "Grâce USER" in ok.output
+    assert "Signature valide" in ok.output and "Grâce USER" in ok.output
     assert cert.display_serial in ok.output
     url = f"https://academie.example.cd/v/{cert.serial}?p={cert.token}"
     assert runner.invoke(args=["lms", "certificate", "verify", url, "--public-keys",
@@ -47,7 +49,7 @@ def test_verify_offline_with_exported_keys_and_catch_forgery(app, runner, ctx, t
         + "." + signature
     bad = runner.invoke(args=["lms", "certificate", "verify", forged, "--public-keys",
                               str(keys_file)])
-    assert bad.exit_code == 1 and "NOT VALID" in bad.output and "altered or forged" in bad.output
+    assert bad.exit_code == 1 and "NON VALIDE" in bad.output and "modifié ou falsifié" in bad.output
 
     stranger = tmp_path / "other"
     signing.generate_key(stranger)
@@ -55,7 +57,7 @@ def test_verify_offline_with_exported_keys_and_catch_forgery(app, runner, ctx, t
     other_keys.write_text(json.dumps(signing.read_key_set(stranger)))
     unknown = runner.invoke(args=["lms", "certificate", "verify", cert.token, "--public-keys",
                                   str(other_keys)])
-    assert unknown.exit_code == 1 and "not among the academy's public keys" in unknown.output
+    assert unknown.exit_code == 1 and "n'est pas parmi les clés publiques" in unknown.output
 
 
 def test_revoke_from_the_command_line(app, runner, ctx, quiz_only_version):
@@ -66,3 +68,23 @@ def test_revoke_from_the_command_line(app, runner, ctx, quiz_only_version):
     assert done.exit_code == 0, done.output
     listed = runner.invoke(args=["lms", "certificate", "list"]).output
     assert f"{cert.display_serial}\trevoked" in listed
+
+
+def test_the_command_line_speaks_the_server_language(app, runner, ctx, quiz_only_version):
+    """French by default (LMS_DEFAULT_LOCALE), English on a server set to English (#18)."""
+    made = runner.invoke(args=["lms", "keys", "generate"])
+    assert "Clé de signature" in made.output and "Signing key" not in made.output
+    cert = svc.issue_certificate(eligible_enrolment(quiz_only_version), None)
+    french = runner.invoke(args=["lms", "certificate", "verify", cert.token]).output
+    assert "Signature valide" in french and "VALIDE." in french and "Numéro\u00a0:" in french
+    app.config["LMS_DEFAULT_LOCALE"] = "en"
+    flask_babel.refresh()
+    try:
+        english = runner.invoke(args=["lms", "certificate", "verify", cert.token]).output
+        assert "Signature valid (key" in english and "VALID." in english
+        assert "Serial:" in english and "valide" not in english
+        rotated = runner.invoke(args=["lms", "keys", "rotate"]).output
+        assert "New signing key" in rotated
+    finally:
+        app.config["LMS_DEFAULT_LOCALE"] = "fr"
+        flask_babel.refresh()

@@ -127,10 +127,10 @@ def test_issued_today_revoked_or_expired_in_three_years_is_reported_so_everywher
                                          str(keys_file), "--status-list", str(list_file),
                                          "--today", day])
 
-    assert offline(kept, today).exit_code == 0 and "VALID." in offline(kept, today).output
-    assert "REVOKED" in offline(revoked, today).output and offline(revoked, today).exit_code == 2
-    assert "EXPIRED" in offline(kept, later).output and offline(kept, later).exit_code == 2
-    assert "REVOKED" in offline(revoked, later).output
+    assert offline(kept, today).exit_code == 0 and "VALIDE." in offline(kept, today).output
+    assert "RÉVOQUÉ" in offline(revoked, today).output and offline(revoked, today).exit_code == 2
+    assert "EXPIRÉ" in offline(kept, later).output and offline(kept, later).exit_code == 2
+    assert "RÉVOQUÉ" in offline(revoked, later).output
 
     # The public page, today and three years on.
     assert "Certificat VALABLE" in client.get(f"/v/{kept.serial}").text
@@ -147,7 +147,7 @@ def test_a_deeply_nested_payload_is_refused_before_any_parsing(app, client, runn
     page = client.get(f"/v?p={nested}.{signing.b64url(b'x' * 64)}")
     assert page.status_code == 200 and "NON VALABLE" in page.text
     result = runner.invoke(args=["lms", "certificate", "verify", f"{nested}.AAAA"])
-    assert result.exit_code == 1 and "NOT VALID" in result.output
+    assert result.exit_code == 1 and "NON VALIDE" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
@@ -319,7 +319,7 @@ def test_a_damaged_or_deeply_nested_status_list_file_gets_a_sentence(app, runner
         bad.write_text(content)
         result = runner.invoke(args=["lms", "certificate", "verify", cert.token,
                                      "--status-list", str(bad)])
-        assert result.exit_code == 1 and "status list file" in result.output
+        assert result.exit_code == 1 and "fichier de liste de statuts" in result.output
         assert "Traceback" not in result.output
 
 
