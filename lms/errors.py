@@ -1,6 +1,7 @@
 """Error pages in the user's language, for the LMS blueprint."""
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, current_app, g, render_template, request
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -60,7 +61,23 @@ def register(bp: Blueprint) -> None:
         return render_template("lms/error.html", title=_("Page not found"),
                                message=_("This page does not exist or is not yours.")), 404
 
-    @bp.errorhandler(413)
+    # App-level: the body is refused wherever it is read (a view, the CSRF check before it).
+    @bp.app_errorhandler(413)
     def too_large(error):
-        return render_template("lms/error.html", title=_("File too large"),
-                               message=_("What you sent is too large. Send a smaller file.")), 413
+        return too_large_page()
+
+
+def upload_limit_mb() -> str:
+    """The request size limit in megabytes, in the reader's number format ("5", "0,5")."""
+    limit = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    megabytes = limit / (1024 * 1024)
+    return format_decimal(round(megabytes, 1) if megabytes >= 1 else round(megabytes, 3))
+
+
+def too_large_page():
+    """The page for a request body over MAX_CONTENT_LENGTH (an upload too big): 413."""
+    message = _("The file is too big: at most %(mb)s MB can be sent at once. Nothing was saved. "
+                "Send a smaller file (split a long list into several files, or remove large "
+                "images from a programme), or ask the administrator to raise the limit.",
+                mb=upload_limit_mb())
+    return render_template("lms/error.html", title=_("File too large"), message=message), 413

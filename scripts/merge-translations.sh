@@ -8,8 +8,9 @@ DIR=lms/translations
 for po in "$DIR"/*/LC_MESSAGES/messages.po; do
   if git ls-files -u -- "$po" | grep -q .; then
     ours="$(mktemp)"; theirs="$(mktemp)"
-    git show ":2:$po" >"$ours"
-    git show ":3:$po" >"$theirs"
+    # Obsolete (#~) entries can repeat a live one after an earlier merge: leave them out.
+    git show ":2:$po" | grep -v "^#~" >"$ours"
+    git show ":3:$po" | grep -v "^#~" >"$theirs"
     msgcat --use-first --no-wrap -o "$po" "$ours" "$theirs"
     rm -f "$ours" "$theirs"
   fi

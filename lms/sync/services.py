@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import IO
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -226,18 +228,51 @@ def _merge_bundle(me, peers, opened, actor, progress, on_open) -> tuple[SyncBund
     return entry, True
 
 
+# Each synchronised table as staff name it, for the import summary.
+TABLE_NAMES = {
+    "lms_sites": _l("sites"), "lms_users": _l("people"), "lms_programmes": _l("programmes"),
+    "lms_curriculum_versions": _l("programme versions"), "lms_cohorts": _l("cohorts"),
+    "lms_classes": _l("classes"), "lms_enrolments": _l("enrolments"),
+    "lms_class_meetings": _l("class sessions"), "lms_attendance": _l("attendance marks"),
+    "lms_attendance_changes": _l("attendance corrections"),
+    "lms_qualifications": _l("qualifications"), "lms_vetting": _l("vetting records"),
+    "lms_quiz_schedules": _l("quiz schedules"), "lms_lesson_progress": _l("lesson progress"),
+    "lms_attempts": _l("attempts"), "lms_responses": _l("answers"), "lms_grades": _l("grades"),
+    "lms_grade_history": _l("grade changes"), "lms_certificates": _l("certificates"),
+    "lms_regrades": _l("regrades"), "lms_regrade_attempts": _l("regraded attempts"),
+}
+
+
+def _tally_words(outcome: str, n: int) -> str:
+    """One count of a table's tally in words ("3 new", "1 updated")."""
+    if outcome == "new":
+        return ngettext("%(num)d new", "%(num)d new", n)
+    if outcome == "updated":
+        return ngettext("%(num)d updated", "%(num)d updated", n)
+    if outcome == "conflicts":
+        return ngettext("%(num)d to review", "%(num)d to review", n)
+    return ngettext("%(num)d number clash", "%(num)d number clashes", n)
+
+
+def table_name(table: str) -> str:
+    """A synchronised table's name for staff; a table unknown here keeps a readable form."""
+    name = TABLE_NAMES.get(table)
+    return str(name) if name is not None else table.removeprefix("lms_").replace("_", " ")
+
+
 def summary(entry: SyncBundle) -> str:
     """What arrived, per table, in words for staff ("attempts: 12 new, 3 updated; ...")."""
-    labels = {"new": _("new"), "updated": _("updated"), "conflicts": _("to review"),
-              "clashes": _("number clashes")}
     parts = []
     for table, tally in entry.counts.items():
         if not isinstance(tally, dict):
             continue
-        shown = ", ".join(f"{tally[k]} {label}" for k, label in labels.items() if tally.get(k))
+        shown = ", ".join(_tally_words(outcome, tally[outcome])
+                          for outcome in ("new", "updated", "conflicts", "clashes")
+                          if isinstance(tally.get(outcome), int) and tally[outcome] > 0)
         if shown:
-            parts.append(f"{table.removeprefix('lms_').replace('_', ' ')}: {shown}")
-    return "; ".join(parts) or _("nothing new")
+            parts.append(_("%(table)s: %(counts)s", table=table_name(table), counts=shown))
+    # TRANSLATORS: between two tables of the sync summary ("people: 4 new; cohorts: 1 new").
+    return _("; ").join(parts) or _("nothing new")
 
 
 def open_conflicts() -> list[SyncConflict]:

@@ -74,17 +74,18 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     except (zipfile.BadZipFile, ValueError, EOFError, OSError) as error:
         raise _xlsx_unreadable() from error
     import defusedxml  # noqa: F401  (openpyxl parses untrusted XML safely only with it)
-    from openpyxl import load_workbook
 
     try:
-        # openpyxl reads a sheet without a dimension element through once when it opens it:
-        # the measure above bounds that pass.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = _open_first_sheet(data)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
         raise _xlsx_unreadable() from error
     try:
+        if not workbook.worksheets:
+            raise _xlsx_unreadable()
         sheet = workbook.worksheets[0]
         rows = []
+        # Streamed: rows are parsed as they are taken, so reading stops at the limit (the sheet's
+        # size is never asked: no max_row, no dimensions; a wrong <dimension> hides no rows).
         for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             cells = [_cell_text(value) for value in row]
             while cells and not cells[-1]:
@@ -94,7 +95,38 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
                 break
         return rows
     finally:
-        workbook.close()
+        workbook.close()  # the archive and the parser's buffers go back at once
+
+
+def _open_first_sheet(data: bytes):
+    """The workbook, read-only, with its first worksheet opened without a pass over its rows.
+
+    openpyxl's read-only sheet looks for the <dimension> element when it is created, and when the
+    sheet has none it parses all of <sheetData> to find out (and every other sheet too): here
+    only the first worksheet is opened, unsized, and its rows are read as they are iterated.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class UnsizedSheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            """No dimensions: the rows are read until the caller stops."""
+
+    class FirstSheetReader(ExcelReader):
+        def read_worksheets(self):
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                    self.wb._sheets.append(UnsizedSheet(self.wb, sheet.name, rel.target,
+                                                        self.shared_strings))
+                    return
+
+    reader = FirstSheetReader(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        reader.read()
+    except BaseException:
+        reader.archive.close()
+        raise
+    return reader.wb
 
 
 def _xlsx_unreadable() -> RosterError:

@@ -155,3 +155,15 @@ def test_staff_see_the_changes_then_move_a_cohort(app, client, tmp_path):
     trainee = app.test_client()
     login(trainee, enrolment.user)
     assert trainee.get(f"/authoring/cohorts/{cohort.id}/version").status_code == 403
+
+
+def test_an_upload_over_the_request_limit_gets_a_sentence_with_the_limit(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 104858  # 0.1 MB: the body stays in memory (no temp file)
+    login(client, make_user(roles=("curriculum_editor",), locale="fr"))
+    response = _upload(client, b"x" * 104858)
+    try:
+        assert response.status_code == 413
+        assert "trop grand" in response.text and "0,1 Mo" in response.text
+        assert "Rien n&#39;a été enregistré" in response.text
+    finally:
+        response.close()

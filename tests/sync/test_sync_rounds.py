@@ -429,11 +429,11 @@ def test_the_cli_exports_changes_or_everything_and_imports_with_a_summary(networ
 
     cli(central, "export", "Lab A", "-o", str(stick))
     output = cli(lab_a, "import", str(stick))
-    assert "users: 4 nouveaux" in output and "Importation terminée." in output
+    assert "personnes\u00a0: 4 ajouts\u00a0; " in output and "Importation terminée." in output
     assert "déjà été importé" in cli(lab_a, "import", str(stick))
     _take_quiz(lab_a, "PNC-1")
     cli(lab_a, "export", "Academy", "-o", str(stick))
-    assert "attempts: 1 nouveaux" in cli(central, "import", str(stick))
+    assert "tentatives\u00a0: 1 ajout" in cli(central, "import", str(stick))
     _carry(central, lab_a, "Lab A")  # acknowledges the lab's bundle
     cli(lab_a, "export", "Academy", "-o", str(stick))
     with on(lab_a):
@@ -443,3 +443,26 @@ def test_the_cli_exports_changes_or_everything_and_imports_with_a_summary(networ
     with on(lab_a):
         entry = sync.get_peer("Academy").bundles[0]
         assert entry.full and entry.counts["lms_attempts"] == 1
+
+
+def test_the_import_summary_names_each_table_and_counts_in_words(ctx):
+    from flask_babel import force_locale
+
+    from lms.sync.models import SyncBundle
+    from lms.sync.registry import SPECS
+
+    assert {spec.table for spec in SPECS} <= set(sync.TABLE_NAMES)  # every table has a name
+    entry = SyncBundle(counts={
+        "lms_users": {"new": 1, "updated": 2, "unchanged": 5},
+        "lms_responses": {"new": 3, "conflicts": 1, "clashes": 2},
+        "lms_cohorts": {"new": 0, "unchanged": 4},  # nothing arrived: not named
+        "lms_future_table": {"updated": 1},
+    })
+    with force_locale("fr"):
+        assert sync.summary(entry) == (
+            "personnes\u00a0: 1 ajout, 2 mises à jour\u00a0; réponses\u00a0: 3 ajouts, "
+            "1 à vérifier, 2 numéros en double\u00a0; future table\u00a0: 1 mise à jour")
+    with force_locale("en"):
+        assert sync.summary(entry) == ("people: 1 new, 2 updated; answers: 3 new, 1 to review, "
+                                       "2 number clashes; future table: 1 updated")
+        assert sync.summary(SyncBundle(counts={})) == "nothing new"

@@ -107,3 +107,44 @@ def test_a_long_sheet_is_read_only_up_to_the_row_limit(monkeypatch):
 def test_a_member_packed_beyond_any_spreadsheet_is_refused():
     with pytest.raises(RosterError, match="packed far more tightly|grossit plus de 100 fois"):
         spreadsheets.read_table("liste.xlsx", _xlsx(12_000))
+
+
+def _varied_xlsx(rows: int) -> bytes:
+    """Like _xlsx, with a different name on each row (packed like a real roster)."""
+    import secrets
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, text in XLSX_PARTS.items():
+            archive.writestr(name, text)
+        lines = [ROW.replace(b"Kalala", b"Nom").replace(b"Esther", b"Pr\xc3\xa9nom")
+                 .replace(b">F<", b">Sexe<")]
+        lines += [ROW.replace(b"Kalala", secrets.token_hex(6).encode()) for _ in range(rows)]
+        archive.writestr("xl/worksheets/sheet1.xml",
+                         b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas'
+                         b'.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                         + b"".join(lines) + b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def test_a_sheet_without_dimensions_is_streamed_and_reading_stops_at_the_roster_limit(monkeypatch):
+    from openpyxl.worksheet import _reader
+
+    parsed = []  # every <row> the sheet parser finished, opening included
+    iterparse = _reader.iterparse
+
+    def counting(source, *args, **kwargs):
+        for event, element in iterparse(source, *args, **kwargs):
+            if element.tag.endswith("}row"):
+                parsed.append(1)
+            yield event, element
+
+    monkeypatch.setattr(_reader, "iterparse", counting)
+    data = _varied_xlsx(50_000)  # ten times the limit, under the size and ratio bounds
+    assert b"<dimension" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    started = time.perf_counter()
+    with pytest.raises(RosterError, match="more than 5000 rows|plus de 5000 lignes"):
+        roster.parse_roster("liste.xlsx", data)
+    assert time.perf_counter() - started < 5.0
+    # The column titles, the limit and one row more to know it was passed; nothing after.
+    assert len(parsed) <= spreadsheets.MAX_ROWS + 2
