@@ -22,7 +22,6 @@ from lms.learning.services import as_utc
 from lms.sync.models import SyncConflict, SyncPeer
 from lms.training.models import ClassMeeting, Cohort, CohortClass, CohortTrainer, PendingImport
 from lms.training.progress import TraineeProgress, cohort_overview
-from lms.training.roster import PENDING_LIFETIME
 
 # Audit actions an administrator should hear about: rights, accounts, certificates, grades.
 SENSITIVE_ACTIONS = ("user.roles", "user.active", "auth.reset_code", "certificate.revoke",
@@ -188,6 +187,9 @@ def ready_to_issue(lang: str, today: date) -> list[tuple[Cohort, int]]:
 
 def imports_waiting(now: datetime | None = None) -> list[PendingImport]:
     """Roster imports previewed but not yet confirmed or cancelled (they expire after a day)."""
+    # Imported here: the roster module imports the auth blueprint, whose views reach this module.
+    from lms.training.roster import PENDING_LIFETIME
+
     since = (now or utcnow()) - PENDING_LIFETIME
     return list(db.session.scalars(select(PendingImport).where(PendingImport.created_at > since)
                                    .order_by(PendingImport.created_at)))
