@@ -5,6 +5,8 @@ from sqlalchemy.orm import joinedload
 
 from lms.assessment.services import may_grade
 from lms.extensions import db
+from lms.i18n import current_locale
+from lms.learning import services as learning
 from lms.learning.models import Attempt, Response
 from lms.training.models import Cohort
 
@@ -25,3 +27,15 @@ def get_response_for(user, response_id: int) -> Response:
             or not may_grade(user, response.attempt.enrolment.cohort_id)):
         abort(404)
     return response
+
+
+def get_quiz_in(cohort, module: str, item: str) -> dict:
+    """A quiz (not a practical) of the cohort's curriculum version, or 404."""
+    try:
+        quiz = learning.assessment_for(cohort.curriculum_version.structure, f"{module}/{item}",
+                                       current_locale())
+    except learning.UnknownItem:
+        abort(404)
+    if quiz["settings"]["kind"] == "practical":
+        abort(404)
+    return quiz

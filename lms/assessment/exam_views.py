@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessment import bp, waves
-from lms.assessment.access import get_cohort_for_grading
+from lms.assessment.access import get_cohort_for_grading, get_quiz_in
 from lms.assessment.exam_forms import ExamOptionsForm
 from lms.auth.access import trainer_required
-from lms.i18n import current_locale
 from lms.learning import services as learning
-
-
-def get_quiz_in(cohort, module: str, item: str) -> dict:
-    """A quiz (not a practical) of the cohort's curriculum version, or 404."""
-    try:
-        quiz = learning.assessment_for(cohort.curriculum_version.structure, f"{module}/{item}",
-                                       current_locale())
-    except learning.UnknownItem:
-        abort(404)
-    if quiz["settings"]["kind"] == "practical":
-        abort(404)
-    return quiz
 
 
 @bp.route("/cohorts/<int:cohort_id>/exam/<module>/<item>", methods=["GET", "POST"])

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from lms.assessment import bp
 from lms.assessment import preview as svc
-from lms.assessment.access import get_cohort_for_grading
+from lms.assessment.access import get_cohort_for_grading, get_quiz_in
 from lms.auth.access import trainer_required
-from lms.i18n import current_locale
-from lms.learning import services as learning
 
 
 @bp.route("/cohorts/<int:cohort_id>/preview/<module>/<item>", methods=["GET", "POST"])
@@ -19,13 +17,7 @@ def preview(cohort_id, module, item):
     """Show a quiz of the cohort's version as a trainee sees it; checking scores the answers
     in memory and shows the key. Nothing is stored: no attempt, no statistics."""
     cohort = get_cohort_for_grading(current_user, cohort_id)
-    try:
-        quiz = learning.assessment_for(cohort.curriculum_version.structure, f"{module}/{item}",
-                                       current_locale())
-    except learning.UnknownItem:
-        abort(404)
-    if quiz["settings"]["kind"] == "practical":
-        abort(404)
+    quiz = get_quiz_in(cohort, module, item)
     key = request.form.get("preview", "") if request.method == "POST" else ""
     if len(key) != 16 or not all(c in "0123456789abcdef" for c in key):
         key = svc.new_preview_key()

@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessment import bp
-from lms.assessment.access import get_cohort_for_grading
+from lms.assessment.access import get_cohort_for_grading, get_quiz_in
 from lms.assessment.exam_forms import PaperCodeForm
-from lms.assessment.exam_views import get_quiz_in
 from lms.assessment.paper import scanning
 from lms.assessment.paper import services as paper
 from lms.auth.access import trainer_required
