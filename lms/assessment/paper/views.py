@@ -77,7 +77,9 @@ def paper_answers(cohort_id, module, item, code):
     if request.method == "POST" and Form().validate_on_submit():
         try:
             answers = paper.read_paper(sheet.attempt, typed, request.form.get("quick", ""))
-            attempt = paper.enter_paper(current_user, sheet, answers)
+            # A photo read, checked and completed by a person is still a scanned paper.
+            way = "scan" if (sheet.read or {}).get("scans") else "keyboard"
+            attempt = paper.enter_paper(current_user, sheet, answers, way=way)
         except paper.PaperRefused as exc:
             flash(str(exc), "error")
         else:
