@@ -35,7 +35,7 @@ def purge_scans(days, preview) -> None:
                 ngettext("%(num)d paper's scans removed", "%(num)d papers' scans removed",
                          papers))
                + " " + _("(%(files)d file(s): %(expired)d paper(s) past the retention period, "
-                         "%(orphaned)d paper(s) whose attempt was deleted).", files=len(sweep.removed),
-                         expired=sweep.expired, orphaned=sweep.orphaned))
+                         "%(orphaned)d paper(s) whose attempt was deleted).",
+                         files=len(sweep.removed), expired=sweep.expired, orphaned=sweep.orphaned))
     click.echo(_("Kept: %(needed)d paper(s) still to enter, grade or release; %(kept)d within "
                  "the retention period.", needed=sweep.needed, kept=sweep.kept))

@@ -11,10 +11,13 @@ from flask_login import current_user
 from lms.assessment import bp
 from lms.assessment.access import get_cohort_for_grading, get_quiz_in
 from lms.assessment.exam_forms import PaperCodeForm
-from lms.assessment.paper import scanning
 from lms.assessment.paper import services as paper
 from lms.auth.access import trainer_required
 from lms.forms import Form
+from lms.lazy import lazy_module
+
+# Reading photos (OpenCV, the sheet geometry): at the first scan or correction page.
+scanning = lazy_module("lms.assessment.paper.scanning")
 
 
 @bp.route("/cohorts/<int:cohort_id>/exam/<module>/<item>/papers.pdf", methods=["POST"])
