@@ -84,7 +84,9 @@ def save_file(draft: Draft, path: str, text: str, revision: int, actor=None) -> 
     text = text.replace("\r\n", "\n")
     row = draft.file(path)
     if row is None:
-        raise DraftError(_("This draft has no file %(path)s.", path=path))
+        raise StaleSave(_("%(path)s is no longer in this draft: someone else renamed or "
+                          "deleted it. Your text is kept below: copy it, then add it as a new "
+                          "file or paste it into the file's new name.", path=path))
     if row.revision != revision:
         raise StaleSave(_("Someone else saved %(path)s since you opened it (now revision "
                           "%(now)d, yours %(yours)d). Your text is kept below: copy your "
