@@ -114,6 +114,8 @@ def rename_file(draft: Draft, path: str, new_path: str, revision: int, actor=Non
     """Rename one file of the draft; refused when it changed since `revision` or the new name
     is taken or breaks the layout."""
     row = _current(draft, path, revision)
+    if new_path.strip() == path:
+        raise DraftError(_("%(path)s already has this name: type the new one.", path=path))
     new_path = clean_path(draft, new_path)
     try:
         # Compare-and-set, as a save: a concurrent save or rename changes no row.

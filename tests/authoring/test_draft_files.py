@@ -50,6 +50,7 @@ def test_a_new_lesson_in_both_languages_is_checked_compared_and_published(draft,
     assert text.startswith("---\ntitle: ecoute-active\n") and "Texte de la leçon." in text
     page = client.get(BASE)
     assert f"{CODE}/{new_fr}:1" in page.text and "fichier absent du manifeste" in page.text
+    assert "modules/&lt;module&gt;/&lt;id&gt;.&lt;langue&gt;.md" in page.text  # the hint, shown
     # The English file starts as a copy of the French one, then is translated.
     assert client.post(f"{BASE}/new-file",
                        data={"path": new_en, "start": f"copy:{new_fr}"}).status_code == 302
@@ -119,6 +120,8 @@ def test_rename_is_seen_by_the_checker_and_refuses_taken_names_and_stale_pages(d
                         data={"new_path": QUIZ, "revision": revision})
     assert taken.status_code == 400 and "existe déjà dans ce brouillon" in taken.text
     assert f'value="{QUIZ}"' in taken.text  # the typed name stays in the form
+    same = client.post(f"{BASE}/rename/{LESSON}", data={"new_path": LESSON, "revision": revision})
+    assert same.status_code == 400 and "porte déjà ce nom" in unescape(same.text)
     outside = client.post(f"{BASE}/rename/{LESSON}",
                           data={"new_path": "../x.fr.md", "revision": revision})
     assert outside.status_code == 400 and "sort du dossier" in outside.text
