@@ -210,3 +210,26 @@ def test_file_changes_need_the_csrf_token(draft, client, app):
     assert client.post(f"{BASE}/delete/{QUIZ}", data={"revision": row.revision}).status_code \
         == 400
     assert _draft().file(QUIZ) is not None
+
+
+def test_a_name_taken_at_the_same_moment_is_refused_by_the_database(draft, monkeypatch):
+    """Two editors add (or rename to) the same name at once: both passed the check, the
+    database's unique path refuses the second with the same sentence, nothing half-written."""
+    from lms.authoring import files
+    from lms.authoring.models import Draft
+
+    taken = "evaluations/examen.fr.md"
+    files.add_file(draft, taken, "quiz")
+    real_file = Draft.file
+    monkeypatch.setattr(Draft, "file",  # the other editor's row is not seen by the check
+                        lambda self, path: None if path == taken else real_file(self, path))
+    with pytest.raises(svc.DraftError, match="existe déjà dans ce brouillon"):
+        files.add_file(_draft(), taken, "lesson")
+    revision = _draft().file(LESSON).revision
+    with pytest.raises(svc.DraftError, match="existe déjà dans ce brouillon"):
+        files.rename_file(_draft(), LESSON, taken, revision)
+    monkeypatch.undo()
+    draft = _draft()
+    assert "kind: pre_test" in draft.file(taken).text and draft.file(LESSON) is not None
+    assert db.session.scalars(select(AuditRecord.action).where(
+        AuditRecord.action.like("authoring.file_%"))).all() == ["authoring.file_added"]
