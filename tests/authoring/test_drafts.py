@@ -184,7 +184,7 @@ def test_the_preview_shows_matching_pairs_as_a_two_column_list(app, client):
     assert row and "Faire faire la fouille par une femme" in row.group(1)
     assert "<th scope=\"col\">Item</th><th scope=\"col\">Right answer</th>" in page.text
     # The wrong answer offered with no item is listed apart, in English for this editor.
-    extra = page.text.split("Also offered, matching no item", 1)[1].split("</ul>", 1)[0]
+    extra = page.text.split("Also offered, matching no item:", 1)[1].split("</ul>", 1)[0]
     assert "Le reconduire aussitôt" in extra and "Faire faire la fouille" not in extra
     english = page.text.split('id="preview-en"', 1)[1]
     assert "Have a woman officer search her" in english and "Send them straight back" in english
