@@ -28,18 +28,21 @@ def same_person(row: dict, user: User) -> bool:
     return bool(last & theirs) and bool(first & theirs)
 
 
-def _left_out_twice(parsed: ParsedRoster, column: str, message: str) -> None:
-    """The rows repeating a number of an earlier row (the first one stays valid: "import the
-    valid rows" keeps it)."""
+def _left_out_twice(parsed: ParsedRoster, column: str, message: str) -> set[int]:
+    """The lines repeating a number of an earlier row, each with its problem (the first one
+    stays valid: "import the valid rows" keeps it)."""
     first_line: dict[str, int] = {}
+    repeated = set()
     for row in parsed.rows:
         number = row.get(column)
         if not number:
             continue
         if number in first_line:
             parsed.add(row["line"], message % {"n": number, "other": first_line[number]})
+            repeated.add(row["line"])
         else:
             first_line[number] = row["line"]
+    return repeated
 
 
 def _holders(parsed: ParsedRoster) -> dict[str, User]:
@@ -95,9 +98,9 @@ def match_people(parsed: ParsedRoster, cohort: Cohort) -> None:
     for row in parsed.rows:
         for mark in MARKS:
             row.pop(mark, None)
-    _left_out_twice(parsed, "service_number", _(
+    repeated = _left_out_twice(parsed, "service_number", _(
         "Service number %(n)s is already on line %(other)d: this row is left out."))
-    _left_out_twice(parsed, "academy_number", _(
+    repeated |= _left_out_twice(parsed, "academy_number", _(
         "Academy number %(n)s is already on line %(other)d: this row is left out."))
     holders = _holders(parsed) if any(row.get("service_number") or row.get("academy_number")
                                       for row in parsed.rows) else {}
@@ -105,7 +108,7 @@ def match_people(parsed: ParsedRoster, cohort: Cohort) -> None:
         Enrolment.cohort_id == cohort.id))) if holders else set()
     seen: dict[int, int] = {}  # person -> the line that names them first
     for row in parsed.rows:
-        if row["line"] in parsed.problems:
+        if row["line"] in repeated:
             continue
         user = _identify(row, holders, parsed)
         if user is None:

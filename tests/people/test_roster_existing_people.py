@@ -55,8 +55,8 @@ def test_a_returning_officer_gets_the_rank_unit_and_phone_of_the_roster(app, cli
     cohort_id = _cohort()
     jean = make_user(first_name="Jean", last_name="Kabeya", service_number="PNC-7001",
                      rank="Agent", unit="Kalemie", phone="+243 81 000 0001")
-    same = make_user(first_name="Marie", last_name="Ngoy", service_number="PNC-7002",
-                     rank="Brigadier", unit="Moba", phone="")
+    make_user(first_name="Marie", last_name="Ngoy", service_number="PNC-7002",
+              rank="Brigadier", unit="Moba", phone="")
     jean_id = jean.id
     staff = make_user(roles=("staff",))
     login(client, staff)
