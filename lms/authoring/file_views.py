@@ -41,6 +41,7 @@ def _file_action(code: str, path: str, template: str, act):
     if request.method == "POST":
         revision = request.form.get("revision", type=int) or 0
         try:
+            svc.check_same_draft(found, request.form.get("draft"))
             message = act(found, revision, new_path.strip())
         except svc.DraftError as exc:
             flash(str(exc), "error")
@@ -49,6 +50,7 @@ def _file_action(code: str, path: str, template: str, act):
             flash(message, "success")
             return redirect(url_for(".draft", code=code))
     return render_template(template, code=code, path=path, current=row, revision=revision,
+                           draft_token=svc.draft_token(found),
                            new_path=new_path), status
 
 

@@ -121,6 +121,20 @@ def check_draft(draft: Draft) -> tuple[dict | None, Problems]:
     return parse_sources(draft.programme_code, raw_sources(draft.sources))
 
 
+def draft_token(draft: Draft) -> str:
+    """Names this draft among all drafts the programme ever had (its id can be reused once a
+    discarded draft is deleted), for the forms of its pages."""
+    return f"{draft.id}.{draft.created_at:%Y%m%d%H%M%S%f}"
+
+
+def check_same_draft(draft: Draft, token: str | None) -> None:
+    """Refuse a form made for a draft that was discarded since (a new one may have the same
+    files and revisions)."""
+    if token is not None and token != draft_token(draft):
+        raise StaleSave(_("This draft was discarded and a new one started since you opened "
+                          "this page: nothing was changed. Your text is kept below."))
+
+
 def draft_hash(draft: Draft) -> str:
     """The content hash the draft would be published with."""
     return content_hash(raw_sources(draft.sources))

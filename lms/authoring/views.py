@@ -82,6 +82,7 @@ def edit(code, path):
         text = request.form.get("text", "")
         revision = request.form.get("revision", type=int) or 0
         try:
+            svc.check_same_draft(found, request.form.get("draft"))
             row = svc.save_file(found, path, text, revision, current_user)
             flash(_("Saved (revision %(revision)d).", revision=row.revision), "success")
             return redirect(url_for(".edit", code=code, path=path))
@@ -90,6 +91,7 @@ def edit(code, path):
             status = 409
     _structure, problems = svc.check_draft(found)
     return render_template("lms/authoring/edit.html", draft=found, code=code, path=path,
+                           draft_token=svc.draft_token(found),
                            text=text, revision=revision, current=row,
                            problems=_file_problems(problems, code, path),
                            others=len(problems.errors), item=svc.item_of(path)), status

@@ -233,3 +233,31 @@ def test_a_name_taken_at_the_same_moment_is_refused_by_the_database(draft, monke
     assert "kind: pre_test" in draft.file(taken).text and draft.file(LESSON) is not None
     assert db.session.scalars(select(AuditRecord.action).where(
         AuditRecord.action.like("authoring.file_%"))).all() == ["authoring.file_added"]
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(revision|draft)" value="([^"]*)"', html))
+
+
+def test_a_page_of_a_discarded_draft_changes_nothing_in_the_new_one(draft, client):
+    """Same files, same revisions, maybe the same id: only the draft's token tells them apart."""
+    edit_form = _form_fields(client.get(f"{BASE}/files/{LESSON}").text)
+    delete_form = _form_fields(client.get(f"{BASE}/delete/{LESSON}").text)
+    assert edit_form["draft"] and edit_form["revision"] == "1"
+    assert client.post(f"{BASE}/discard").status_code == 302
+    assert client.post(BASE).status_code == 302  # a new draft, from the same published version
+    new_text = _draft().file(LESSON).text
+
+    response = client.post(f"{BASE}/files/{LESSON}", data={"text": "ANCIENNE PAGE", **edit_form})
+    assert response.status_code == 409 and "ANCIENNE PAGE" in response.text
+    assert "brouillon a été abandonné" in unescape(response.text)
+    response = client.post(f"{BASE}/delete/{LESSON}", data=delete_form)
+    assert response.status_code == 409
+    row = _draft().file(LESSON)
+    assert row is not None and row.text == new_text and row.revision == 1
+
+    # The page shown again carries the new draft's token: saving now is deliberate, and works.
+    again = _form_fields(response.text)
+    assert again["draft"] != edit_form["draft"]
+    assert client.post(f"{BASE}/files/{LESSON}",
+                       data={"text": new_text + "\nSuite.\n", **again}).status_code == 302
