@@ -39,6 +39,7 @@ from bench.harness import (  # noqa: E402
     answer_for,
     attempt_counts,
     cpu_seconds,
+    is_password_process,
     schedule_waves,
     seed,
     start_gunicorn,
@@ -332,6 +333,7 @@ def main(argv=None) -> int:
         finally:
             bare.stop()
         rss, pss = server.peak_rss(), server.pss()
+        hashers = {pid: rss.pop(pid) for pid in list(rss) if is_password_process(pid)}
     finally:
         server.stop()
 
@@ -346,7 +348,8 @@ def main(argv=None) -> int:
               f"{our_cpu:.1f} ms, bare {their_cpu:.1f} ms")
     print(f"  median ratio {ratio:.2f}")
     print(f"peak RSS: master {master / MB:.0f} MB, workers "
-          + ", ".join(f"{w / MB:.0f} MB" for w in workers))
+          + ", ".join(f"{w / MB:.0f} MB" for w in workers)
+          + "".join(f", password process {h / MB:.0f} MB" for h in hashers.values()))
     if pss:
         print("PSS at the end (shared pages counted once): "
               + ", ".join(f"{p / MB:.0f} MB" for p in pss.values())
