@@ -58,14 +58,16 @@ def first_sitting(keys: dict[int, str], enrolments, name: str, ids=None):
     parts = [and_(Attempt.curriculum_version_id == vid, Attempt.item_key == key)
              for vid, key in keys.items() if key]
     pct = case((Attempt.max_score > 0, 100.0 * Attempt.score / Attempt.max_score), else_=None)
-    ids = select(enrolments.c.enrolment_id) if ids is None else ids
-    ranked = (select(Attempt.enrolment_id, Attempt.id.label("attempt_id"), pct.label("pct"),
-                     func.row_number().over(partition_by=Attempt.enrolment_id,
-                                            order_by=Attempt.number).label("rn"))
-              .where(Attempt.enrolment_id.in_(ids),
-                     Attempt.status == "submitted", Attempt.pending_grading == 0,
-                     Attempt.score.is_not(None), or_(*parts) if parts else false())
-              .subquery(name + "_ranked"))
+    ranked = select(Attempt.enrolment_id, Attempt.id.label("attempt_id"), pct.label("pct"),
+                    func.row_number().over(partition_by=Attempt.enrolment_id,
+                                           order_by=Attempt.number).label("rn"))
+    if ids is None:  # SQLite: the join (an IN-list made it scan one subquery per row)
+        ranked = ranked.join(enrolments, enrolments.c.enrolment_id == Attempt.enrolment_id)
+    else:
+        ranked = ranked.where(Attempt.enrolment_id.in_(ids))
+    ranked = ranked.where(Attempt.status == "submitted", Attempt.pending_grading == 0,
+                          Attempt.score.is_not(None), or_(*parts) if parts else false()
+                          ).subquery(name + "_ranked")
     return select(ranked.c.enrolment_id, ranked.c.attempt_id, ranked.c.pct) \
         .where(ranked.c.rn == 1).subquery(name)
 
