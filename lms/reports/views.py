@@ -10,9 +10,13 @@ from markupsafe import Markup
 
 from lms.auth.access import staff_required
 from lms.i18n import current_locale
-from lms.reports import bp, catalogue, charts, delivery, exports, filters, outcomes, tables
+from lms.lazy import lazy_module
+from lms.reports import bp, charts, exports, filters, outcomes, tables
 from lms.reports import gain as knowledge
 from lms.training.exports import french_excel_wanted
+
+catalogue = lazy_module("lms.reports.catalogue")  # national tables: at first use
+delivery = lazy_module("lms.reports.delivery")
 
 MISSING_SHOWN = 200
 
