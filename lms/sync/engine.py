@@ -176,13 +176,27 @@ def to_record(spec: Spec, obj, index: UuidIndex) -> dict:
 
 
 def states_of(spec: Spec, uuids: list[str]) -> dict[str, SyncRecordState]:
+    """The sync states of a batch's records (looked up by uuid: see SyncRecordState)."""
     out = {}
     for start in range(0, len(uuids), CHUNK):
         chunk = uuids[start:start + CHUNK]
         for state in db.session.scalars(select(SyncRecordState).where(
-                SyncRecordState.table_name == spec.table,
                 SyncRecordState.record_uuid.in_(chunk))):
-            out[state.record_uuid] = state
+            if state.table_name == spec.table:
+                out[state.record_uuid] = state
+    return out
+
+
+def state_rows(spec: Spec, uuids: list[str]) -> dict[str, tuple]:
+    """Like `states_of`, as plain (id, content hash, source peer) rows: no ORM objects."""
+    out = {}
+    model = SyncRecordState
+    for start in range(0, len(uuids), CHUNK):
+        for row in db.session.execute(select(
+                model.id, model.record_uuid, model.table_name, model.content_hash,
+                model.source_peer_id).where(model.record_uuid.in_(uuids[start:start + CHUNK]))):
+            if row.table_name == spec.table:
+                out[row.record_uuid] = (row.id, row.content_hash, row.source_peer_id)
     return out
 
 
