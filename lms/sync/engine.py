@@ -7,7 +7,8 @@ import json
 from datetime import UTC, date, datetime, time
 from functools import cache
 
-from sqlalchemy import Date, DateTime, String, Time, select
+from sqlalchemy import Date, DateTime, String, Time, any_, bindparam, select
+from sqlalchemy.types import ARRAY
 
 from lms.extensions import db
 from lms.sync.models import SyncAlias, SyncRecordState
@@ -96,6 +97,15 @@ def content_hash(spec: Spec, record: dict) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def among(column, values):
+    """`column IN (values)`; on PostgreSQL `column = ANY(one array parameter)`: the statement's
+    text is then the same for every batch (psycopg parses a long IN list anew each time)."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 class UuidIndex:
     """Local id <-> uuid, per table: looked up in batches (prefetch) and kept while one export
     or import runs; another server's id for a record held here under ours resolves to ours."""
@@ -115,7 +125,7 @@ class UuidIndex:
         model = models_by_table()[table]
         for start in range(0, len(missing), CHUNK):
             for row_id, row_uuid in db.session.execute(select(model.id, model.uuid).where(
-                    model.id.in_(missing[start:start + CHUNK]))):
+                    among(model.id, missing[start:start + CHUNK]))):
                 self.add(table, row_id, row_uuid)
 
     def prefetch_uuids(self, table: str, uuids) -> None:
@@ -125,12 +135,12 @@ class UuidIndex:
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start:start + CHUNK]
             for row_id, row_uuid in db.session.execute(select(model.id, model.uuid).where(
-                    model.uuid.in_(chunk))):
+                    among(model.uuid, chunk))):
                 self.add(table, row_id, row_uuid)
             for other, row_id in db.session.execute(
                     select(SyncAlias.other_uuid, model.id).join(
                         model, model.uuid == SyncAlias.local_uuid).where(
-                        SyncAlias.table_name == table, SyncAlias.other_uuid.in_(chunk))):
+                        SyncAlias.table_name == table, among(SyncAlias.other_uuid, chunk))):
                 self.to_id[(table, other)] = row_id
             for row_uuid in chunk:
                 self.to_id.setdefault((table, row_uuid), None)
@@ -181,7 +191,7 @@ def states_of(spec: Spec, uuids: list[str]) -> dict[str, SyncRecordState]:
     for start in range(0, len(uuids), CHUNK):
         chunk = uuids[start:start + CHUNK]
         for state in db.session.scalars(select(SyncRecordState).where(
-                SyncRecordState.record_uuid.in_(chunk))):
+                among(SyncRecordState.record_uuid, chunk))):
             if state.table_name == spec.table:
                 out[state.record_uuid] = state
     return out
@@ -194,7 +204,7 @@ def state_rows(spec: Spec, uuids: list[str]) -> dict[str, tuple]:
     for start in range(0, len(uuids), CHUNK):
         for row in db.session.execute(select(
                 model.id, model.record_uuid, model.table_name, model.content_hash,
-                model.source_peer_id).where(model.record_uuid.in_(uuids[start:start + CHUNK]))):
+                model.source_peer_id).where(among(model.record_uuid, uuids[start:start + CHUNK]))):
             if row.table_name == spec.table:
                 out[row.record_uuid] = (row.id, row.content_hash, row.source_peer_id)
     return out
@@ -204,7 +214,7 @@ def locals_of(spec: Spec, uuids: list[str]) -> dict[str, object]:
     out = {}
     for start in range(0, len(uuids), CHUNK):
         chunk = uuids[start:start + CHUNK]
-        for obj in db.session.scalars(select(spec.model).where(spec.model.uuid.in_(chunk))):
+        for obj in db.session.scalars(select(spec.model).where(among(spec.model.uuid, chunk))):
             out[obj.uuid] = obj
     return out
 

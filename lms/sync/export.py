@@ -13,6 +13,7 @@ from lms.extensions import db
 from lms.sync.bundle import BATCH, BundleWriter
 from lms.sync.engine import (
     UuidIndex,
+    among,
     attribute_of,
     content_hash,
     foreign_keys,
@@ -74,7 +75,7 @@ class Export:
     def _chosen(self, spec: Spec):
         extra = sorted(self.extra[spec.table])
         condition = spec.model.id.in_(self.base[spec.table])
-        return or_(condition, spec.model.id.in_(extra)) if extra else condition
+        return or_(condition, among(spec.model.id, extra)) if extra else condition
 
     def plan(self) -> None:
         """Choose the records: in scope (changed since `since`), then what they refer to."""
@@ -172,7 +173,7 @@ class Export:
     def _remember_sent(self, spec: Spec, uuids: list[str]) -> None:
         known = set(db.session.scalars(select(SyncPeerRecord.record_uuid).where(
             SyncPeerRecord.peer_id == self.peer.id, SyncPeerRecord.table_name == spec.table,
-            SyncPeerRecord.record_uuid.in_(uuids))))
+            among(SyncPeerRecord.record_uuid, uuids))))
         rows = [{"peer_id": self.peer.id, "table_name": spec.table, "record_uuid": u,
                  "seq": self.seq} for u in uuids if u not in known]
         if rows:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, select
 
 from lms.base import utcnow
 from lms.extensions import db
 from lms.sync.engine import (
     UuidIndex,
+    among,
     attribute_of,
     content_hash,
     decode,
@@ -209,16 +211,24 @@ class Merge:
         return obj, "clashes" if clashed else "new"
 
     def _write_pending(self, spec: Spec) -> None:
-        """Write the batch's new records and states, grouped by the columns they carry."""
+        """Write the batch's new records and states, grouped by the columns they carry: one
+        multi-row INSERT per few hundred rows (RETURNING makes SQLAlchemy batch them on
+        PostgreSQL too, where psycopg would otherwise send one INSERT per row)."""
         groups: dict[frozenset, list[dict]] = {}
         for values in self.pending:
             groups.setdefault(frozenset(values), []).append(values)
+        table = spec.model.__table__
+        columns = column_keys(spec.model)
+        first = first_values(spec.model)  # what the ORM would set (a version counter)
         for rows in groups.values():
-            db.session.execute(insert(spec.model), rows)
+            db.session.execute(table.insert().returning(table.c.id),
+                               [{**first, **{columns[k]: v for k, v in row.items()}}
+                                for row in rows])
         for values in self.pending:  # "not here" was remembered for them: look again
             self.index.to_id.pop((spec.table, values["uuid"]), None)
         if self.new_states:
-            db.session.execute(insert(SyncRecordState), self.new_states)
+            states = SyncRecordState.__table__
+            db.session.execute(states.insert().returning(states.c.id), self.new_states)
         self.pending, self.new_states = [], []
         db.session.flush()
 
@@ -229,7 +239,7 @@ class Merge:
             wanted = sorted({r[column] for r in rows if isinstance(r.get(column), str)})
             for start in range(0, len(wanted), 500):
                 for obj in db.session.scalars(select(spec.model).where(
-                        getattr(spec.model, column).in_(wanted[start:start + 500]))):
+                        among(getattr(spec.model, column), wanted[start:start + 500]))):
                     holders[(column, getattr(obj, column))] = obj
         return holders
 
@@ -239,18 +249,23 @@ class Merge:
             return {}
         fks = foreign_keys(spec.model)
         keys = set()
+        types = [getattr(spec.model, k).type.python_type for k in spec.natural_key]
         for row in rows:
             key = tuple(self.index.id_of(fks[k], row.get(f"{k}__uuid")) if k in fks
                         else row.get(k) for k in spec.natural_key)
-            if None not in key and all(isinstance(v, str | int) for v in key):
+            if None not in key and all(isinstance(v, t) for v, t in zip(key, types, strict=True)):
                 keys.add(key)
         if not keys:
             return {}
-        columns = [getattr(spec.model, k) for k in spec.natural_key]
+        # One query on the key's first column (one array parameter on PostgreSQL), the rest
+        # compared here: the statement's text does not grow with the batch.
+        first = getattr(spec.model, spec.natural_key[0])
         held = {}
-        for obj in db.session.scalars(select(spec.model).where(tuple_(*columns).in_(
-                sorted(keys, key=str)))):
-            held[tuple(getattr(obj, k) for k in spec.natural_key)] = obj
+        for obj in db.session.scalars(select(spec.model).where(
+                among(first, sorted({k[0] for k in keys}, key=str)))):
+            key = tuple(getattr(obj, k) for k in spec.natural_key)
+            if key in keys:
+                held[key] = obj
         return held
 
     def _same_fact(self, spec: Spec, row: dict, ours) -> str:
@@ -277,6 +292,21 @@ class Merge:
         if spec.extra_in:
             spec.extra_in(obj, row, self.index)
         return clashed
+
+
+@cache
+def column_keys(model) -> dict[str, str]:
+    """{mapped attribute name: column name} of a model (`structure_json` -> `structure`)."""
+    return {attribute_of(model, c): c.key for c in model.__table__.columns}
+
+
+@cache
+def first_values(model) -> dict:
+    """Values the ORM gives a new row beyond column defaults: a version counter starts at 1."""
+    from sqlalchemy import inspect
+
+    version = inspect(model).version_id_col
+    return {version.key: 1} if version is not None else {}
 
 
 def _refers_to_itself(spec: Spec) -> bool:
