@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime, time
 from functools import cache
 
-from sqlalchemy import Date, DateTime, String, Time, any_, bindparam, select
+from sqlalchemy import JSON, Date, DateTime, String, Time, any_, bindparam, select, text
 from sqlalchemy.types import ARRAY
 
 from lms.extensions import db
@@ -104,6 +104,52 @@ def among(column, values):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def insert_rows(table, rows: list[dict]) -> None:
+    """Insert many rows of one table, all with the same keys (column names).
+
+    On PostgreSQL one statement per batch, `INSERT ... SELECT ... FROM unnest(arrays)`: one
+    array parameter per column, so the statement's text is short and the same for every batch
+    (psycopg sends an executemany row by row, and parses a multi-row VALUES anew each time).
+    Elsewhere (SQLite) the driver's executemany, which loops in C.
+    """
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect
+    keys = list(rows[0])
+    if dialect.name != "postgresql" or _missing_defaults(table, tuple(keys)):
+        db.session.execute(table.insert(), rows)
+        return
+    columns = [table.c[k] for k in keys]
+    quote = dialect.identifier_preparer.quote
+    names = [f"c{i}" for i in range(len(columns))]
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(quote(c.name) for c in columns)}) SELECT "
+           + ", ".join(f"CAST({n} AS {c.type.compile(dialect=dialect)})"
+                       for n, c in zip(names, columns, strict=True))
+           + " FROM unnest(" + ", ".join(f"CAST(:{n} AS TEXT[])" for n in names)
+           + f") AS u({', '.join(names)})")
+    db.session.execute(text(sql), {n: [_as_text(c, row[c.key]) for row in rows]
+                                   for n, c in zip(names, columns, strict=True)})
+
+
+def _missing_defaults(table, keys: tuple[str, ...]) -> bool:
+    """Whether a column left out of `keys` gets a value from the application (a default)."""
+    return any(c.key not in keys and c.default is not None for c in table.columns)
+
+
+def _as_text(column, value) -> str | None:
+    """A value as PostgreSQL reads it back from text, for `insert_rows`."""
+    if isinstance(column.type, JSON):
+        if value is None and column.type.none_as_null:
+            return None
+        return json.dumps(value)
+    if value is None:
+        return None
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
 
 
 class UuidIndex:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, exists, literal, or_, select, update
 
 from lms.extensions import db
 from lms.sync.bundle import BATCH, BundleWriter
@@ -17,6 +17,7 @@ from lms.sync.engine import (
     attribute_of,
     content_hash,
     foreign_keys,
+    insert_rows,
     models_by_table,
     prefetch,
     state_rows,
@@ -47,11 +48,21 @@ def _ids(spec: Spec, query: Select) -> Select:
     return query.with_only_columns(spec.model.id).order_by(None)
 
 
-def _changed_since(spec: Spec, since: datetime):
+def _changed_since(spec: Spec, since: datetime, peer: SyncPeer):
+    """Changed here since `since`, or received since then from another peer.
+
+    Records last written by an import from `peer` itself and not changed here since then are
+    left out in the query (the centre no longer reads back a lab's whole week to send none of
+    it); `_records` still compares content hashes for what remains.
+    """
     model = spec.model
     received = select(SyncRecordState.record_uuid).where(
         SyncRecordState.table_name == spec.table, SyncRecordState.changed_at > since)
-    return or_(model.updated_at > since, model.created_at > since, model.uuid.in_(received))
+    echoed = exists().where(
+        SyncRecordState.record_uuid == model.uuid, SyncRecordState.table_name == spec.table,
+        SyncRecordState.source_peer_id == peer.id, SyncRecordState.changed_at >= model.updated_at)
+    return and_(or_(model.updated_at > since, model.created_at > since,
+                    model.uuid.in_(received)), ~echoed)
 
 
 def _known(peer: SyncPeer, table: str) -> Select:
@@ -82,7 +93,7 @@ class Export:
         for spec in SPECS:
             query = _ids(spec, spec.scope(self.scope))
             if self.since is not None:
-                query = query.where(_changed_since(spec, self.since))
+                query = query.where(_changed_since(spec, self.since, self.peer))
             self.base[spec.table] = query
         models = models_by_table()
         # Children come after their parents in SPECS: walking backwards, every reference to a
@@ -158,7 +169,7 @@ class Export:
                 changed.append({"id": state[0], "content_hash": digest, "source_peer_id": None})
             kept.append(record)
         if new_states:
-            db.session.execute(insert(SyncRecordState), new_states)
+            insert_rows(SyncRecordState.__table__, new_states)
         if changed:
             db.session.execute(update(SyncRecordState), changed)
         if spec.track_known and kept:
@@ -177,7 +188,7 @@ class Export:
         rows = [{"peer_id": self.peer.id, "table_name": spec.table, "record_uuid": u,
                  "seq": self.seq} for u in uuids if u not in known]
         if rows:
-            db.session.execute(insert(SyncPeerRecord), rows)
+            insert_rows(SyncPeerRecord.__table__, rows)
 
 
 def needs_objects(spec: Spec) -> bool:

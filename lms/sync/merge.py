@@ -17,6 +17,7 @@ from lms.sync.engine import (
     content_hash,
     decode,
     foreign_keys,
+    insert_rows,
     locals_of,
     names_an_actor,
     plain_columns,
@@ -212,8 +213,7 @@ class Merge:
 
     def _write_pending(self, spec: Spec) -> None:
         """Write the batch's new records and states, grouped by the columns they carry: one
-        multi-row INSERT per few hundred rows (RETURNING makes SQLAlchemy batch them on
-        PostgreSQL too, where psycopg would otherwise send one INSERT per row)."""
+        statement per group (`insert_rows`)."""
         groups: dict[frozenset, list[dict]] = {}
         for values in self.pending:
             groups.setdefault(frozenset(values), []).append(values)
@@ -221,14 +221,12 @@ class Merge:
         columns = column_keys(spec.model)
         first = first_values(spec.model)  # what the ORM would set (a version counter)
         for rows in groups.values():
-            db.session.execute(table.insert().returning(table.c.id),
-                               [{**first, **{columns[k]: v for k, v in row.items()}}
+            insert_rows(table, [{**first, **{columns[k]: v for k, v in row.items()}}
                                 for row in rows])
         for values in self.pending:  # "not here" was remembered for them: look again
             self.index.to_id.pop((spec.table, values["uuid"]), None)
         if self.new_states:
-            states = SyncRecordState.__table__
-            db.session.execute(states.insert().returning(states.c.id), self.new_states)
+            insert_rows(SyncRecordState.__table__, self.new_states)
         self.pending, self.new_states = [], []
         db.session.flush()
 
