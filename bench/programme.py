@@ -503,7 +503,7 @@ def exchange(args) -> None:
         seconds = time.perf_counter() - started
         if profiler:
             profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(r"lms/sync", 30)
     peak = memory.peak() if memory.on else peak_rss_mb()
     print(json.dumps({"seconds": seconds, "records": records, "peak_mb": peak,
                       "start_mb": memory.start_mb or 0.0}))

@@ -130,26 +130,23 @@ def insert_rows(table, rows: list[dict]) -> None:
                        for n, c in zip(names, columns, strict=True))
            + " FROM unnest(" + ", ".join(f"CAST(:{n} AS TEXT[])" for n in names)
            + f") AS u({', '.join(names)})")
-    db.session.execute(text(sql), {n: [_as_text(c, row[c.key]) for row in rows]
-                                   for n, c in zip(names, columns, strict=True)})
+    arrays = {}
+    for name, column in zip(names, columns, strict=True):
+        values = [row[column.key] for row in rows]
+        if isinstance(column.type, JSON):
+            null = None if column.type.none_as_null else "null"
+            arrays[name] = [null if v is None else json.dumps(v) for v in values]
+        elif not all(v is None or isinstance(v, str) for v in values):
+            arrays[name] = [None if v is None else v.isoformat()
+                            if isinstance(v, datetime | date | time) else str(v) for v in values]
+        else:
+            arrays[name] = values
+    db.session.execute(text(sql), arrays)
 
 
 def _missing_defaults(table, keys: tuple[str, ...]) -> bool:
     """Whether a column left out of `keys` gets a value from the application (a default)."""
     return any(c.key not in keys and c.default is not None for c in table.columns)
-
-
-def _as_text(column, value) -> str | None:
-    """A value as PostgreSQL reads it back from text, for `insert_rows`."""
-    if isinstance(column.type, JSON):
-        if value is None and column.type.none_as_null:
-            return None
-        return json.dumps(value)
-    if value is None:
-        return None
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
 
 
 class UuidIndex:
