@@ -98,7 +98,10 @@ class Memory:
             self.start_mb = status_mb("VmRSS")
 
     def peak(self) -> float | None:
-        return status_mb("VmHWM") if self.on else None
+        """What the exchange added to the process's resident memory at its peak (MB)."""
+        if not self.on:
+            return None
+        return max(0.0, status_mb("VmHWM") - (self.start_mb or 0.0))
 
 
 def _can_reset() -> bool:
