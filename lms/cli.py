@@ -89,11 +89,14 @@ def backup_command(dest: Path | None) -> None:
     )
 
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    source = sqlite_path(uri)
+    try:
+        source = sqlite_path(uri)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
     if source is None:
         dump, _restore = postgres_commands(uri, str(dest or "lms.dump"))
-        click.echo("This database is PostgreSQL: back it up with pg_dump (the server keeps "
-                   "running):\n  " + dump)
+        click.echo(_("This database is PostgreSQL: back it up with pg_dump (the server keeps "
+                     "running):") + "\n  " + dump)
         return
     dest = dest or default_backup_path(Path(current_app.instance_path))
     try:
@@ -116,6 +119,7 @@ def restore_command(src: Path, yes: bool) -> None:
     """Replace the database with the backup SRC (the replaced one is kept beside it)."""
     from lms.backup import (
         BackupError,
+        check_backup_file,
         database_in_use,
         postgres_commands,
         restore_sqlite,
@@ -124,11 +128,16 @@ def restore_command(src: Path, yes: bool) -> None:
     from lms.extensions import db
 
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    target = sqlite_path(uri)
+    try:
+        target = sqlite_path(uri)
+        if target is not None and not yes:  # a wrong file is refused before the question
+            check_backup_file(src)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
     if target is None:
         _dump, restore = postgres_commands(uri, str(src))
-        click.echo("This database is PostgreSQL: stop the app, then restore with pg_restore:"
-                   "\n  " + restore)
+        click.echo(_("This database is PostgreSQL: stop the app, then restore with "
+                     "pg_restore:") + "\n  " + restore)
         return
     db.engine.dispose()
     if database_in_use(target):

@@ -99,6 +99,7 @@ AUDIT_ACTIONS = {
     "sync.peer": _l("Sync server added"),
     "user.active": _l("Account enabled or disabled"),
     "user.create": _l("Account created"),
+    "user.details": _l("Rank, unit or phone changed"),
     "user.roles": _l("Roles changed"),
     "user.service_number": _l("Service number recorded"),
     "vetting.set": _l("Vetting status recorded"),

@@ -37,19 +37,28 @@ CENTRAL_PREFIX = "ACA"
 
 def academy_number_prefix() -> str:
     """Who hands out this server's academy numbers: "ACA" on the academy's server (and on one
-    not yet set up for sync), the site's code on a lab (MBUJI-MAYI), so that numbers given on
-    two servers never collide; numbers given before keep working to sign in."""
+    not yet set up for sync); on a lab, the site's code and the lab's own short code
+    (MBUJI-MAYI-K7M), so that numbers given on two servers, even two labs of one site, never
+    collide. Numbers given before keep working to sign in."""
     from lms.sync.models import SyncIdentity  # sync builds on auth, not the other way round
 
-    me = db.session.execute(select(SyncIdentity.role, SyncIdentity.site_code)).first()
+    me = db.session.scalar(select(SyncIdentity))
     if me is None or me.role != "lab" or not me.site_code:
         return CENTRAL_PREFIX
     code = "".join(ch if ch.isalnum() else "-" for ch in me.site_code.upper()).strip("-")[:24]
-    return code if code and code != CENTRAL_PREFIX else f"LAB-{CENTRAL_PREFIX}"
+    site = code if code and code != CENTRAL_PREFIX else f"LAB-{CENTRAL_PREFIX}"
+    if not me.number_code:  # a lab set up before its numbers carried a code of its own
+        me.number_code = new_number_code()
+    return f"{site}-{me.number_code}"
+
+
+def new_number_code() -> str:
+    """A lab's short code for its academy numbers, easy to read on a certificate: "K7M"."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(3))
 
 
 def next_academy_number(year: int, prefix: str | None = None) -> str:
-    """A new academy number such as ACA-2026-00042 (central) or KALEMIE-2026-00042 (a lab)."""
+    """A new academy number: ACA-2026-00042 (central) or KALEMIE-K7M-2026-00042 (a lab)."""
     prefix = f"{prefix or academy_number_prefix()}-{year}-"
     count = db.session.scalar(select(func.count()).select_from(User).where(
         User.academy_number.like(prefix + "%"))) or 0

@@ -84,7 +84,9 @@ def save_file(draft: Draft, path: str, text: str, revision: int, actor=None) -> 
     text = text.replace("\r\n", "\n")
     row = draft.file(path)
     if row is None:
-        raise DraftError(_("This draft has no file %(path)s.", path=path))
+        raise StaleSave(_("%(path)s is no longer in this draft: someone else renamed or "
+                          "deleted it. Your text is kept below: copy it, then add it as a new "
+                          "file or paste it into the file's new name.", path=path))
     if row.revision != revision:
         raise StaleSave(_("Someone else saved %(path)s since you opened it (now revision "
                           "%(now)d, yours %(yours)d). Your text is kept below: copy your "
@@ -117,6 +119,20 @@ def raw_sources(sources: dict[str, str]) -> dict[str, bytes]:
 def check_draft(draft: Draft) -> tuple[dict | None, Problems]:
     """The draft's structure and every problem, from the same checker as the command line."""
     return parse_sources(draft.programme_code, raw_sources(draft.sources))
+
+
+def draft_token(draft: Draft) -> str:
+    """Names this draft among all drafts the programme ever had (its id can be reused once a
+    discarded draft is deleted), for the forms of its pages."""
+    return f"{draft.id}.{draft.created_at:%Y%m%d%H%M%S%f}"
+
+
+def check_same_draft(draft: Draft, token: str | None) -> None:
+    """Refuse a form made for a draft that was discarded since (a new one may have the same
+    files and revisions)."""
+    if token is not None and token != draft_token(draft):
+        raise StaleSave(_("This draft was discarded and a new one started since you opened "
+                          "this page: nothing was changed. Your text is kept below."))
 
 
 def draft_hash(draft: Draft) -> str:

@@ -17,7 +17,8 @@ from lms.curricula.services import get_version, list_programmes
 from lms.i18n import current_locale
 
 
-def _draft(code: str):
+def draft_or_404(code: str):
+    """The open draft of programme `code`, or 404."""
     return svc.get_draft(code) or abort(404)
 
 
@@ -56,24 +57,32 @@ def start(code):
 @editor_required
 def draft(code):
     """The draft's files and every problem the checker finds in it."""
-    found = _draft(code)
+    return draft_page(draft_or_404(code))
+
+
+def draft_page(found, new_path: str = "", start: str = "lesson", status: int = 200):
+    """The draft page, with the new-file form holding what the editor typed."""
     _structure, problems = svc.check_draft(found)
-    return render_template("lms/authoring/draft.html", draft=found, code=code,
+    return render_template("lms/authoring/draft.html", draft=found, code=found.programme_code,
                            problems=sorted(problems.items), errors=len(problems.errors),
-                           digest=svc.draft_hash(found), item_of=svc.item_of)
+                           digest=svc.draft_hash(found), item_of=svc.item_of,
+                           new_path=new_path, start=start), status
 
 
 @bp.route("/<code>/draft/files/<path:path>", methods=["GET", "POST"])
 @editor_required
 def edit(code, path):
     """Edit one file in a plain text area; saving checks the draft again."""
-    found = _draft(code)
-    row = found.file(path) or abort(404)
-    text, revision, status = row.text, row.revision, 200
-    if request.method == "POST":
+    found = draft_or_404(code)
+    row = found.file(path)
+    if row is None and request.method == "GET":
+        abort(404)
+    text, revision, status = getattr(row, "text", ""), getattr(row, "revision", 0), 200
+    if request.method == "POST":  # also when the file was renamed or deleted meanwhile
         text = request.form.get("text", "")
         revision = request.form.get("revision", type=int) or 0
         try:
+            svc.check_same_draft(found, request.form.get("draft"))
             row = svc.save_file(found, path, text, revision, current_user)
             flash(_("Saved (revision %(revision)d).", revision=row.revision), "success")
             return redirect(url_for(".edit", code=code, path=path))
@@ -82,6 +91,7 @@ def edit(code, path):
             status = 409
     _structure, problems = svc.check_draft(found)
     return render_template("lms/authoring/edit.html", draft=found, code=code, path=path,
+                           draft_token=svc.draft_token(found),
                            text=text, revision=revision, current=row,
                            problems=_file_problems(problems, code, path),
                            others=len(problems.errors), item=svc.item_of(path)), status
@@ -92,7 +102,7 @@ def edit(code, path):
 def preview(code, path):
     """A lesson or quiz of the draft as trainees will see it, in every language; the answers
     are shown to the editor only."""
-    found = _draft(code)
+    found = draft_or_404(code)
     found.file(path) or abort(404)
     structure, problems = svc.check_draft(found)
     return render_template("lms/authoring/preview.html", code=code, path=path,
@@ -121,7 +131,7 @@ def _publish_plan(found) -> dict:
 @editor_required
 def publish(code):
     """Compare the draft with the version it started from, then publish it as a new version."""
-    found = _draft(code)
+    found = draft_or_404(code)
     if request.method == "POST":
         version = (request.form.get("version") or "").strip()
         if not version or len(version) > 40:
@@ -145,7 +155,7 @@ def publish(code):
 @editor_required
 def discard(code):
     """Delete the draft; published versions are untouched."""
-    svc.discard_draft(_draft(code), current_user)
+    svc.discard_draft(draft_or_404(code), current_user)
     flash(_("The draft is discarded."), "success")
     return redirect(url_for(".index"))
 
@@ -159,7 +169,7 @@ def _zip_response(folder: str, sources: dict, filename: str) -> Response:
 @editor_required
 def draft_zip(code):
     """The draft as a ZIP of its programme folder."""
-    return _zip_response(code, _draft(code).sources, f"{code}-draft.zip")
+    return _zip_response(code, draft_or_404(code).sources, f"{code}-draft.zip")
 
 
 @bp.route("/versions/<int:version_id>.zip")

@@ -18,16 +18,24 @@ def sync_group() -> None:
 @click.option("--name", required=True, help='This server\'s name, e.g. "Lab Mbuji-Mayi".')
 @click.option("--role", type=click.Choice(["central", "lab"]), required=True)
 @click.option("--site", "site_code", help="For a lab: the code of its site.")
+@click.option("--numbers", "number_code",
+              help="For a lab: 1 to 4 letters or digits put in the academy numbers it hands "
+                   "out (drawn at random if not given); two labs of one site need two codes.")
 @with_appcontext
-def init_command(name, role, site_code) -> None:
+def init_command(name, role, site_code, number_code) -> None:
     """Give this server a sync identity and a signing key (kept in the instance folder)."""
     from lms.sync.services import set_up
 
     try:
-        me = set_up(name, role, site_code)
+        me = set_up(name, role, site_code, number_code)
     except LMSError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{me.name} ({me.role}) is ready: give `flask lms sync identity` to its peers.")
+    if me.role == "lab":
+        from lms.auth.services import academy_number_prefix
+
+        click.echo(_("Academy numbers given here start with %(prefix)s.",
+                     prefix=academy_number_prefix()))
 
 
 @sync_group.command("identity")

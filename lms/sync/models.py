@@ -20,6 +20,8 @@ class SyncIdentity(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(10))  # central | lab
     site_code: Mapped[str | None] = mapped_column(String(40))  # a lab's site
+    # A lab's own short code in the academy numbers it hands out (two labs of one site differ).
+    number_code: Mapped[str | None] = mapped_column(String(4))
     public_key: Mapped[str] = mapped_column(Text)
 
 
@@ -32,6 +34,7 @@ class SyncPeer(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(10))
     site_code: Mapped[str | None] = mapped_column(String(40))
+    number_code: Mapped[str | None] = mapped_column(String(4))
     public_key: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_import_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import IO
 
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import audit
 from lms.auth.models import Site
+from lms.auth.services import new_number_code
 from lms.base import LMSError, new_uuid, utcnow
 from lms.extensions import db
 from lms.sync.bundle import BundleRefused, BundleWriter, open_bundle
@@ -36,15 +38,23 @@ def identity() -> SyncIdentity | None:
     return db.session.scalar(select(SyncIdentity))
 
 
-def set_up(name: str, role: str, site_code: str | None = None) -> SyncIdentity:
-    """Give this server a sync identity (central, or a lab for one site) and a signing key."""
+def set_up(name: str, role: str, site_code: str | None = None,
+           number_code: str | None = None) -> SyncIdentity:
+    """Give this server a sync identity (central, or a lab for one site) and a signing key; a
+    lab gets a short code for its academy numbers (`number_code`, else drawn at random)."""
     if role not in ("central", "lab"):
         raise SyncError(_("The role must be central or lab."))
     if role == "lab" and not site_code:
         raise SyncError(_("A lab server serves one site: give its site code."))
+    number_code = (number_code or "").strip().upper()
+    if number_code and not re.fullmatch(r"[A-Z0-9]{1,4}", number_code):
+        raise SyncError(_("The code for academy numbers is 1 to 4 letters or digits, such "
+                          "as K7M."))
     key = load_or_create_key()
     me = identity() or SyncIdentity(public_key=public_pem(key))
     me.name, me.role, me.site_code, me.public_key = name, role, site_code, public_pem(key)
+    if role == "lab":
+        me.number_code = number_code or me.number_code or new_number_code()
     db.session.add(me)
     db.session.commit()
     return me
@@ -54,20 +64,31 @@ def identity_card() -> str:
     """What a peer needs to trust this server's bundles (JSON, no secret)."""
     me = _require_identity()
     return json.dumps({"uuid": me.uuid, "name": me.name, "role": me.role,
-                       "site_code": me.site_code, "public_key": me.public_key}, indent=2)
+                       "site_code": me.site_code, "number_code": me.number_code,
+                       "public_key": me.public_key}, indent=2)
 
 
 def add_peer(card_json: str, actor=None) -> SyncPeer:
-    """Trust another server, from its identity card (done once, at set-up)."""
+    """Trust another server, from its identity card (done once, at set-up); refuse a lab whose
+    academy numbers would look like those of another lab of its site."""
     try:
         card = json.loads(card_json)
         fields = {k: card[k] for k in ("uuid", "name", "role", "public_key")}
     except (ValueError, KeyError, TypeError) as exc:
         raise SyncError(_("This is not a server identity card.")) from exc
+    site_code, number_code = card.get("site_code"), card.get("number_code")
+    twin = number_code and db.session.scalar(select(SyncPeer).where(
+        SyncPeer.uuid != fields["uuid"], SyncPeer.site_code == site_code,
+        SyncPeer.number_code == number_code))
+    if twin:
+        raise SyncError(_("%(other)s, another lab of this site, already uses the code %(code)s "
+                          "in its academy numbers. On the new lab, run `flask lms sync init` "
+                          "again with another code (--numbers), then send its new identity "
+                          "card.", other=twin.name, code=number_code))
     peer = db.session.scalar(select(SyncPeer).where(SyncPeer.uuid == fields["uuid"]))
     peer = peer or SyncPeer(uuid=fields["uuid"])
     peer.name, peer.role, peer.public_key = fields["name"], fields["role"], fields["public_key"]
-    peer.site_code = card.get("site_code")
+    peer.site_code, peer.number_code = site_code, number_code
     db.session.add(peer)
     audit.record(actor, "sync.peer", None, after={"peer": peer.name, "uuid": peer.uuid})
     db.session.commit()

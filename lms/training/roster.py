@@ -1,8 +1,5 @@
-"""Roster import: read a spreadsheet (CSV, XLSX, old Excel .xls or OpenDocument .ods) as the
-field sends it (lms/training/spreadsheets.py), preview its problems, commit.
-
-A title or a few notes above the column titles are skipped; the row numbers shown are the
-spreadsheet's own.
+"""Roster import: read a spreadsheet (roster_file.py), preview its problems and the people it
+names who already have an account (roster_people.py), commit.
 
 The parsed rows wait in a pending import (keyed by a random token) between the preview and the
 staff member's decision, so the file is sent once. Committing is one transaction.
@@ -12,9 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -23,202 +19,24 @@ from sqlalchemy import delete, select
 
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
-from lms.auth.services import create_user, normalise_number
+from lms.auth.services import create_user
 from lms.base import utcnow
 from lms.extensions import db
-from lms.training.models import Cohort, CohortClass, Enrolment, PendingImport
+from lms.training.models import Cohort, CohortClass, PendingImport
+from lms.training.roster_file import ParsedRoster, RosterError, check_row, parse_roster
+from lms.training.roster_people import apply_changes, match_people
 from lms.training.services import enrol
-from lms.training.spreadsheets import MAX_ROWS, RosterError, read_table
 
-HEADER_SEARCH = 10  # rows looked at for the column titles
+__all__ = ["RosterError", "parse_roster"]  # also read from here by the views and tests
+
 PENDING_LIFETIME = timedelta(hours=24)
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
 
-# Normalised header (no accents, lower case, single spaces) -> field.
-HEADERS = {
-    "service_number": ("matricule", "mat", "n matricule", "no matricule", "numero matricule",
-                       "num matricule", "service number", "service no", "service n",
-                       "service num", "matricule number", "police number"),
-    "last_name": ("nom", "last name", "surname", "family name", "nom de famille", "lastname"),
-    "middle_name": ("postnom", "post nom", "middle name", "middlename"),
-    "first_name": ("prenom", "prenoms", "first name", "given name", "firstname", "given names"),
-    "sex": ("sexe", "sex", "genre", "gender"),
-    "rank": ("grade", "rank"),
-    "unit": ("unite", "unit", "affectation", "unite d affectation"),
-    "phone": ("telephone", "tel", "phone", "phone number", "numero de telephone", "gsm",
-              "mobile", "n telephone", "no telephone"),
-}
-REQUIRED = ("last_name", "first_name", "sex")
-LIMITS = {"service_number": 40, "last_name": 100, "middle_name": 100, "first_name": 100,
-          "rank": 60, "unit": 120, "phone": 40}
-SEX_VALUES = {"f": "F", "femme": "F", "feminin": "F", "female": "F", "fem": "F",
-              "m": "M", "h": "M", "homme": "M", "masculin": "M", "male": "M", "masc": "M"}
-
-
-def _plain(text: str) -> str:
-    """Lower case, accents removed, punctuation as single spaces: 'Prénom(s)' -> 'prenom s'."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in text.lower())
-    return " ".join(cleaned.split())
-
-
-_ALIASES = {_plain(alias): name for name, aliases in HEADERS.items() for alias in aliases}
-_ALIASES["prenom s"] = "first_name"
-
-
-# Parsing and checking ---------------------------------------------------------------------------
-
-@dataclass
-class ParsedRoster:
-    """The rows of a roster file and the problems found, by line number."""
-
-    rows: list[dict] = field(default_factory=list)
-    problems: dict[int, list[str]] = field(default_factory=dict)
-
-    def add(self, line: int, message: str) -> None:
-        self.problems.setdefault(line, []).append(message)
-
-
-def map_headers(header: list[str]) -> dict[str, int]:
-    """Field -> column index, from French or English column titles."""
-    mapping: dict[str, int] = {}
-    for index, title in enumerate(header):
-        name = _ALIASES.get(_plain(title))
-        if name and name not in mapping:
-            mapping[name] = index
-    return mapping
-
-
-def parse_roster(filename: str, data: bytes) -> ParsedRoster:
-    """Read a roster file into rows of trainee fields; raise RosterError if unreadable."""
-    table = read_table(filename, data)
-    filled = [index for index, row in enumerate(table) if any(cell.strip() for cell in row)]
-    if not filled:
-        raise RosterError(_("The file has no rows. Export the roster again and send it."))
-    # The column titles: the first of the first rows that names the required columns (a title,
-    # the training's name or a date often stand above them); else the first row with text.
-    header = next((index for index in filled[:HEADER_SEARCH] if all(
-        name in map_headers(table[index]) for name in REQUIRED)), filled[0])
-    mapping = map_headers(table[header])
-    missing = [name for name in REQUIRED if name not in mapping]
-    if missing:
-        labels = {"last_name": _("last name (nom)"), "first_name": _("first name (prénom)"),
-                  "sex": _("sex (sexe)")}
-        raise RosterError(_("The columns need titles, in one of the first rows. Missing: "
-                            "%(columns)s. Expected titles such as matricule, nom, postnom, "
-                            "prénom, sexe, grade, unité, téléphone.",
-                            columns=", ".join(labels[m] for m in missing)))
-    body = table[header + 1:]
-    if len(body) > MAX_ROWS:
-        raise RosterError(_("The file has more than %(n)d rows: split it into smaller files.",
-                            n=MAX_ROWS))
-    parsed = ParsedRoster()
-    for offset, cells in enumerate(body, start=header + 2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        row = {"line": offset}
-        for name, index in mapping.items():
-            row[name] = cells[index].strip() if index < len(cells) else ""
-        parsed.rows.append(row)
-        _check_row(row, parsed)
-    if not parsed.rows:
-        raise RosterError(_("The file has column titles but no trainees."))
-    return parsed
-
-
-def _check_row(row: dict, parsed: ParsedRoster) -> None:
-    line = row["line"]
-    names = {"last_name": _("last name"), "first_name": _("first name"), "sex": _("sex")}
-    for name in REQUIRED:
-        if not row.get(name):
-            parsed.add(line, _("The %(field)s is missing.", field=names[name]))
-    raw_sex = row.get("sex", "")
-    if raw_sex:
-        sex = SEX_VALUES.get(_plain(raw_sex))
-        if sex is None:
-            parsed.add(line, _("Unknown sex value “%(value)s”: write F or M.", value=raw_sex))
-        row["sex"] = sex or raw_sex
-    if "service_number" in row:
-        row["service_number"] = normalise_number(row["service_number"])
-    for name, limit in LIMITS.items():
-        if _looks_like_formula(row.get(name) or ""):
-            parsed.add(line, _("The value in column %(field)s starts like a spreadsheet "
-                               "formula (%(value)s): type the text itself, without = + - or "
-                               "@ in front.", field=name, value=row[name][:40]))
-        if len(row.get(name) or "") > limit:
-            parsed.add(line, _("The value in column %(field)s is too long (at most %(n)d "
-                               "characters).", field=name, n=limit))
-
-
-def _looks_like_formula(value: str) -> bool:
-    """True for text a spreadsheet would run: = or @ first, or + - before letters (a phone
-    number such as +243 81 234 5678 is not one)."""
-    if value.startswith(("=", "@", "\t", "\r")):
-        return True
-    return value.startswith(("+", "-")) and any(ch.isalpha() for ch in value)
-
-
-def _same_person(row: dict, user: User) -> bool:
-    """True unless the row's names clearly differ from the account's (order, accents and case
-    do not matter; the post-name may be missing on one side)."""
-    theirs = set(_plain(f"{user.first_name} {user.last_name}").split())
-    last = set(_plain(f"{row.get('last_name', '')} {row.get('middle_name', '')}").split())
-    first = set(_plain(row.get("first_name", "")).split())
-    return bool(last & theirs) and bool(first & theirs)
-
-
-def check_against(parsed: ParsedRoster, cohort: Cohort) -> None:
-    """Add the problems that depend on the database and on the whole file, and mark the rows
-    that enrol a person who already has an account (`existing_id`, `existing_name`)."""
-    first_line: dict[str, int] = {}
-    for row in parsed.rows:
-        row.pop("existing_id", None)
-        row.pop("existing_name", None)
-        number = row.get("service_number")
-        if not number:
-            continue
-        if number in first_line:  # the first row stays valid: "import the valid rows" keeps it
-            parsed.add(row["line"], _("Service number %(n)s is already on line %(other)d: "
-                                      "this row is left out.", n=number,
-                                      other=first_line[number]))
-        else:
-            first_line[number] = row["line"]
-    numbers = list(first_line)
-    existing: dict[str, User] = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start:start + 500]
-        for user in db.session.scalars(select(User).where(
-                User.service_number.in_(chunk) | User.academy_number.in_(chunk))):
-            existing[user.service_number or user.academy_number] = user
-            existing[user.academy_number] = user
-    enrolled = set(db.session.scalars(select(Enrolment.user_id).where(
-        Enrolment.cohort_id == cohort.id))) if existing else set()
-    for row in parsed.rows:
-        number = row.get("service_number") or ""
-        user = existing.get(number)
-        if user is None or first_line.get(number) != row["line"]:
-            continue
-        if user.id in enrolled:
-            parsed.add(row["line"], _("%(name)s (%(n)s) is already enrolled in this cohort.",
-                                      name=user.display_name, n=number))
-        elif not _same_person(row, user):
-            parsed.add(row["line"], _("Service number %(n)s already belongs to %(name)s, whose "
-                                      "name differs from this row's: check the number and the "
-                                      "name.", n=number, name=user.display_name))
-        elif not user.active:
-            parsed.add(row["line"], _("The account of %(name)s is disabled: an administrator "
-                                      "must enable it before they can be enrolled.",
-                                      name=user.display_name))
-        else:
-            row["existing_id"], row["existing_name"] = user.id, user.display_name
-
-
-# Pending imports --------------------------------------------------------------------------------
 
 def prepare_import(cohort: Cohort, actor: User, filename: str, data: bytes) -> PendingImport:
     """Parse and check a roster file and keep the result for the preview."""
     parsed = parse_roster(filename, data)
-    check_against(parsed, cohort)
+    match_people(parsed, cohort)
     # Not evaluated on loaded rows: SQLite hands back naive times, which Python cannot compare.
     db.session.execute(delete(PendingImport).where(
         PendingImport.created_at < utcnow() - PENDING_LIFETIME).execution_options(
@@ -267,7 +85,8 @@ class Credential:
 def commit_import(pending: PendingImport, actor: User, mode: str,
                   cohort_class: CohortClass | None = None) -> list[Credential]:
     """Create and enrol the trainees of a pending import in one transaction; a row naming a
-    person who already has an account enrols that person.
+    person who already has an account enrols that person and brings their rank, unit and
+    phone up to date (unless their record is kept as it is, see roster_people.py).
 
     mode "valid": every row without a problem; mode "all": every row, or nothing at all if any
     row has a problem. Rows are checked again, in case the database changed since the preview.
@@ -277,8 +96,8 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
     cohort = pending.cohort
     parsed = ParsedRoster(rows=[dict(r) for r in pending.rows])
     for row in parsed.rows:
-        _check_row(row, parsed)
-    check_against(parsed, cohort)
+        check_row(row, parsed)
+    match_people(parsed, cohort)
     if mode == "all" and parsed.problems:
         raise RosterError(ngettext(
             "Nothing was imported: %(num)d row has a problem. Correct the file and send it "
@@ -308,6 +127,7 @@ def commit_import(pending: PendingImport, actor: User, mode: str,
             credentials.append(Credential(user, password))
         for row in returning:
             user = db.session.get(User, row["existing_id"])
+            apply_changes(row, user, actor)
             enrol(user, cohort, actor=actor, cohort_class=cohort_class)
             credentials.append(Credential(user, ""))  # signs in as before
         db.session.delete(pending)

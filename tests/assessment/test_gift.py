@@ -393,6 +393,7 @@ def test_gift_problems_are_shown_by_line_in_the_staff_members_language(app, clie
     page = upload_gift(client, BROKEN)
     assert page.status_code == 200
     text = shown(page)
+    assert "modules/&lt;module&gt;/&lt;quiz&gt;.fr.md" in page.text  # the advice, shown whole
     assert (f"ligne {line} : question « Prévention » : les poids sont devenus des parts égales : "
             "chaque bon choix coché rapporte 1/2 des points, chaque mauvais choix coché en "
             "retire autant") in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from lms.audit import AuditRecord
@@ -164,3 +166,25 @@ def test_publishing_a_draft_with_errors_is_refused(app, client):
     assert db.session.scalar(select(CurriculumVersion).where(
         CurriculumVersion.version == "1.0.1")) is None
     assert svc.get_draft(CODE) is not None
+
+
+def test_the_preview_shows_matching_pairs_as_a_two_column_list(app, client):
+    from tests.conftest import CURRICULA
+
+    publish(CURRICULA / "police-des-frontieres")
+    _editor(client)
+    code = "police-des-frontieres"
+    client.post(f"/authoring/{code}/draft")
+    path = "modules/droits-humains-frontiere/quiz-droits-humains.fr.md"
+    page = client.get(f"/authoring/{code}/draft/preview/{path}")
+    assert page.status_code == 200
+    assert '"answer"' not in page.text and "&#34;answer&#34;" not in page.text  # no raw JSON
+    row = re.search(r"<tr><td>Une voyageuse doit être fouillée au corps</td>"
+                    r"<td>(.*?)</td></tr>", page.text)
+    assert row and "Faire faire la fouille par une femme" in row.group(1)
+    assert "<th scope=\"col\">Item</th><th scope=\"col\">Right answer</th>" in page.text
+    # The wrong answer offered with no item is listed apart, in English for this editor.
+    extra = page.text.split("Also offered, matching no item:", 1)[1].split("</ul>", 1)[0]
+    assert "Le reconduire aussitôt" in extra and "Faire faire la fouille" not in extra
+    english = page.text.split('id="preview-en"', 1)[1]
+    assert "Have a woman officer search her" in english and "Send them straight back" in english

@@ -1,5 +1,6 @@
-"""A curriculum designer with only a browser corrects a quiz answer, previews it in French and
-English, publishes the suggested version, moves the next intake to it and downloads the folder."""
+"""A curriculum designer with only a browser corrects a quiz answer, adds, renames and deletes a
+file, previews the quiz in French and English, publishes the suggested version, moves the next
+intake to it and downloads the folder."""
 
 from __future__ import annotations
 
@@ -28,6 +29,25 @@ def correct_answer(page, lang: str, right: str, wrong: str) -> None:
     follow(page, "main .crumb a")
 
 
+def add_rename_and_delete_a_file(page, axe_check) -> None:
+    """On the draft page: add a lesson file, rename it, then delete it after the question."""
+    page.fill("#new-path", "modules/principes/essai.fr.md")
+    page.select_option("#new-start", "lesson")
+    follow(page, "main form[action$='/draft/new-file'] button")
+    assert page.locator(".flash.success").count() == 1
+    assert "title: essai" in page.input_value("#text")
+    follow(page, "main .crumb a")
+    follow(page, "main a[href$='/draft/rename/modules/principes/essai.fr.md']")
+    page.fill("#new_path", "modules/principes/essai-2.fr.md")
+    follow(page, "main form button")
+    assert page.locator(".flash.success").count() == 1
+    follow(page, "main a[href$='/draft/delete/modules/principes/essai-2.fr.md']")
+    axe_check(page, "delete a draft file")
+    follow(page, "main form button")
+    assert page.locator(".flash.success").count() == 1
+    assert page.locator("main a[href*='essai']").count() == 0
+
+
 @pytest.mark.browser
 def test_designer_corrects_previews_publishes_moves_an_intake_and_downloads(
         live_server, page_as, axe_check, shot):
@@ -40,6 +60,9 @@ def test_designer_corrects_previews_publishes_moves_an_intake_and_downloads(
     correct_answer(page, "fr", "Une manière", "Une unité spéciale")
     correct_answer(page, "en", "A way of", "A special unit")
     assert page.locator("main .problems .error").count() == 0
+    problems = page.locator("main .problems li").all_inner_texts()
+    add_rename_and_delete_a_file(page, axe_check)
+    assert page.locator("main .problems li").all_inner_texts() == problems  # as before
 
     follow(page, f"main a[href$='/draft/preview/{QUIZ.format(lang='fr')}']")
     for lang, words in (("fr", "Une unité spéciale"), ("en", "A special unit")):

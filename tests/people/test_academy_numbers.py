@@ -3,6 +3,7 @@ given before keep working to sign in."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from lms import create_app
@@ -43,7 +44,7 @@ def test_numbers_given_on_different_servers_never_collide(tmp_path):
              (("kalemie", kalemie), ("mbuji", mbuji_mayi), ("central", central))}
     everything = [n for numbers in given.values() for n in numbers]
     assert len(set(everything)) == len(everything) == 9
-    assert all(n.startswith("KALEMIE-") for n in given["kalemie"])
+    assert all(n.startswith("KALEMIE-") for n in given["kalemie"])  # and the lab's code
     assert all(n.startswith("MBUJI-MAYI-") for n in given["mbuji"])
     assert all(n.startswith("ACA-") for n in given["central"])
     assert given["kalemie"][0].endswith("-00001") and given["mbuji"][0].endswith("-00001")
@@ -58,3 +59,32 @@ def test_a_number_given_before_the_lab_was_set_up_still_signs_in(tmp_path):
         [new] = _new_numbers(lab, 1)
         assert old.startswith("ACA-") and new.startswith("KALEMIE-")
         assert authenticate(old.lower(), PASSWORD) == User.by_login(old)
+
+
+def test_a_lab_set_up_before_numbers_had_a_code_gets_one_and_keeps_its_old_numbers(tmp_path):
+    lab = _server(tmp_path, "lab", "lab", "kalemie")
+    with lab.app_context():
+        sync.identity().number_code = None  # as a lab set up by an earlier release
+        db.session.commit()
+        old = create_user(first_name="A", last_name="Old", sex="F", password=PASSWORD,
+                          academy_number="KALEMIE-2026-00001").academy_number
+        db.session.remove()
+    [new] = _new_numbers(lab, 1)
+    with lab.app_context():
+        code = sync.identity().number_code
+        assert len(code) == 3 and new == f"KALEMIE-{code}-2026-00001"
+        assert User.by_login(old).last_name == "Old"  # the number given before stands
+        assert authenticate(old, PASSWORD) is not None
+
+
+def test_sync_init_takes_the_labs_code_for_its_numbers_and_refuses_a_bad_one(tmp_path):
+    lab = _server(tmp_path, "lab", "", None)
+    runner = lab.test_cli_runner()
+    bad = runner.invoke(args=["lms", "sync", "init", "--name", "Lab Kalemie", "--role", "lab",
+                              "--site", "kalemie", "--numbers", "K-7"])
+    assert bad.exit_code != 0 and "1 à 4 lettres ou chiffres" in bad.output
+    good = runner.invoke(args=["lms", "sync", "init", "--name", "Lab Kalemie", "--role", "lab",
+                               "--site", "kalemie", "--numbers", "k7"])
+    assert good.exit_code == 0, good.output
+    assert "commencent par KALEMIE-K7" in good.output
+    assert _new_numbers(lab, 1) == [f"KALEMIE-K7-{time.gmtime().tm_year}-00001"]

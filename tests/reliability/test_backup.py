@@ -108,7 +108,7 @@ def test_restore_refuses_a_file_that_is_not_an_lms_database(app, runner, sqlite_
     for wrong in (other, text, tmp_path / "missing.sqlite"):
         result = runner.invoke(args=["lms", "restore", str(wrong), "--yes"])
         assert result.exit_code != 0
-        assert "LMS database" in result.output or "no file" in result.output
+        assert "base de données du LMS" in result.output or "pas de fichier" in result.output
     assert _rows(sqlite_db) == before
 
 
@@ -139,3 +139,47 @@ def test_restore_warns_while_a_server_still_has_the_database_open(app, runner, s
         server.stdout.close()
     assert warned.exit_code == 0, warned.output
     assert "serveur" in warned.output  # French, the default language of the command line
+
+
+def test_backup_and_restore_refusals_are_in_the_command_lines_language(app, runner, sqlite_db,
+                                                                      tmp_path):
+    _some_work()
+    before = _rows(sqlite_db)
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all " * 100)
+    for wrong, words in ((other, "n'est pas une base de données du LMS (ses tables manquent)"),
+                         (text, "n'est pas une base de données du LMS"),
+                         (tmp_path / "missing.sqlite", "Il n'y a pas de fichier à")):
+        # Without --yes a wrong file is refused before the question is asked.
+        result = runner.invoke(args=["lms", "restore", str(wrong)], input="y\n")
+        assert result.exit_code == 1, result.output
+        assert words in result.output and str(wrong) in result.output
+        assert "Remplacer" not in result.output
+    assert _rows(sqlite_db) == before
+
+    taken = tmp_path / "taken.sqlite"
+    taken.write_bytes(b"mine")
+    result = runner.invoke(args=["lms", "backup", str(taken)])
+    assert result.exit_code == 1 and "existe déjà : choisissez un autre nom" in result.output
+    assert taken.read_bytes() == b"mine"
+
+    blocked = text / "backup.sqlite"  # its folder is a file: nothing can be written there
+    result = runner.invoke(args=["lms", "backup", str(blocked)])
+    assert result.exit_code == 1, result.output
+    assert "La sauvegarde n'a pas pu être écrite" in result.output
+    assert "choisissez un autre dossier" in result.output
+
+    good = tmp_path / "good.sqlite"
+    result = runner.invoke(args=["lms", "backup", str(good)])
+    assert result.exit_code == 0 and "Sauvegarde écrite" in result.output, result.output
+
+
+def test_backup_messages_follow_an_english_default_locale(app, runner, sqlite_db, tmp_path):
+    app.config["LMS_DEFAULT_LOCALE"] = "en"
+    result = runner.invoke(args=["lms", "restore", str(tmp_path / "missing.sqlite"), "--yes"])
+    assert result.exit_code == 1
+    assert "There is no file at" in result.output and "check the name" in result.output
+

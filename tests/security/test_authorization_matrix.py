@@ -54,6 +54,15 @@ MATRIX: dict[str, tuple[str, str, dict, set[str]]] = {
     "lms.authoring.draft": ("GET", "/authoring/police-de-proximite/draft", {}, {"admin"}),
     "lms.authoring.edit": ("GET", "/authoring/police-de-proximite/draft/files/manifest.yaml",
                            {}, {"admin"}),
+    "lms.authoring.add_file": ("POST", "/authoring/police-de-proximite/draft/new-file",
+                               {"path": "evaluations/examen.fr.md", "start": "quiz"},
+                               {"admin"}),
+    "lms.authoring.rename_file": (
+        "GET", "/authoring/police-de-proximite/draft/rename/modules/principes/"
+        "quiz-principes.fr.md", {}, {"admin"}),
+    "lms.authoring.delete_file": (
+        "GET", "/authoring/police-de-proximite/draft/delete/modules/principes/"
+        "quiz-principes.fr.md", {}, {"admin"}),
     "lms.authoring.preview": (
         "GET", "/authoring/police-de-proximite/draft/preview/modules/principes/"
         "quiz-principes.fr.md", {}, {"admin"}),

@@ -116,9 +116,26 @@ def build_world(central, tmp_path, lab_sites=("mbuji-mayi", "kalemie")) -> World
     return World(central, labs, names)
 
 
+def add_lab(world: World, tmp_path, key: str, site_code: str, number_code: str | None = None):
+    """Another lab server, for `site_code` (a second lab of a site has its own `key`), set up
+    as the centre's peer."""
+    app = new_lab_app(tmp_path, key)
+    world.labs[key], world.names[key] = app, f"Lab {key}"
+    with on(world.central):
+        central_card = sync.identity_card()
+    with on(app):
+        sync.set_up(world.names[key], "lab", site_code, number_code)
+        card = sync.identity_card()
+        sync.add_peer(central_card)
+    with on(world.central):
+        sync.add_peer(card)
+    return app
+
+
 def enrol_intake(app, site_code: str, cohort_name: str, numbers: list[str],
-                 academy_numbers: list[str] | None = None) -> None:
-    """A lab enrols its own intake (people created on the lab) into one of its cohorts."""
+                 academy_numbers: list[str] | None = None, matricules: bool = True) -> None:
+    """A lab enrols its own intake (people created on the lab) into one of its cohorts; without
+    `matricules`, recruits who have no service number yet (named by `numbers`)."""
     from lms.training.services import (
         create_class,
         create_cohort,
@@ -141,7 +158,8 @@ def enrol_intake(app, site_code: str, cohort_name: str, numbers: list[str],
                                start=time(8), room="Salle 1")
         for i, number in enumerate(numbers):
             extra = {"academy_number": academy_numbers[i]} if academy_numbers else {}
-            enrol(make_user(service_number=number, site=site, last_name=number, **extra), cohort)
+            enrol(make_user(service_number=number if matricules else None, site=site,
+                            last_name=number, **extra), cohort)
         db.session.commit()
 
 

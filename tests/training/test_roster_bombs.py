@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from lms.training import roster, spreadsheets
+from lms.training import roster, roster_file, spreadsheets
 from lms.training.roster import RosterError
 
 XLSX_PARTS = {
@@ -97,7 +97,7 @@ def test_a_file_small_on_disk_and_huge_inflated_is_refused_at_once(filename, mak
 
 def test_a_long_sheet_is_read_only_up_to_the_row_limit(monkeypatch):
     monkeypatch.setattr(spreadsheets, "MAX_ROWS", 50)
-    monkeypatch.setattr(roster, "MAX_ROWS", 50)
+    monkeypatch.setattr(roster_file, "MAX_ROWS", 50)
     rows = spreadsheets.read_table("liste.xlsx", _xlsx(6_000))
     assert len(rows) == 52  # the column titles, the limit, one more to know it was passed
     with pytest.raises(RosterError, match="more than 50 rows|plus de 50 lignes"):

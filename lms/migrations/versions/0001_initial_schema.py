@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 16:46:10.008860
+Create Date: 2026-12-04 17:17:02.283753
 
 """
 from alembic import op
@@ -76,6 +76,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('role', sa.String(length=10), nullable=False),
     sa.Column('site_code', sa.String(length=40), nullable=True),
+    sa.Column('number_code', sa.String(length=4), nullable=True),
     sa.Column('public_key', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_identity')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_sync_identity_uuid'))
@@ -86,6 +87,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('role', sa.String(length=10), nullable=False),
     sa.Column('site_code', sa.String(length=40), nullable=True),
+    sa.Column('number_code', sa.String(length=4), nullable=True),
     sa.Column('public_key', sa.Text(), nullable=False),
     sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_import_at', sa.DateTime(timezone=True), nullable=True),
