@@ -40,6 +40,28 @@ def _return_big_blocks_to_the_system() -> None:
 
 
 _settled = False
+_passwords = None
+
+
+def on_starting(server):
+    """Before the workers: the process that hashes every worker's passwords (7 MiB and a core
+    each, a fixed number at a time, outside the workers). LMS_PASSWORD_PROCESS=0: in the workers."""
+    global _passwords
+    if os.environ.get("LMS_PASSWORD_PROCESS", "1") == "0":
+        return
+    from lms.auth.hasher_process import start
+
+    _passwords = start()
+    os.environ["LMS_PASSWORD_HASHER"] = _passwords[1]
+    server.log.info("Passwords are hashed by process %s", _passwords[0].pid)
+
+
+def on_exit(server):
+    """The password process stops with the server."""
+    if _passwords is not None:
+        from lms.auth.hasher_process import stop
+
+        stop(*_passwords)
 
 
 def pre_fork(server, worker):

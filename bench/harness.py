@@ -251,6 +251,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def is_password_process(pid: int) -> bool:
+    """True for the process that hashes the workers' passwords (lms.auth.hasher_process)."""
+    try:
+        return b"hasher_process.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def vm_hwm(pid: int) -> int:
     """Peak resident set size of a process in bytes, 0 if it is gone."""
     try:

@@ -158,6 +158,7 @@ def restore_command(src: Path, yes: bool) -> None:
 
 def _register_feature_commands() -> None:
     from lms.assessment.cli import gift_group, quiz_group
+    from lms.assessment.paper.cli import paper_group
     from lms.auth.cli import user_group
     from lms.certificates.cli import certificate_group, keys_group
     from lms.curricula.cli import curricula_group
@@ -168,6 +169,7 @@ def _register_feature_commands() -> None:
     lms_cli.add_command(sync_group)
     lms_cli.add_command(quiz_group)
     lms_cli.add_command(gift_group)
+    lms_cli.add_command(paper_group)
     lms_cli.add_command(keys_group)
     lms_cli.add_command(certificate_group)
 

@@ -25,6 +25,9 @@ DEFAULTS = {
     "LMS_CERTIFICATE_LOOKUPS_PER_WINDOW": 30,  # public /v/ checks per address per window
     "LMS_CERTIFICATE_LOOKUP_WINDOW_MINUTES": 1,
     "LMS_RESET_CODE_HOURS": 72,
+    # Photos of paper answer sheets: kept while a person must still look at them, then this
+    # many days after the paper's results are final (time for a trainee to contest a mark).
+    "LMS_PAPER_SCAN_RETENTION_DAYS": 180,
     "LMS_COMPRESS": True,  # gzip text responses; turn off behind a proxy that compresses
 }
 
@@ -41,6 +44,7 @@ ENVIRONMENT = {
     "LMS_CERTIFICATE_KEY_DIR": ("LMS_CERTIFICATE_KEY_DIR", str),
     "LMS_CERTIFICATE_LOOKUPS_PER_WINDOW": ("LMS_CERTIFICATE_LOOKUPS_PER_WINDOW", int),
     "LMS_CERTIFICATE_LOOKUP_WINDOW_MINUTES": ("LMS_CERTIFICATE_LOOKUP_WINDOW_MINUTES", int),
+    "LMS_PAPER_SCAN_RETENTION_DAYS": ("LMS_PAPER_SCAN_RETENTION_DAYS", int),
     "LMS_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
 }
 

@@ -46,6 +46,9 @@ class IsolatedClient(FlaskClient):
         if _cv_app.get(None) is not None:
             db.session.rollback()
         token = _cv_app.set(None)
+        # A streamed body (a report export) is read here, inside the request's own context, as
+        # a server reads it, not later inside the test's.
+        kwargs.setdefault("buffered", True)
         try:
             return super().open(*args, **kwargs)
         finally:

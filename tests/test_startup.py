@@ -10,7 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Imported by the first download, export, migration or signature (and publication, curriculum
 # check or GIFT conversion for the last three), not by every worker.
 HEAVY = ["alembic", "flask_migrate", "fpdf", "fontTools", "openpyxl", "segno", "cryptography",
-         "markdown_it", "nh3", "yaml"]
+         "markdown_it", "nh3", "yaml", "cv2", "numpy", "xml.sax",
+         # The app's own pages a classroom seldom serves: bundles, publication, certificates,
+         # national reports, authoring, the Moodle converter, photos of paper sheets.
+         "lms.sync.services", "lms.curricula.services", "lms.curricula.parser",
+         "lms.certificates.services", "lms.certificates.badges", "lms.reports.catalogue",
+         "lms.authoring.services", "lms.assessment.gift", "lms.assessment.paper.scanning"]
 
 
 def test_the_wsgi_app_starts_without_the_heavy_libraries(tmp_path):

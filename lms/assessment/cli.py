@@ -9,7 +9,9 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from lms.assessment import gift
+from lms.lazy import lazy_module
+
+gift = lazy_module("lms.assessment.gift")  # at first use: not in every web worker
 
 
 def import_gift(path: str, title: str, lang: str) -> None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.assessment import anonymous, bp, gift, stats
+from lms.assessment import anonymous, bp, stats
 from lms.assessment import gain as gain_svc
 from lms.assessment import gradebook as book
 from lms.assessment import regrade as regrading
@@ -22,10 +22,13 @@ from lms.curricula import structure as curriculum
 from lms.curricula.models import CurriculumVersion, Programme
 from lms.extensions import db
 from lms.i18n import current_locale, local_to_utc, timezone_label, utc_to_local
+from lms.lazy import lazy_module
 from lms.learning import services as learning
 from lms.training import exports
 from lms.training.access import get_enrolment_in
 from lms.training.models import Enrolment
+
+gift = lazy_module("lms.assessment.gift")  # the Moodle converter: at first use
 
 
 @bp.route("/")

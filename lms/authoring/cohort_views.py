@@ -8,11 +8,13 @@ from flask_login import current_user
 
 from lms.auth.access import role_required
 from lms.authoring import bp
-from lms.authoring import cohorts as svc
-from lms.curricula.services import get_version
 from lms.extensions import db
 from lms.i18n import current_locale
+from lms.lazy import lazy_module
 from lms.training.models import Cohort
+
+svc = lazy_module("lms.authoring.cohorts")  # moving cohorts: at first use
+curricula = lazy_module("lms.curricula.services")
 
 
 @bp.route("/cohorts/<int:cohort_id>/version", methods=["GET", "POST"])
@@ -21,7 +23,7 @@ def move_cohort(cohort_id):
     """Choose a version for a cohort, see what changes for its trainees, then move it."""
     cohort = db.session.get(Cohort, cohort_id) or abort(404)
     version_id = request.values.get("version", type=int)
-    version = get_version(version_id) if version_id else None
+    version = curricula.get_version(version_id) if version_id else None
     if version is not None and version.programme_id != cohort.programme_id:
         abort(404)
     if request.method == "POST":

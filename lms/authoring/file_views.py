@@ -8,9 +8,12 @@ from flask_login import current_user
 
 from lms.auth.access import editor_required
 from lms.authoring import bp
-from lms.authoring import files as draft_files
-from lms.authoring import services as svc
 from lms.authoring.views import draft_or_404, draft_page
+from lms.lazy import lazy_module
+
+# Drafts and the curriculum parser: at the first authoring page, not in every web worker.
+draft_files = lazy_module("lms.authoring.files")
+svc = lazy_module("lms.authoring.services")
 
 
 @bp.route("/<code>/draft/new-file", methods=["POST"])

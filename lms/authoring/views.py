@@ -7,14 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.access import editor_required
-from lms.authoring import bp, zipfiles
-from lms.authoring import changes as diff
-from lms.authoring import services as svc
-from lms.authoring.cohorts import open_cohorts
+from lms.authoring import bp
 from lms.base import LMSError
-from lms.curricula.parser import parse_sources
-from lms.curricula.services import get_version, list_programmes
 from lms.i18n import current_locale
+from lms.lazy import lazy_module
+
+# Drafts, diffs, zips and the curriculum parser: at the first authoring page, not in every
+# worker of a classroom server.
+zipfiles = lazy_module("lms.authoring.zipfiles")
+diff = lazy_module("lms.authoring.changes")
+svc = lazy_module("lms.authoring.services")
+cohorts = lazy_module("lms.authoring.cohorts")
+parser = lazy_module("lms.curricula.parser")
+curricula = lazy_module("lms.curricula.services")
 
 
 def draft_or_404(code: str):
@@ -35,9 +40,9 @@ def index():
 
 def _index_page(problems=(), status: int = 200):
     drafts = {d.programme_code: d for d in svc.list_drafts()}
-    return render_template("lms/authoring/index.html", programmes=list_programmes(),
+    return render_template("lms/authoring/index.html", programmes=curricula.list_programmes(),
                            drafts=drafts, lang=current_locale(), problems=problems,
-                           cohorts=open_cohorts()), status
+                           cohorts=cohorts.open_cohorts()), status
 
 
 @bp.route("/<code>/draft", methods=["POST"])
@@ -112,7 +117,7 @@ def preview(code, path):
 
 def _publish_plan(found) -> dict:
     structure, problems = svc.check_draft(found)
-    base = get_version(found.base_version_id) if found.base_version_id else None
+    base = curricula.get_version(found.base_version_id) if found.base_version_id else None
     plan = {"structure": structure, "problems": sorted(problems.errors), "base": base,
             "files": diff.file_diffs(base.sources if base else {}, found.sources,
                                      base.version if base else "-", "draft"),
@@ -176,7 +181,7 @@ def draft_zip(code):
 @editor_required
 def version_zip(version_id):
     """A published version as a ZIP of its programme folder, ready to commit to git."""
-    version = get_version(version_id) or abort(404)
+    version = curricula.get_version(version_id) or abort(404)
     code = version.programme.code
     return _zip_response(code, version.sources, f"{code}-{version.version}.zip")
 
@@ -194,7 +199,7 @@ def upload():
             with upload_file.stream as stream:
                 data = stream.read(zipfiles.MAX_UPLOAD_BYTES + 1)
             name, files = zipfiles.read_zip(data)
-            structure, found = parse_sources(name or "programme",
+            structure, found = parser.parse_sources(name or "programme",
                                              svc.raw_sources(files))
             problems = sorted(found.items)
             if structure is None or found.errors:

@@ -13,13 +13,21 @@ from sqlalchemy.orm import selectinload
 from lms.auth.access import staff_required
 from lms.auth.models import User
 from lms.base import utcnow
-from lms.certificates import badges, bp, carried, public, signing, validity
-from lms.certificates import services as svc
-from lms.certificates import transcript as transcripts
+from lms.certificates import bp, validity
 from lms.certificates.models import Certificate
 from lms.extensions import db
 from lms.i18n import current_locale
+from lms.lazy import lazy_module
 from lms.training.models import Cohort, Enrolment
+
+# Issuing, signing and checking certificates: imported by the first such page, not by every
+# worker of a classroom server.
+badges = lazy_module("lms.certificates.badges")
+carried = lazy_module("lms.certificates.carried")
+public = lazy_module("lms.certificates.public")
+signing = lazy_module("lms.certificates.signing")
+svc = lazy_module("lms.certificates.services")
+transcripts = lazy_module("lms.certificates.transcript")
 
 # Helpers ---------------------------------------------------------------------------------------
 

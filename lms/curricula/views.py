@@ -4,8 +4,10 @@ from flask import abort, render_template, request
 
 from lms.auth.access import staff_required
 from lms.curricula import bp
-from lms.curricula import services as svc
 from lms.i18n import current_locale
+from lms.lazy import lazy_module
+
+svc = lazy_module("lms.curricula.services")  # publication, parsing: at first use
 
 
 @bp.route("/")

@@ -48,12 +48,11 @@ def attendance_table(f: ReportFilter) -> Table:
     attended = func.sum(case((AttendanceRecord.status.in_(ATTENDED), 1), else_=0))
     counted = func.sum(case((AttendanceRecord.status.in_(COUNTED), 1), else_=0))
     rows = db.session.execute(
-        select(s.c.cohort_id, s.c.sex, attended, counted,
-               func.count(distinct(AttendanceRecord.meeting_id)))
+        select(s.c.cohort_id, s.c.sex, attended, counted)
         .select_from(s).join(AttendanceRecord, AttendanceRecord.enrolment_id == s.c.enrolment_id)
         .group_by(s.c.cohort_id, s.c.sex)).all()
     figures: dict[int, dict] = {}
-    for cohort_id, sex, n_attended, n_counted, _meetings in rows:
+    for cohort_id, sex, n_attended, n_counted in rows:
         entry = figures.setdefault(cohort_id, {"attended": {}, "counted": {}})
         entry["attended"][sex], entry["counted"][sex] = n_attended or 0, n_counted or 0
     meetings = dict(db.session.execute(
@@ -129,14 +128,18 @@ def cascade_table(f: ReportFilter) -> Table:
         .where(Qualification.source_cohort_id.in_(ids), *person_conditions(f),
                *([Cohort.programme_id == f.programme_id] if f.programme_id else []))
         .distinct().subquery("reached"))
+    # One count per session, cohort and sex (an enrolment is in one cohort, so the counts add
+    # up across cohorts): the pairs are worked out once for both figures.
     reached: dict[int, dict] = {}
-    for source, sex, count in db.session.execute(
-            select(reached_pairs.c.source, reached_pairs.c.sex, func.count())
-            .group_by(reached_pairs.c.source, reached_pairs.c.sex)):
-        reached.setdefault(source, {})[sex] = count
-    led_cohorts = dict(db.session.execute(
-        select(reached_pairs.c.source, func.count(distinct(reached_pairs.c.cohort_id)))
-        .group_by(reached_pairs.c.source)).all())
+    cohorts_of: dict[int, set] = {}
+    for source, cohort_id, sex, count in db.session.execute(
+            select(reached_pairs.c.source, reached_pairs.c.cohort_id, reached_pairs.c.sex,
+                   func.count())
+            .group_by(reached_pairs.c.source, reached_pairs.c.cohort_id, reached_pairs.c.sex)):
+        per_sex = reached.setdefault(source, {})
+        per_sex[sex] = per_sex.get(sex, 0) + count
+        cohorts_of.setdefault(source, set()).add(cohort_id)
+    led_cohorts = {source: len(ids) for source, ids in cohorts_of.items()}
     table = Table.keyed(
         "cascade", _("Trainers trained and the trainees they reached"),
         [("session", _("Train-the-trainer session")), ("site", _("Site")), ("start", _("Start"))]

@@ -12,7 +12,7 @@ from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from lms.auth.models import Site, User
 from lms.curricula.models import Programme
@@ -120,6 +120,27 @@ def scope(f: ReportFilter):
             .join(User, User.id == Enrolment.user_id)
             .where(*cohort_conditions(f), *person_conditions(f))
             .subquery("scope"))
+
+
+def analytic_transaction() -> None:
+    """On PostgreSQL, plan this request's report queries for one user's aggregates: no JIT
+    compilation (it cost 0.1-0.25 s a query and saved nothing at national scale) and no
+    parallel workers (gathering their hundreds of thousands of partial groups was slower than
+    one process). SET LOCAL: the settings end with the request's transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+def scope_ids(f: ReportFilter):
+    """Subquery: the ids of the enrolments in the filter, joining cohorts and officers only when
+    the filter asks about them (an IN-list for the attempts the reports read)."""
+    query = select(Enrolment.id)
+    if cohort_conditions(f):
+        query = query.join(Cohort, Cohort.id == Enrolment.cohort_id)
+    if person_conditions(f):
+        query = query.join(User, User.id == Enrolment.user_id)
+    return query.where(*cohort_conditions(f), *person_conditions(f))
 
 
 def filter_choices() -> dict:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lms.auth.access import staff_required
 from lms.i18n import current_locale
-from lms.reports import bp, catalogue, charts, delivery, exports, filters, outcomes, tables
+from lms.lazy import lazy_module
+from lms.reports import bp, charts, exports, filters, outcomes, tables
 from lms.reports import gain as knowledge
 from lms.training.exports import french_excel_wanted
+
+catalogue = lazy_module("lms.reports.catalogue")  # national tables: at first use
+delivery = lazy_module("lms.reports.delivery")
 
 MISSING_SHOWN = 200
 
@@ -188,20 +192,25 @@ def quarterly():
 @bp.route("/export/<key>.<fmt>")
 @staff_required
 def export(key, fmt):
-    """Download one report table (or every table, key "all") as CSV or XLSX."""
+    """Download one report table (or every table, key "all") as CSV or XLSX, streamed: the
+    download starts at once and the tables are counted while it runs."""
     f = _filter()
     lang = current_locale()
-    keys = catalogue.TABLE_KEYS if key == "all" else (key,)
-    tables = catalogue.build_tables(list(keys), f, request.args, lang)
-    if any(t is None for t in tables) or fmt not in ("csv", "xlsx") or (
-            fmt == "csv" and len(tables) != 1):
+    keys = list(catalogue.TABLE_KEYS) if key == "all" else [key]
+    if any(k not in catalogue.TABLE_KEYS for k in keys) or fmt not in ("csv", "xlsx") or (
+            fmt == "csv" and len(keys) != 1):
         abort(404)
     described = filters.describe_filter(f)
-    for table in tables:
-        table.note = f"{_('Filter')}: {described}. {table.note}".strip()
+    args = request.args.to_dict()
+
+    def build() -> list[tables.Table]:
+        built = catalogue.build_tables(keys, f, args, lang)
+        for table in built:
+            table.note = f"{_('Filter')}: {described}. {table.note}".strip()
+        return built
+
     filename = f"report-{key}-{date.today().isoformat()}.{fmt}"
     if fmt == "csv":
-        return exports.csv_download(tables[0], filename, french_excel_wanted(request.args))
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(exports.to_xlsx(tables), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return exports.csv_stream(lambda: build()[0], filename,
+                                  french_excel_wanted(request.args))
+    return exports.xlsx_stream(build, filename)

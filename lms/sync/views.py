@@ -9,9 +9,11 @@ from flask_login import current_user
 from lms.auth.access import staff_required
 from lms.base import LMSError
 from lms.extensions import db
+from lms.lazy import lazy_module
 from lms.sync import bp
-from lms.sync import services as svc
 from lms.sync.models import SyncConflict
+
+svc = lazy_module("lms.sync.services")  # bundles, signatures: at first use
 
 
 @bp.route("/")

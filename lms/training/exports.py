@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,12 +53,24 @@ def csv_bytes(lines: Iterable[Iterable], french_excel: bool = False) -> bytes:
     Standard: ',' between cells and decimal points, for scripts and most spreadsheets. French
     Excel: ';' between cells and decimal commas, as a French Windows expects.
     """
+    return b"".join(csv_chunks(lines, french_excel))
+
+
+def csv_chunks(lines: Iterable[Iterable], french_excel: bool = False,
+               size: int = 64 * 1024) -> Iterator[bytes]:
+    """The CSV of csv_bytes in pieces of about `size` bytes, the byte-order mark first (for a
+    streamed download: `lines` may be produced while it is sent)."""
+    yield "\ufeff".encode()  # at once: a streamed download starts before any line is made
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if french_excel else ",", lineterminator="\r\n")
     for line in lines:
         cells = ["" if v is None else v for v in line]
         writer.writerow([_french_number(v) for v in cells] if french_excel else cells)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        if out.tell() >= size:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
 def csv_download(lines: Iterable[Iterable], filename: str, french_excel: bool = False):

@@ -11,10 +11,13 @@ from flask_login import current_user
 from lms.assessment import bp
 from lms.assessment.access import get_cohort_for_grading, get_quiz_in
 from lms.assessment.exam_forms import PaperCodeForm
-from lms.assessment.paper import scanning
 from lms.assessment.paper import services as paper
 from lms.auth.access import trainer_required
 from lms.forms import Form
+from lms.lazy import lazy_module
+
+# Reading photos (OpenCV, the sheet geometry): at the first scan or correction page.
+scanning = lazy_module("lms.assessment.paper.scanning")
 
 
 @bp.route("/cohorts/<int:cohort_id>/exam/<module>/<item>/papers.pdf", methods=["POST"])
@@ -77,7 +80,9 @@ def paper_answers(cohort_id, module, item, code):
     if request.method == "POST" and Form().validate_on_submit():
         try:
             answers = paper.read_paper(sheet.attempt, typed, request.form.get("quick", ""))
-            attempt = paper.enter_paper(current_user, sheet, answers)
+            # A photo read, checked and completed by a person is still a scanned paper.
+            way = "scan" if (sheet.read or {}).get("scans") else "keyboard"
+            attempt = paper.enter_paper(current_user, sheet, answers, way=way)
         except paper.PaperRefused as exc:
             flash(str(exc), "error")
         else:

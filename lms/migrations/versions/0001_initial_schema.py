@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 17:17:02.283753
+Create Date: 2026-12-04 17:26:10.892095
 
 """
 from alembic import op
@@ -493,7 +493,7 @@ def upgrade():
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_attempts_uuid'))
     )
     with op.batch_alter_table('lms_attempts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lms_attempts_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index('ix_lms_attempts_reports', ['enrolment_id', 'item_key', 'number', 'status', 'curriculum_version_id', 'pending_grading', 'score', 'max_score', 'mode'], unique=False)
 
     op.create_table('lms_attendance',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -771,7 +771,7 @@ def downgrade():
 
     op.drop_table('lms_attendance')
     with op.batch_alter_table('lms_attempts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lms_attempts_enrolment_id'))
+        batch_op.drop_index('ix_lms_attempts_reports')
 
     op.drop_table('lms_attempts')
     with op.batch_alter_table('lms_enrolments', schema=None) as batch_op:
