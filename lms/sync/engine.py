@@ -157,6 +157,17 @@ class UuidIndex:
         self.to_id: dict[tuple[str, str], int | None] = {}
         self.to_uuid: dict[tuple[str, int], str] = {}
         self.loaded: set[str] = set()  # kept for callers that reset a table after writing it
+        self.alias_tables: set[str] | None = None  # tables with aliases here (read once)
+
+    def note_alias(self, table: str) -> None:
+        """An alias was just recorded for `table`: look aliases up there from now on."""
+        if self.alias_tables is not None:
+            self.alias_tables.add(table)
+
+    def _has_aliases(self, table: str) -> bool:
+        if self.alias_tables is None:
+            self.alias_tables = set(db.session.scalars(select(SyncAlias.table_name).distinct()))
+        return table in self.alias_tables
 
     def add(self, table: str, row_id: int, row_uuid: str) -> None:
         self.to_id[(table, row_uuid)] = row_id
@@ -180,7 +191,7 @@ class UuidIndex:
             for row_id, row_uuid in db.session.execute(select(model.id, model.uuid).where(
                     among(model.uuid, chunk))):
                 self.add(table, row_id, row_uuid)
-            for other, row_id in db.session.execute(
+            for other, row_id in () if not self._has_aliases(table) else db.session.execute(
                     select(SyncAlias.other_uuid, model.id).join(
                         model, model.uuid == SyncAlias.local_uuid).where(
                         SyncAlias.table_name == table, among(SyncAlias.other_uuid, chunk))):

@@ -273,15 +273,19 @@ class Merge:
         if not keys:
             return {}
         # One query on the key's first column (one array parameter on PostgreSQL), the rest
-        # compared here: the statement's text does not grow with the batch.
-        first = getattr(spec.model, spec.natural_key[0])
-        held = {}
-        for obj in db.session.scalars(select(spec.model).where(
-                among(first, sorted({k[0] for k in keys}, key=str)))):
-            key = tuple(getattr(obj, k) for k in spec.natural_key)
-            if key in keys:
-                held[key] = obj
-        return held
+        # compared here: the statement's text does not grow with the batch. Only the key's
+        # columns are read (an attempt's answers already here are many); the records are
+        # loaded for the keys actually held, which a first import never has.
+        columns = [getattr(spec.model, k) for k in spec.natural_key]
+        ids = {}
+        for row_id, *key in db.session.execute(select(spec.model.id, *columns).where(
+                among(columns[0], sorted({k[0] for k in keys}, key=str)))):
+            if tuple(key) in keys:
+                ids[row_id] = tuple(key)
+        if not ids:
+            return {}
+        return {ids[obj.id]: obj for obj in db.session.scalars(
+            select(spec.model).where(among(spec.model.id, list(ids))))}
 
     def _same_fact(self, spec: Spec, row: dict, ours) -> str:
         """One fact recorded on two servers: ours stands for theirs from now on."""
@@ -290,6 +294,7 @@ class Merge:
                 SyncAlias.table_name == spec.table, SyncAlias.other_uuid == row["uuid"])):
             db.session.add(SyncAlias(table_name=spec.table, other_uuid=row["uuid"],
                                      local_uuid=ours.uuid))
+            self.index.note_alias(spec.table)
         if spec.on_clash == "conflict":
             self._conflict(spec, row["uuid"], "twice",
                            "recorded in two places: the record already here was kept",
