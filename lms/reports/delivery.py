@@ -132,26 +132,27 @@ def cascade_table(f: ReportFilter) -> Table:
                        CohortTrainer.cohort_id.label("cohort_id")),
                 select(CohortClass.trainer_id, CohortClass.cohort_id)
                 .where(CohortClass.trainer_id.is_not(None))).subquery("led")
-    reached_pairs = (
-        select(Qualification.source_cohort_id.label("source"),
-               Enrolment.id.label("enrolment_id"), User.sex.label("sex"),
-               Enrolment.cohort_id.label("cohort_id"))
+    # The (session, cohort led) pairs first, without duplicates: an enrolment is in one cohort,
+    # so counting each pair's trainees counts a trainee led by two graduates once, with no
+    # DISTINCT over every trainee reached.
+    led_pairs = (
+        select(Qualification.source_cohort_id.label("source"), Cohort.id.label("cohort_id"))
         .join(led, led.c.user_id == Qualification.user_id)
         .join(Cohort, and_(Cohort.id == led.c.cohort_id,
                            Cohort.programme_id == Qualification.programme_id))
-        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-        .join(User, User.id == Enrolment.user_id)
-        .where(Qualification.source_cohort_id.in_(ids), *person_conditions(f),
+        .where(Qualification.source_cohort_id.in_(ids),
                *([Cohort.programme_id == f.programme_id] if f.programme_id else []))
-        .distinct().subquery("reached"))
-    # One count per session, cohort and sex (an enrolment is in one cohort, so the counts add
-    # up across cohorts): the pairs are worked out once for both figures.
+        .distinct().subquery("led_pairs"))
+    # One count per session, cohort and sex (the counts add up across cohorts).
     reached: dict[int, dict] = {}
     cohorts_of: dict[int, set] = {}
     for source, cohort_id, sex, count in db.session.execute(
-            select(reached_pairs.c.source, reached_pairs.c.cohort_id, reached_pairs.c.sex,
-                   func.count())
-            .group_by(reached_pairs.c.source, reached_pairs.c.cohort_id, reached_pairs.c.sex)):
+            select(led_pairs.c.source, led_pairs.c.cohort_id, User.sex, func.count())
+            .select_from(led_pairs)
+            .join(Enrolment, Enrolment.cohort_id == led_pairs.c.cohort_id)
+            .join(User, User.id == Enrolment.user_id)
+            .where(*person_conditions(f))
+            .group_by(led_pairs.c.source, led_pairs.c.cohort_id, User.sex)):
         per_sex = reached.setdefault(source, {})
         per_sex[sex] = per_sex.get(sex, 0) + count
         cohorts_of.setdefault(source, set()).add(cohort_id)
