@@ -59,8 +59,10 @@ def attendance_table(f: ReportFilter) -> Table:
                .label("attended"),
                func.sum(case((AttendanceRecord.status.in_(COUNTED), 1), else_=0))
                .label("counted"))
-        .where(AttendanceRecord.enrolment_id.in_(scope_ids(f)))
-        .group_by(AttendanceRecord.enrolment_id).subquery("per_trainee"))
+        .group_by(AttendanceRecord.enrolment_id))
+    if cohort_conditions(f) or person_conditions(f):  # not every trainee: only theirs
+        per_trainee = per_trainee.where(AttendanceRecord.enrolment_id.in_(scope_ids(f)))
+    per_trainee = per_trainee.subquery("per_trainee")
     rows = db.session.execute(
         select(s.c.cohort_id, s.c.sex, func.sum(per_trainee.c.attended),
                func.sum(per_trainee.c.counted))
