@@ -8,23 +8,28 @@ trainee transfers from Mbuji-Mayi to Kalemie; an officer comes back for a refres
 the centre; one week's stick from Kalemie is lost; two of Lubumbashi's sticks arrive out of order.
 At the end it asserts that the centre holds exactly what was done everywhere and that each lab
 holds what the centre sent it, and prints bundle sizes, export and import times and the peak
-memory (Python heap, tracemalloc) of each exchange.
+resident memory of each exchange; then a new central server imports a lab's whole history (its
+export and import each run in a process of its own, so their peak memory is their own).
+Quiz attempts and answers are written in bulk (drawn and scored by the app).
 
-    python bench/programme.py --small          # a few trainees, about a minute (CI smoke run)
+    python bench/programme.py --small --no-memory   # a few trainees, about a minute (CI)
     python bench/programme.py --trainees 400 --attempts-per-week 3   # the issue's scale
+    python bench/programme.py --first-import-only   # one lab, 400 trainees, 250,000 answers
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
+import json
 import os
-import resource
+import pstats
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,10 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
+from bench.programme_work import Memory, bulk_week, peak_rss_mb, status_mb  # noqa: E402
 from lms import create_app  # noqa: E402
-from lms.base import new_uuid, utcnow  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
 CURRICULA = ROOT / "curricula"
@@ -76,11 +81,19 @@ def on(app):
         db.session.remove()
 
 
-def _central_url(folder: Path, use_pg: bool) -> tuple[str, str | None]:
+def lab_url(folder: Path, code: str) -> str:
+    return f"sqlite:///{folder / code}.sqlite"
+
+
+def _mb(value: float | None) -> str:
+    return f"+{value:4.0f} MB" if value is not None else "   -- MB"
+
+
+def _central_url(folder: Path, use_pg: bool, suffix: str = "") -> tuple[str, str | None]:
     if use_pg:
         try:
             admin = create_engine(PG + "postgres", isolation_level="AUTOCOMMIT")
-            name = f"lms_bench_programme_{os.getpid()}"
+            name = f"lms_bench_programme_{os.getpid()}{suffix}"
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             admin.dispose()
@@ -93,12 +106,13 @@ def _central_url(folder: Path, use_pg: bool) -> tuple[str, str | None]:
 class Programme:
     """The servers, what each did, and the sticks between them."""
 
-    def __init__(self, folder: Path, trainees: int, attempts: int, use_pg: bool, memory: bool):
-        self.folder, self.trainees, self.attempts, self.memory = folder, trainees, attempts, memory
+    def __init__(self, folder: Path, trainees: int, attempts: int, use_pg: bool, memory: bool,
+                 labs: tuple[str, ...] = tuple(LABS)):
+        self.folder, self.trainees, self.attempts = folder, trainees, attempts
+        self.memory = Memory(memory)
         url, self.pg_name = _central_url(folder, use_pg)
         self.central = _app(url, folder, "central")
-        self.labs = {code: _app(f"sqlite:///{folder / code}.sqlite", folder, code)
-                     for code in LABS}
+        self.labs = {code: _app(lab_url(folder, code), folder, code) for code in labs}
         self.done = {"attempts": set(), "responses": 0, "grades": set()}
         self.rows: list[dict] = []
         self.quizzes: list[str] = []
@@ -187,71 +201,43 @@ class Programme:
             db.session.commit()
 
     def week_of_work(self, app, week: int, cohort_names: list[str]) -> None:
-        """Every trainee of these cohorts on this server answers quizzes this week."""
-        from lms.learning import services as learning
-        from lms.learning.models import Response
-        from lms.training.models import Cohort, Enrolment
-
+        """Every trainee of these cohorts on this server answers quizzes this week (in bulk)."""
         with on(app):
-            enrolments = db.session.scalars(select(Enrolment).join(Cohort).where(
-                Cohort.name.in_(cohort_names), Enrolment.status != "completed")).all()
-            for enrolment in enrolments:
-                for n in range(self.attempts):
-                    key = self.quizzes[(week * self.attempts + n) % len(self.quizzes)]
-                    attempt = learning.start_attempt(enrolment, key, "fr")
-                    questions, moment = attempt.question_order, utcnow()
-                    db.session.execute(insert(Response), [
-                        {"uuid": new_uuid(), "attempt_id": attempt.id, "question_id": q,
-                         "answer": self.answers[q], "saved_at": moment, "max_score": 1,
-                         "created_at": moment, "updated_at": moment} for q in questions])
-                    learning.submit_attempt(attempt)
-                    self.done["attempts"].add(attempt.uuid)
-                    self.done["responses"] += len(questions)
-            db.session.commit()
+            attempts, answers = bulk_week(cohort_names, self.quizzes, self.answers,
+                                          self.attempts, week)
+        self.done["attempts"] |= attempts
+        self.done["responses"] += answers
 
     # Sticks --------------------------------------------------------------------------------------
-    def export(self, source, peer: str, label: str) -> tuple[bytes, float, float]:
-        """A bundle made on `source` for `peer`, its export time and peak heap."""
+    def export(self, source, peer: str, label: str) -> tuple[bytes, float, float | None]:
+        """A bundle made on `source` for `peer`, its export time and peak memory."""
         from lms.sync import services as sync
 
         with on(source):
-            self._start_memory()
+            self.memory.start()
             started = time.perf_counter()
             out = io.BytesIO()
             sync.export_bundle(sync.get_peer(peer), out=out)
-            return out.getvalue(), time.perf_counter() - started, self._peak()
+            return out.getvalue(), time.perf_counter() - started, self.memory.peak()
 
     def carry(self, source, target, peer: str, label: str, data: bytes | None = None) -> None:
         """Export (unless `data` is a stick made earlier) and import; one line of figures."""
         from lms.sync import services as sync
 
-        exported, export_s, export_mb = (data, 0.0, 0.0) if data else self.export(source, peer,
-                                                                                 label)
+        exported, export_s, export_mb = (data, 0.0, None) if data else self.export(source, peer,
+                                                                                  label)
         with on(target):
-            self._start_memory()
+            self.memory.start()
             started = time.perf_counter()
             entry, _new = sync.import_bundle(exported)
-            import_s, import_mb = time.perf_counter() - started, self._peak()
+            import_s, import_mb = time.perf_counter() - started, self.memory.peak()
             records = sum(sum(t.values()) for t in entry.counts.values())
         self.rows.append({"label": label, "bytes": len(exported), "records": records,
                           "export_s": export_s, "import_s": import_s,
-                          "peak_mb": max(export_mb, import_mb)})
-        row = self.rows[-1]
-        print(f"{label:<38} {row['bytes'] / 1024:>9.1f} KB {records:>8} rec "
-              f"export {export_s:6.2f} s  import {import_s:6.2f} s  peak {row['peak_mb']:6.1f} MB",
-              flush=True)
-
-    def _start_memory(self) -> None:
-        if self.memory:
-            tracemalloc.start()
-            tracemalloc.reset_peak()
-
-    def _peak(self) -> float:
-        if not self.memory:
-            return 0.0
-        peak = tracemalloc.get_traced_memory()[1] / 1024 ** 2
-        tracemalloc.stop()
-        return peak
+                          "export_mb": export_mb, "import_mb": import_mb})
+        print(f"{label:<33} {len(exported) / 1024:>8.1f} KB {records:>7} rec "
+              f"export {export_s:5.2f} s {_mb(export_mb)}  import {import_s:5.2f} s "
+              f"{_mb(import_mb)}", flush=True)
 
     def up(self, code: str, week: int, data: bytes | None = None) -> None:
         self.carry(self.labs[code], self.central, "Academy", f"w{week:02d} {code} -> centre", data)
@@ -357,6 +343,7 @@ def run(args) -> None:
     folder = Path(tempfile.mkdtemp(prefix="lms-programme-"))
     world = Programme(folder, args.trainees, args.attempts_per_week, not args.sqlite,
                       not args.no_memory)
+    results: list[tuple[str, bool]] = []
     try:
         started = time.perf_counter()
         world.set_up()
@@ -394,45 +381,149 @@ def run(args) -> None:
         world.check()
         weekly = [r for r in world.rows if "-> centre" in r["label"] and not r["label"].startswith(
             ("w00", "w01"))]
-        print(f"weekly lab bundle: max {max(r['bytes'] for r in weekly) / 1024:.1f} KB, "
-              f"import max {max(r['import_s'] for r in weekly):.2f} s")
-        _first_import(world, _app(f"sqlite:///{folder / 'fresh.sqlite'}", folder, "fresh"))
-        peak = max(r["peak_mb"] for r in world.rows)
-        print(f"peak Python heap of any exchange: {peak:.1f} MB; process peak RSS "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
-              f"total {time.perf_counter() - started:.0f} s")
+        biggest = max(r["bytes"] for r in weekly) / 1024
+        slowest = max(r["import_s"] for r in weekly)
+        print(f"weekly lab bundle: max {biggest:.1f} KB, import max {slowest:.2f} s")
+        results += [(f"weekly lab bundle < 1 MB ({biggest:.0f} KB)", biggest < 1024),
+                    (f"weekly import < 3 s ({slowest:.2f} s)", slowest < 3)]
+        peaks = [m for r in world.rows for m in (r["export_mb"], r["import_mb"]) if m is not None]
+        first, app_mb = first_import(world, args)
+        if peaks:
+            results.append((f"peak RSS of any weekly exchange < 200 MB (a server process with the "
+                            f"app loaded, {app_mb:.0f} MB, + the largest growth during a weekly "
+                            f"exchange, {max(peaks):.0f} MB)", app_mb + max(peaks) < 200))
+        results += first
+        print(f"process peak RSS {peak_rss_mb():.0f} MB; total "
+              f"{time.perf_counter() - started:.0f} s")
+        verdict(results)
     finally:
         world.close()
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _first_import(world: Programme, fresh) -> None:
-    """A whole lab's six months, imported into a new central server (a first full import)."""
+def run_first_import_only(args) -> None:
+    """One lab of `--trainees` people with about `--answers` answers, written quickly; then its
+    full export and a new central server's import, each in a process of its own."""
+    from lms.sync import export
+
+    export.MARGIN = timedelta(0)
+    folder = Path(tempfile.mkdtemp(prefix="lms-first-import-"))
+    world = Programme(folder, args.trainees, args.attempts_per_week, not args.sqlite,
+                      not args.no_memory, labs=("mbuji-mayi",))
+    try:
+        started = time.perf_counter()
+        world.set_up()
+        world.down("mbuji-mayi", 0)
+        world.enrol_intake("mbuji-mayi")
+        week = 0
+        while world.done["responses"] < args.answers:
+            week += 1
+            world.week_of_work(world.labs["mbuji-mayi"], week, ["PdP mbuji-mayi"])
+        print(f"lab built: {args.trainees} trainees, {week} weeks of {args.attempts_per_week} "
+              f"attempts, {len(world.done['attempts'])} attempts, {world.done['responses']} "
+              f"answers in {time.perf_counter() - started:.0f} s", flush=True)
+        verdict(first_import(world, args)[0])
+    finally:
+        world.close()
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def first_import(world: Programme, args) -> tuple[list[tuple[str, bool]], float]:
+    """A whole lab's history exported in full and imported into a new central server (on
+    PostgreSQL when the bench's centre is), each in a fresh process: time and peak RSS; and
+    the resident memory of a server process with the app loaded."""
     from lms.sync import services as sync
 
-    with on(world.labs["mbuji-mayi"]):
-        card = sync.identity_card()
-    with on(fresh):
-        sync.set_up("New academy", "central")
-        sync.add_peer(card)
-        fresh_card = sync.identity_card()
-    with on(world.labs["mbuji-mayi"]):
-        sync.add_peer(fresh_card)
-        out = io.BytesIO()
+    folder = world.folder
+    fresh_url, fresh_pg = _central_url(folder, world.pg_name is not None, "_fresh")
+    fresh = _app(fresh_url, folder, "fresh")
+    try:
+        with on(world.labs["mbuji-mayi"]):
+            card = sync.identity_card()
+        with on(fresh):
+            sync.set_up("New academy", "central")
+            sync.add_peer(card)
+            fresh_card = sync.identity_card()
+        with on(world.labs["mbuji-mayi"]):
+            sync.add_peer(fresh_card)
+        with fresh.app_context():
+            db.engine.dispose()
+        bundle = folder / "first-full.lmsbundle"
+        out = _child(args, "export", lab_url(folder, "mbuji-mayi"), "mbuji-mayi", bundle)
+        into = _child(args, "import", fresh_url, "fresh", bundle)
+    finally:
+        if fresh_pg:
+            _drop(fresh_pg)
+    print(f"first full import of Lab Mbuji-Mayi ({fresh_url.split(':')[0]}): "
+          f"{bundle.stat().st_size / 1024 ** 2:.1f} MB, {into['records']} records; export "
+          f"{out['seconds']:.1f} s, peak RSS {out['peak_mb']:.0f} MB (app loaded "
+          f"{out['start_mb']:.0f} MB); import {into['seconds']:.1f} s, peak RSS "
+          f"{into['peak_mb']:.0f} MB (app loaded {into['start_mb']:.0f} MB)", flush=True)
+    return [(f"first full import < 30 s ({into['seconds']:.1f} s, {into['records']} records)",
+             into["seconds"] < 30),
+            (f"peak RSS of the full export < 200 MB ({out['peak_mb']:.0f} MB)",
+             out["peak_mb"] < 200),
+            (f"peak RSS of the first import < 200 MB ({into['peak_mb']:.0f} MB)",
+             into["peak_mb"] < 200)], into["start_mb"]
+
+
+def _child(args, action: str, url: str, name: str, bundle: Path) -> dict:
+    """Run one export or import in a new Python process; its figures."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--exchange", action, "--url", url,
+               "--name", name, "--folder", str(bundle.parent), "--bundle", str(bundle)]
+    if args.profile:
+        command.append("--profile")
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def exchange(args) -> None:
+    """In a child process: export Lab Mbuji-Mayi's full bundle for "New academy", or import it;
+    print time and memory as JSON (peak RSS: the kernel's high-water mark after the app loads)."""
+    from lms.sync import services as sync
+
+    folder = Path(args.folder)
+    app = _app(args.url, folder, args.name)
+    memory = Memory(True)
+    with on(app):
+        sync.identity()  # the app, its models and a connection are loaded before measuring
+        memory.start()
+        profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
-        world._start_memory()
-        sync.export_bundle(sync.get_peer("New academy"), full=True, out=out)
-        export_s, export_mb = time.perf_counter() - started, world._peak()
-    with on(fresh):
-        world._start_memory()
-        started = time.perf_counter()
-        entry, _new = sync.import_bundle(out.getvalue())
-        import_s, import_mb = time.perf_counter() - started, world._peak()
-        records = sum(sum(t.values()) for t in entry.counts.values())
-    print(f"first full import of Lab Mbuji-Mayi: {len(out.getvalue()) / 1024:.0f} KB, "
-          f"{records} records, export {export_s:.2f} s ({export_mb:.1f} MB), import "
-          f"{import_s:.2f} s ({import_mb:.1f} MB)")
+        if profiler:
+            profiler.enable()
+        if args.exchange == "export":
+            with open(args.bundle, "wb") as out:
+                sync.export_bundle(sync.get_peer("New academy"), full=True, out=out)
+            records = 0
+        else:
+            with open(args.bundle, "rb") as source:
+                entry, _new = sync.import_bundle(source)
+            records = sum(sum(t.values()) for t in entry.counts.values())
+        seconds = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
+            stats.print_stats(r"lms/sync", 30)
+    peak = status_mb("VmHWM") if memory.on else peak_rss_mb()
+    print(json.dumps({"seconds": seconds, "records": records, "peak_mb": peak,
+                      "start_mb": memory.start_mb or 0.0}))
+
+
+def verdict(results: list[tuple[str, bool]]) -> None:
+    print("targets:")
+    for text_, ok in results:
+        print(f"  {'PASS' if ok else 'FAIL'}  {text_}")
+
+
+def _drop(name: str) -> None:
+    admin = create_engine(PG + "postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def main() -> None:
@@ -442,13 +533,27 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26)
     parser.add_argument("--small", action="store_true",
                         help="3 trainees per lab, 1 attempt a week, 7 weeks (CI smoke run)")
+    parser.add_argument("--first-import-only", action="store_true",
+                        help="one lab with about --answers answers; time its first full import")
+    parser.add_argument("--answers", type=int, default=250_000,
+                        help="answers the lab holds for --first-import-only")
     parser.add_argument("--sqlite", action="store_true", help="the centre on SQLite too")
-    parser.add_argument("--no-memory", action="store_true", help="no tracemalloc (faster)")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="no peak memory per weekly exchange")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the first full export and import (to stderr)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    for internal in ("--exchange", "--url", "--name", "--folder", "--bundle"):
+        parser.add_argument(internal, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.small:
         args.trainees, args.attempts_per_week, args.weeks = 3, 1, 7
-    run(args)
+    if args.exchange:
+        exchange(args)
+    elif args.first_import_only:
+        run_first_import_only(args)
+    else:
+        run(args)
 
 
 if __name__ == "__main__":

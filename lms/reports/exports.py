@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from lms.reports.tables import Table
 from lms.training.exports import csv_bytes, csv_chunks, safe_cell, sheet_title
@@ -150,7 +150,7 @@ def _cell_xml(ref: str, value) -> str:
         return f'<c r="{ref}" s="2"><v>{days}</v></c>'
     if isinstance(value, date):  # style 1: a date
         return f'<c r="{ref}" s="1"><v>{(value - EPOCH.date()).days}</v></c>'
-    text = escape(ILLEGAL_XML.sub("", str(value)))
+    text = escape(ILLEGAL_XML.sub("", str(value)), quote=False)
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -176,7 +176,7 @@ def _write_parts(book: zipfile.ZipFile, names: list[str]) -> None:
         f'<Override PartName="/xl/workbook.xml" ContentType="{office}.sheet.main+xml"/>'
         f'<Override PartName="/xl/styles.xml" ContentType="{office}.styles+xml"/>'
         f'{overrides}</Types>'))
-    sheets = "".join(f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>'
+    sheets = "".join(f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
                      for n, name in enumerate(names, 1))
     book.writestr("xl/workbook.xml", (
         f'{head}<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>{sheets}</sheets></workbook>'))

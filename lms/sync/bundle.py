@@ -66,7 +66,9 @@ def parse_json(raw: bytes, where: str):
     """Parse one JSON text from outside, or refuse it with a sentence (never RecursionError)."""
     try:
         value = json.loads(raw)
-        check_depth(value)
+        # Fewer brackets than the limit cannot nest deeper than it: most lines skip the walk.
+        if not isinstance(raw, bytes) or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+            check_depth(value)
     except (ValueError, RecursionError) as exc:  # the C parser stops deep nesting cleanly
         raise _malformed(where) from exc
     return value

@@ -7,7 +7,8 @@ import json
 from datetime import UTC, date, datetime, time
 from functools import cache
 
-from sqlalchemy import Date, DateTime, String, Time, select
+from sqlalchemy import JSON, Date, DateTime, String, Time, any_, bindparam, select, text
+from sqlalchemy.types import ARRAY
 
 from lms.extensions import db
 from lms.sync.models import SyncAlias, SyncRecordState
@@ -96,6 +97,58 @@ def content_hash(spec: Spec, record: dict) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def among(column, values):
+    """`column IN (values)`; on PostgreSQL `column = ANY(one array parameter)`: the statement's
+    text is then the same for every batch (psycopg parses a long IN list anew each time)."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def insert_rows(table, rows: list[dict]) -> None:
+    """Insert many rows of one table, all with the same keys (column names).
+
+    On PostgreSQL one statement per batch, `INSERT ... SELECT ... FROM unnest(arrays)`: one
+    array parameter per column, so the statement's text is short and the same for every batch
+    (psycopg sends an executemany row by row, and parses a multi-row VALUES anew each time).
+    Elsewhere (SQLite) the driver's executemany, which loops in C.
+    """
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect
+    keys = list(rows[0])
+    if dialect.name != "postgresql" or _missing_defaults(table, tuple(keys)):
+        db.session.execute(table.insert(), rows)
+        return
+    columns = [table.c[k] for k in keys]
+    quote = dialect.identifier_preparer.quote
+    names = [f"c{i}" for i in range(len(columns))]
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(quote(c.name) for c in columns)}) SELECT "
+           + ", ".join(f"CAST({n} AS {c.type.compile(dialect=dialect)})"
+                       for n, c in zip(names, columns, strict=True))
+           + " FROM unnest(" + ", ".join(f"CAST(:{n} AS TEXT[])" for n in names)
+           + f") AS u({', '.join(names)})")
+    arrays = {}
+    for name, column in zip(names, columns, strict=True):
+        values = [row[column.key] for row in rows]
+        if isinstance(column.type, JSON):
+            null = None if column.type.none_as_null else "null"
+            arrays[name] = [null if v is None else json.dumps(v) for v in values]
+        elif not all(v is None or isinstance(v, str) for v in values):
+            arrays[name] = [None if v is None else v.isoformat()
+                            if isinstance(v, datetime | date | time) else str(v) for v in values]
+        else:
+            arrays[name] = values
+    db.session.execute(text(sql), arrays)
+
+
+def _missing_defaults(table, keys: tuple[str, ...]) -> bool:
+    """Whether a column left out of `keys` gets a value from the application (a default)."""
+    return any(c.key not in keys and c.default is not None for c in table.columns)
+
+
 class UuidIndex:
     """Local id <-> uuid, per table: looked up in batches (prefetch) and kept while one export
     or import runs; another server's id for a record held here under ours resolves to ours."""
@@ -115,7 +168,7 @@ class UuidIndex:
         model = models_by_table()[table]
         for start in range(0, len(missing), CHUNK):
             for row_id, row_uuid in db.session.execute(select(model.id, model.uuid).where(
-                    model.id.in_(missing[start:start + CHUNK]))):
+                    among(model.id, missing[start:start + CHUNK]))):
                 self.add(table, row_id, row_uuid)
 
     def prefetch_uuids(self, table: str, uuids) -> None:
@@ -125,12 +178,12 @@ class UuidIndex:
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start:start + CHUNK]
             for row_id, row_uuid in db.session.execute(select(model.id, model.uuid).where(
-                    model.uuid.in_(chunk))):
+                    among(model.uuid, chunk))):
                 self.add(table, row_id, row_uuid)
             for other, row_id in db.session.execute(
                     select(SyncAlias.other_uuid, model.id).join(
                         model, model.uuid == SyncAlias.local_uuid).where(
-                        SyncAlias.table_name == table, SyncAlias.other_uuid.in_(chunk))):
+                        SyncAlias.table_name == table, among(SyncAlias.other_uuid, chunk))):
                 self.to_id[(table, other)] = row_id
             for row_uuid in chunk:
                 self.to_id.setdefault((table, row_uuid), None)
@@ -176,13 +229,27 @@ def to_record(spec: Spec, obj, index: UuidIndex) -> dict:
 
 
 def states_of(spec: Spec, uuids: list[str]) -> dict[str, SyncRecordState]:
+    """The sync states of a batch's records (looked up by uuid: see SyncRecordState)."""
     out = {}
     for start in range(0, len(uuids), CHUNK):
         chunk = uuids[start:start + CHUNK]
         for state in db.session.scalars(select(SyncRecordState).where(
-                SyncRecordState.table_name == spec.table,
-                SyncRecordState.record_uuid.in_(chunk))):
-            out[state.record_uuid] = state
+                among(SyncRecordState.record_uuid, chunk))):
+            if state.table_name == spec.table:
+                out[state.record_uuid] = state
+    return out
+
+
+def state_rows(spec: Spec, uuids: list[str]) -> dict[str, tuple]:
+    """Like `states_of`, as plain (id, content hash, source peer) rows: no ORM objects."""
+    out = {}
+    model = SyncRecordState
+    for start in range(0, len(uuids), CHUNK):
+        for row in db.session.execute(select(
+                model.id, model.record_uuid, model.table_name, model.content_hash,
+                model.source_peer_id).where(among(model.record_uuid, uuids[start:start + CHUNK]))):
+            if row.table_name == spec.table:
+                out[row.record_uuid] = (row.id, row.content_hash, row.source_peer_id)
     return out
 
 
@@ -190,7 +257,7 @@ def locals_of(spec: Spec, uuids: list[str]) -> dict[str, object]:
     out = {}
     for start in range(0, len(uuids), CHUNK):
         chunk = uuids[start:start + CHUNK]
-        for obj in db.session.scalars(select(spec.model).where(spec.model.uuid.in_(chunk))):
+        for obj in db.session.scalars(select(spec.model).where(among(spec.model.uuid, chunk))):
             out[obj.uuid] = obj
     return out
 

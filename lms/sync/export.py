@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, literal, or_, select
+from sqlalchemy import Select, and_, exists, literal, or_, select, update
 
 from lms.extensions import db
 from lms.sync.bundle import BATCH, BundleWriter
 from lms.sync.engine import (
     UuidIndex,
+    among,
+    attribute_of,
     content_hash,
     foreign_keys,
+    insert_rows,
     models_by_table,
     prefetch,
-    states_of,
+    state_rows,
     to_record,
 )
 from lms.sync.models import SyncBundle, SyncPeer, SyncPeerRecord, SyncRecordState
@@ -44,11 +48,21 @@ def _ids(spec: Spec, query: Select) -> Select:
     return query.with_only_columns(spec.model.id).order_by(None)
 
 
-def _changed_since(spec: Spec, since: datetime):
+def _changed_since(spec: Spec, since: datetime, peer: SyncPeer):
+    """Changed here since `since`, or received since then from another peer.
+
+    Records last written by an import from `peer` itself and not changed here since then are
+    left out in the query (the centre no longer reads back a lab's whole week to send none of
+    it); `_records` still compares content hashes for what remains.
+    """
     model = spec.model
     received = select(SyncRecordState.record_uuid).where(
         SyncRecordState.table_name == spec.table, SyncRecordState.changed_at > since)
-    return or_(model.updated_at > since, model.created_at > since, model.uuid.in_(received))
+    echoed = exists().where(
+        SyncRecordState.record_uuid == model.uuid, SyncRecordState.table_name == spec.table,
+        SyncRecordState.source_peer_id == peer.id, SyncRecordState.changed_at >= model.updated_at)
+    return and_(or_(model.updated_at > since, model.created_at > since,
+                    model.uuid.in_(received)), ~echoed)
 
 
 def _known(peer: SyncPeer, table: str) -> Select:
@@ -72,14 +86,14 @@ class Export:
     def _chosen(self, spec: Spec):
         extra = sorted(self.extra[spec.table])
         condition = spec.model.id.in_(self.base[spec.table])
-        return or_(condition, spec.model.id.in_(extra)) if extra else condition
+        return or_(condition, among(spec.model.id, extra)) if extra else condition
 
     def plan(self) -> None:
         """Choose the records: in scope (changed since `since`), then what they refer to."""
         for spec in SPECS:
             query = _ids(spec, spec.scope(self.scope))
             if self.since is not None:
-                query = query.where(_changed_since(spec, self.since))
+                query = query.where(_changed_since(spec, self.since, self.peer))
             self.base[spec.table] = query
         models = models_by_table()
         # Children come after their parents in SPECS: walking backwards, every reference to a
@@ -112,11 +126,16 @@ class Export:
         return spec.model.id.in_(owned)
 
     def _batches(self, spec: Spec, progress) -> Iterator[list[dict]]:
-        query = (select(spec.model, self._owned(spec).label("owned")).where(self._chosen(spec))
-                 .order_by(spec.model.id).execution_options(yield_per=BATCH))
+        owned = self._owned(spec).label("sync_owned")
+        # Plain rows unless the record needs its object (link rows, decoded columns): no ORM
+        # object per record on the hot path (answers, attempts).
+        selected = ((spec.model,) if needs_objects(spec)
+                    else tuple(spec.model.__table__.columns))
+        query = (select(*selected, owned).where(self._chosen(spec)).order_by(spec.model.id)
+                 .execution_options(yield_per=BATCH))
         batch: list = []
-        for obj, owned in db.session.execute(query):
-            batch.append((obj, owned))
+        for row in db.session.execute(query):
+            batch.append((row[0], row.sync_owned) if len(selected) == 1 else (row, row.sync_owned))
             if len(batch) >= BATCH:
                 yield self._records(spec, batch)
                 if progress:
@@ -135,33 +154,49 @@ class Export:
             if not owned:
                 record["__ref"] = True
             records.append(record)
-        states = states_of(spec, [r["uuid"] for r in records])
-        kept = []
+        states = state_rows(spec, [r["uuid"] for r in records])
+        kept, new_states, changed = [], [], []
         for record in records:
             digest = content_hash(spec, record)
             state = states.get(record["uuid"])
             if (self.since is not None and state is not None
-                    and state.source_peer_id == self.peer.id and state.content_hash == digest):
+                    and state[2] == self.peer.id and state[1] == digest):
                 continue  # exactly what this peer sent us: not sent back
             if state is None:
-                db.session.add(SyncRecordState(table_name=spec.table, record_uuid=record["uuid"],
-                                               content_hash=digest))
-            elif state.content_hash != digest:
-                state.content_hash, state.source_peer_id = digest, None
+                new_states.append({"table_name": spec.table, "record_uuid": record["uuid"],
+                                   "content_hash": digest})
+            elif state[1] != digest:
+                changed.append({"id": state[0], "content_hash": digest, "source_peer_id": None})
             kept.append(record)
+        if new_states:
+            insert_rows(SyncRecordState.__table__, new_states)
+        if changed:
+            db.session.execute(update(SyncRecordState), changed)
         if spec.track_known and kept:
             self._remember_sent(spec, [r["uuid"] for r in kept])
-        db.session.flush()
-        for obj in [o for o in db.session.identity_map.values()
-                    if isinstance(o, spec.model | SyncRecordState)]:
-            db.session.expunge(obj)
+        if needs_objects(spec):
+            for obj in [o for o in db.session.identity_map.values()
+                        if isinstance(o, spec.model)]:
+                db.session.expunge(obj)
         self.index.trim()
         return kept
 
     def _remember_sent(self, spec: Spec, uuids: list[str]) -> None:
         known = set(db.session.scalars(select(SyncPeerRecord.record_uuid).where(
             SyncPeerRecord.peer_id == self.peer.id, SyncPeerRecord.table_name == spec.table,
-            SyncPeerRecord.record_uuid.in_(uuids))))
-        db.session.add_all(SyncPeerRecord(peer_id=self.peer.id, table_name=spec.table,
-                                          record_uuid=u, seq=self.seq)
-                           for u in uuids if u not in known)
+            among(SyncPeerRecord.record_uuid, uuids))))
+        rows = [{"peer_id": self.peer.id, "table_name": spec.table, "record_uuid": u,
+                 "seq": self.seq} for u in uuids if u not in known]
+        if rows:
+            insert_rows(SyncPeerRecord.__table__, rows)
+
+
+def needs_objects(spec: Spec) -> bool:
+    """Whether a table's records are made from model objects (extra fields, or a column whose
+    attribute has another name) rather than from plain rows."""
+    return spec.extra_out is not None or _renamed_columns(spec.model)
+
+
+@cache
+def _renamed_columns(model) -> bool:
+    return any(attribute_of(model, column) != column.key for column in model.__table__.columns)

@@ -184,3 +184,22 @@ def test_the_centre_relays_one_lab_to_the_other_without_echoing_it_back(world):
     assert back["lms_attempts"]["new"] + back["lms_attempts"]["unchanged"] == 0  # not echoed
     with on(ka):
         assert User.by_login("MM-1").site.code == "mbuji-mayi"
+
+
+def test_a_record_a_lab_sent_and_the_centre_then_changed_goes_back_to_the_lab(world):
+    mm = world.labs["mbuji-mayi"]
+    world.down("mbuji-mayi")
+    enrol_intake(mm, "mbuji-mayi", "PdP Mbuji-Mayi", ["MM-1", "MM-2"])
+    world.up("mbuji-mayi")
+    assert world.down("mbuji-mayi")["lms_enrolments"]["new"] == 0  # nothing echoed back
+    with on(world.central):  # staff withdraw one trainee the lab enrolled
+        enrolment = db.session.scalar(select(Enrolment).join(User).where(
+            User.service_number == "MM-1"))
+        enrolment.status = "withdrawn"
+        db.session.commit()
+    back = world.down("mbuji-mayi")
+    assert back["lms_enrolments"]["updated"] == 1 and back["lms_enrolments"]["unchanged"] == 0
+    with on(mm):
+        statuses = dict(db.session.execute(select(User.service_number, Enrolment.status)
+                                           .join(Enrolment, Enrolment.user_id == User.id)).all())
+    assert statuses == {"MM-1": "withdrawn", "MM-2": "active"}

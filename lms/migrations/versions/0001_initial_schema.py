@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 17:29:37.614347
+Create Date: 2026-12-04 17:38:27.267009
 
 """
 from alembic import op
@@ -106,7 +106,7 @@ def upgrade():
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('source_peer_id', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lms_sync_record_states')),
-    sa.UniqueConstraint('table_name', 'record_uuid', name=op.f('uq_lms_sync_record_states_table_name'))
+    sa.UniqueConstraint('record_uuid', 'table_name', name=op.f('uq_lms_sync_record_states_record_uuid'))
     )
     with op.batch_alter_table('lms_sync_record_states', schema=None) as batch_op:
         batch_op.create_index('ix_lms_sync_record_states_changed', ['table_name', 'changed_at'], unique=False)
