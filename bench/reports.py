@@ -303,6 +303,9 @@ def main() -> None:
     parser.add_argument("--keep", metavar="DIR", help="seed into DIR/bench.sqlite (or keep the "
                         "PostgreSQL database) and reuse it if it is already there (to time "
                         "again quickly)")
+    parser.add_argument("--only", metavar="WORDS", default="",
+                        help="time only the services and pages whose name contains one of "
+                             "these comma-separated words (e.g. quarterly,gain)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if options.database_url:
@@ -319,7 +322,8 @@ def main() -> None:
                 info = existing() if reuse else _seed_fresh(options)
                 if reuse:
                     add_missing_indexes()
-            run_timings(app, info, options.repeat)
+            run_timings(app, info, options.repeat,
+                        [w for w in options.only.split(",") if w])
         finally:
             with app.app_context():
                 db.session.remove()
@@ -375,8 +379,13 @@ def existing() -> dict:
                                             .where(Site.code == "lubumbashi"))}
 
 
-def run_timings(app, info: dict, repeat: int = 5) -> None:
-    """Time each report service, then each page through the test client."""
+def run_timings(app, info: dict, repeat: int = 5, only: list[str] | None = None) -> None:
+    """Time each report service, then each page through the test client (only those whose
+    name contains one of the words in `only`, if given)."""
+
+    def wanted(name: str) -> bool:
+        return not only or any(word in name for word in only)
+
     from lms.reports import delivery
     from lms.reports.filters import ReportFilter
     from lms.reports.gain import count_missing_tests, knowledge_gain, missing_tests_table
@@ -403,6 +412,8 @@ def run_timings(app, info: dict, repeat: int = 5) -> None:
     print(f"{'report':58} {'seconds':>8} {'CPU s':>8}")
     with app.test_request_context():
         for name, run in services.items():
+            if not wanted(name):
+                continue
             print(f"{name:58} {_best_of(run, repeat)}", flush=True)
     client = app.test_client()
     client.post("/login", data={"login": info["staff"], "password": "bench-pass-1"})
@@ -411,6 +422,8 @@ def run_timings(app, info: dict, repeat: int = 5) -> None:
                 "/reports/attendance", "/reports/trainers", "/reports/vetting",
                 "/reports/quarterly?year=2026&quarter=2", f"/reports/?{q}&sex=F",
                 "/reports/export/all.xlsx", "/reports/export/missing_tests.csv"):
+        if not wanted("page " + url):
+            continue
         def get(url=url):
             response = client.get(url, buffered=True)  # a streamed export read to the end
             assert response.status_code == 200, (url, response.status_code)

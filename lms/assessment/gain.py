@@ -55,7 +55,10 @@ def first_sitting(keys: dict[int, str], enrolments, name: str, ids=None):
     `ids`, if given, selects the same enrolments' ids more cheaply (the attempts are read
     through their covering index, for those enrolments only).
     """
-    parts = [and_(Attempt.curriculum_version_id == vid, Attempt.item_key == key)
+    # On SQLite (no `ids`), `item_key || ''` keeps its planner on the trainees' own sittings:
+    # through the tests' index (item_key first) it took 50 times longer at 10,000 trainees.
+    item = Attempt.item_key if ids is not None else Attempt.item_key.concat("")
+    parts = [and_(Attempt.curriculum_version_id == vid, item == key)
              for vid, key in keys.items() if key]
     pct = case((Attempt.max_score > 0, 100.0 * Attempt.score / Attempt.max_score), else_=None)
     ranked = select(Attempt.enrolment_id, Attempt.id.label("attempt_id"), pct.label("pct"),

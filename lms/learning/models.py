@@ -43,6 +43,10 @@ class Attempt(GlobalIdMixin, db.Model):
         # everything the pass rates and the knowledge gain read, without touching the table.
         Index("ix_lms_attempts_reports", "enrolment_id", "item_key", "number", "status",
               "curriculum_version_id", "pending_grading", "score", "max_score", "mode"),
+        # Covering index of the pre- and post-test sittings (knowledge gain, completion): one
+        # test's sittings in (trainee, number) order, without reading every other sitting.
+        Index("ix_lms_attempts_tests", "item_key", "enrolment_id", "number", "status",
+              "pending_grading", "curriculum_version_id", "score", "max_score", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrolments.id"))

@@ -11,7 +11,13 @@ from lms.auth.models import Site, User
 from lms.curricula.models import Programme
 from lms.extensions import db
 from lms.labels import VETTING_STATUSES, label
-from lms.reports.filters import ReportFilter, cohort_conditions, person_conditions, scope
+from lms.reports.filters import (
+    ReportFilter,
+    cohort_conditions,
+    person_conditions,
+    scope,
+    scope_ids,
+)
 from lms.reports.gain import knowledge_gain
 from lms.reports.outcomes import enrolment_table
 from lms.reports.tables import (
@@ -45,16 +51,28 @@ def attendance_table(f: ReportFilter) -> Table:
     Present and late count as attended; absent counts against; excused is left out.
     """
     s = scope(f)
-    attended = func.sum(case((AttendanceRecord.status.in_(ATTENDED), 1), else_=0))
-    counted = func.sum(case((AttendanceRecord.status.in_(COUNTED), 1), else_=0))
+    # Counted per trainee first, through the (enrolment, status) index, then per cohort and
+    # sex: a million registers lines are not joined to the officers one by one.
+    per_trainee = (
+        select(AttendanceRecord.enrolment_id,
+               func.sum(case((AttendanceRecord.status.in_(ATTENDED), 1), else_=0))
+               .label("attended"),
+               func.sum(case((AttendanceRecord.status.in_(COUNTED), 1), else_=0))
+               .label("counted"))
+        .group_by(AttendanceRecord.enrolment_id))
+    if cohort_conditions(f) or person_conditions(f):  # not every trainee: only theirs
+        per_trainee = per_trainee.where(AttendanceRecord.enrolment_id.in_(scope_ids(f)))
+    per_trainee = per_trainee.subquery("per_trainee")
     rows = db.session.execute(
-        select(s.c.cohort_id, s.c.sex, attended, counted)
-        .select_from(s).join(AttendanceRecord, AttendanceRecord.enrolment_id == s.c.enrolment_id)
+        select(s.c.cohort_id, s.c.sex, func.sum(per_trainee.c.attended),
+               func.sum(per_trainee.c.counted))
+        .select_from(s).join(per_trainee, per_trainee.c.enrolment_id == s.c.enrolment_id)
         .group_by(s.c.cohort_id, s.c.sex)).all()
     figures: dict[int, dict] = {}
     for cohort_id, sex, n_attended, n_counted in rows:
         entry = figures.setdefault(cohort_id, {"attended": {}, "counted": {}})
-        entry["attended"][sex], entry["counted"][sex] = n_attended or 0, n_counted or 0
+        # int(): PostgreSQL adds up sums as numeric
+        entry["attended"][sex], entry["counted"][sex] = int(n_attended or 0), int(n_counted or 0)
     meetings = dict(db.session.execute(
         select(CohortClass.cohort_id, func.count(ClassMeeting.id))
         .join(ClassMeeting, ClassMeeting.class_id == CohortClass.id)
@@ -116,26 +134,27 @@ def cascade_table(f: ReportFilter) -> Table:
                        CohortTrainer.cohort_id.label("cohort_id")),
                 select(CohortClass.trainer_id, CohortClass.cohort_id)
                 .where(CohortClass.trainer_id.is_not(None))).subquery("led")
-    reached_pairs = (
-        select(Qualification.source_cohort_id.label("source"),
-               Enrolment.id.label("enrolment_id"), User.sex.label("sex"),
-               Enrolment.cohort_id.label("cohort_id"))
+    # The (session, cohort led) pairs first, without duplicates: an enrolment is in one cohort,
+    # so counting each pair's trainees counts a trainee led by two graduates once, with no
+    # DISTINCT over every trainee reached.
+    led_pairs = (
+        select(Qualification.source_cohort_id.label("source"), Cohort.id.label("cohort_id"))
         .join(led, led.c.user_id == Qualification.user_id)
         .join(Cohort, and_(Cohort.id == led.c.cohort_id,
                            Cohort.programme_id == Qualification.programme_id))
-        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-        .join(User, User.id == Enrolment.user_id)
-        .where(Qualification.source_cohort_id.in_(ids), *person_conditions(f),
+        .where(Qualification.source_cohort_id.in_(ids),
                *([Cohort.programme_id == f.programme_id] if f.programme_id else []))
-        .distinct().subquery("reached"))
-    # One count per session, cohort and sex (an enrolment is in one cohort, so the counts add
-    # up across cohorts): the pairs are worked out once for both figures.
+        .distinct().subquery("led_pairs"))
+    # One count per session, cohort and sex (the counts add up across cohorts).
     reached: dict[int, dict] = {}
     cohorts_of: dict[int, set] = {}
     for source, cohort_id, sex, count in db.session.execute(
-            select(reached_pairs.c.source, reached_pairs.c.cohort_id, reached_pairs.c.sex,
-                   func.count())
-            .group_by(reached_pairs.c.source, reached_pairs.c.cohort_id, reached_pairs.c.sex)):
+            select(led_pairs.c.source, led_pairs.c.cohort_id, User.sex, func.count())
+            .select_from(led_pairs)
+            .join(Enrolment, Enrolment.cohort_id == led_pairs.c.cohort_id)
+            .join(User, User.id == Enrolment.user_id)
+            .where(*person_conditions(f))
+            .group_by(led_pairs.c.source, led_pairs.c.cohort_id, User.sex)):
         per_sex = reached.setdefault(source, {})
         per_sex[sex] = per_sex.get(sex, 0) + count
         cohorts_of.setdefault(source, set()).add(cohort_id)
@@ -163,6 +182,18 @@ def cascade_table(f: ReportFilter) -> Table:
     return table
 
 
+def _not_cleared():
+    return or_(Vetting.id.is_(None), Vetting.status != "cleared")
+
+
+def count_unvetted(f: ReportFilter) -> int:
+    """How many rows `unvetted_table(f)` lists, counted without building them."""
+    s = scope(f)
+    return db.session.scalar(
+        select(func.count()).select_from(s).outerjoin(Vetting, Vetting.user_id == s.c.user_id)
+        .where(_not_cleared())) or 0
+
+
 def unvetted_table(f: ReportFilter) -> Table:
     """Trainees trained without "cleared" human-rights (Leahy) vetting: must be empty."""
     s = scope(f)
@@ -174,7 +205,7 @@ def unvetted_table(f: ReportFilter) -> Table:
         .join(Cohort, Cohort.id == s.c.cohort_id)
         .join(Programme, Programme.id == Cohort.programme_id)
         .outerjoin(Vetting, Vetting.user_id == s.c.user_id)
-        .where(or_(Vetting.id.is_(None), Vetting.status != "cleared"))
+        .where(_not_cleared())
         .order_by(Cohort.name, User.last_name, User.first_name)).all()
     table = Table.keyed(
         "unvetted", _("Trained without cleared vetting"),

@@ -143,18 +143,23 @@ def scope_ids(f: ReportFilter):
     return query.where(*cohort_conditions(f), *person_conditions(f))
 
 
-def filter_choices() -> dict:
-    """Options for the filter form: programmes, sites, cohorts, units and ranks in use."""
-    trainee_units = select(User.unit).distinct().join(Enrolment, Enrolment.user_id == User.id)
-    trainee_ranks = select(User.rank).distinct().join(Enrolment, Enrolment.user_id == User.id)
-    return {
+def filter_choices(people: bool = True) -> dict:
+    """Options for the filter form: programmes, sites, cohorts, units and ranks in use (units
+    and ranks read every trainee: left out when `people` is false)."""
+    choices = {
         "programmes": db.session.scalars(select(Programme).order_by(Programme.code)).all(),
         "sites": db.session.scalars(select(Site).order_by(Site.name)).all(),
         "cohorts": db.session.scalars(select(Cohort).order_by(Cohort.start_date.desc(),
                                                               Cohort.name)).all(),
-        "units": sorted({u or "" for u in db.session.scalars(trainee_units)}),
-        "ranks": sorted({r or "" for r in db.session.scalars(trainee_ranks)}),
     }
+    if people:
+        trainee_units = select(User.unit).distinct().join(Enrolment,
+                                                          Enrolment.user_id == User.id)
+        trainee_ranks = select(User.rank).distinct().join(Enrolment,
+                                                          Enrolment.user_id == User.id)
+        choices["units"] = sorted({u or "" for u in db.session.scalars(trainee_units)})
+        choices["ranks"] = sorted({r or "" for r in db.session.scalars(trainee_ranks)})
+    return choices
 
 
 def quarter_range(year: int, quarter: int) -> tuple[date, date]:

@@ -25,11 +25,13 @@ def _filter() -> filters.ReportFilter:
     return filters.ReportFilter.from_args(request.args, today=date.today())
 
 
-def _page(template: str, f: filters.ReportFilter, **context) -> str:
+def _page(template: str, f: filters.ReportFilter, people: bool = True, **context) -> str:
+    """Render a report page with its filter form (without the unit and rank choices when
+    `people` is false: the quarterly form asks for a programme and a site only)."""
     periods = [(key, label) for key, label, _start, _end in filters.period_presets(date.today())]
     return render_template(f"lms/reports/{template}", f=f, args=f.to_args(),
-                           described=filters.describe_filter(f), choices=filters.filter_choices(),
-                           periods=periods, **context)
+                           described=filters.describe_filter(f),
+                           choices=filters.filter_choices(people), periods=periods, **context)
 
 
 def _sex_chart(title: str, description: str, categories: list[str],
@@ -181,9 +183,9 @@ def quarterly():
     cascade = delivery.cascade_table(f)
     indicators = delivery.indicator_table(f, enrolment=enrolment, attendance=attendance,
                                           cascade=cascade, gain=figures)
-    return _page("quarterly.html", f, year=year, quarter=quarter, start=start, end=end,
-                 indicators=indicators, enrolment=enrolment,
-                 unvetted=len(delivery.unvetted_table(f).rows),
+    return _page("quarterly.html", f, people=False, year=year, quarter=quarter, start=start,
+                 end=end, indicators=indicators, enrolment=enrolment,
+                 unvetted=delivery.count_unvetted(f),
                  gain=knowledge.gain_table(f, figures=figures), gain_chart=_scores_chart(figures),
                  chart=_enrolment_chart(enrolment),
                  pass_rates=outcomes.pass_rate_table(f, current_locale()))

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     String,
     Text,
     Time,
@@ -148,10 +149,14 @@ class AttendanceRecord(GlobalIdMixin, db.Model):
     """A trainee's status at one class meeting."""
 
     __tablename__ = "lms_attendance"
-    __table_args__ = (UniqueConstraint("meeting_id", "enrolment_id"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "enrolment_id"),
+        # Each trainee's statuses, for the attendance report to count without the table.
+        Index("ix_lms_attendance_reports", "enrolment_id", "status"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("lms_class_meetings.id"), index=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrolments.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrolments.id"))
     status: Mapped[str] = mapped_column(String(10))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
 

@@ -115,6 +115,7 @@ def test_trainees_without_cleared_vetting_are_listed_and_the_list_empties(known)
     assert {(row["name"], row["vetting"]) for row in table.records()} == {
         ("W2 TESTW2", "En attente"), ("M1 TESTM1", "Refusé"), ("W3 TESTW3", "Inconnu"),
         ("M2 TESTM2", "Inconnu"), ("M3 TESTM3", "Inconnu")}
+    assert delivery.count_unvetted(f) == 5  # the quarterly summary's count, without the list
     for user in by_name.values():
         vetting = db.session.query(Vetting).filter_by(user_id=user.id).one_or_none()
         if vetting is None:
@@ -123,3 +124,4 @@ def test_trainees_without_cleared_vetting_are_listed_and_the_list_empties(known)
             vetting.status = "cleared"
     db.session.commit()
     assert delivery.unvetted_table(f).rows == []
+    assert delivery.count_unvetted(f) == 0

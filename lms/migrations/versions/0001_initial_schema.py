@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 17:26:10.892095
+Create Date: 2026-12-04 17:38:27.267009
 
 """
 from alembic import op
@@ -494,6 +494,7 @@ def upgrade():
     )
     with op.batch_alter_table('lms_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_lms_attempts_reports', ['enrolment_id', 'item_key', 'number', 'status', 'curriculum_version_id', 'pending_grading', 'score', 'max_score', 'mode'], unique=False)
+        batch_op.create_index('ix_lms_attempts_tests', ['item_key', 'enrolment_id', 'number', 'status', 'pending_grading', 'curriculum_version_id', 'score', 'max_score', 'id'], unique=False)
 
     op.create_table('lms_attendance',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -512,8 +513,8 @@ def upgrade():
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_attendance_uuid'))
     )
     with op.batch_alter_table('lms_attendance', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lms_attendance_enrolment_id'), ['enrolment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_attendance_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index('ix_lms_attendance_reports', ['enrolment_id', 'status'], unique=False)
 
     op.create_table('lms_certificates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -766,11 +767,12 @@ def downgrade():
 
     op.drop_table('lms_certificates')
     with op.batch_alter_table('lms_attendance', schema=None) as batch_op:
+        batch_op.drop_index('ix_lms_attendance_reports')
         batch_op.drop_index(batch_op.f('ix_lms_attendance_meeting_id'))
-        batch_op.drop_index(batch_op.f('ix_lms_attendance_enrolment_id'))
 
     op.drop_table('lms_attendance')
     with op.batch_alter_table('lms_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_lms_attempts_tests')
         batch_op.drop_index('ix_lms_attempts_reports')
 
     op.drop_table('lms_attempts')
