@@ -508,6 +508,7 @@ def exchange(args) -> None:
             profiler.disable()
             stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
             stats.print_stats(r"lms/sync", 30)
+            stats.sort_stats("tottime").print_stats(25)
     peak = status_mb("VmHWM") if memory.on else peak_rss_mb()
     print(json.dumps({"seconds": seconds, "records": records, "peak_mb": peak,
                       "start_mb": memory.start_mb or 0.0}))

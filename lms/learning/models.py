@@ -82,8 +82,9 @@ class Response(GlobalIdMixin, db.Model):
     __tablename__ = "lms_responses"
     __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("lms_attempts.id", ondelete="CASCADE"),
-                                            index=True)
+    # No index of its own: the unique (attempt_id, question_id) serves every look-up by attempt,
+    # and one index fewer to keep up at each answer saved or imported.
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("lms_attempts.id", ondelete="CASCADE"))
     question_id: Mapped[str] = mapped_column(String(80))
     # {"choices": [...]}, {"text": "..."} or, matching, {"matches": [answer index or None]}
     answer: Mapped[dict] = mapped_column(JSON)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 17:38:27.267009
+Create Date: 2026-12-04 17:45:01.983538
 
 """
 from alembic import op
@@ -671,9 +671,6 @@ def upgrade():
     sa.UniqueConstraint('attempt_id', 'question_id', name=op.f('uq_lms_responses_attempt_id')),
     sa.UniqueConstraint('uuid', name=op.f('uq_lms_responses_uuid'))
     )
-    with op.batch_alter_table('lms_responses', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lms_responses_attempt_id'), ['attempt_id'], unique=False)
-
     op.create_table('lms_grades',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
@@ -739,9 +736,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lms_grades_enrolment_id'))
 
     op.drop_table('lms_grades')
-    with op.batch_alter_table('lms_responses', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lms_responses_attempt_id'))
-
     op.drop_table('lms_responses')
     with op.batch_alter_table('lms_regrade_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_regrade_attempts_regrade_id'))
