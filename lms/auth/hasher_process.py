@@ -102,7 +102,12 @@ def start(slots: int | None = None, timeout: float = 10.0) -> tuple[subprocess.P
     folder = tempfile.mkdtemp(prefix="lms-passwords-")  # mode 0700
     path = os.path.join(folder, SOCKET_NAME)
     slots = slots or int(os.environ.get("LMS_PASSWORD_HASH_SLOTS", os.cpu_count() or 1))
-    process = subprocess.Popen([sys.executable, "-I", os.path.abspath(__file__), path, str(slots)])
+    # glibc: Argon2's 7 MiB blocks mmap'd and given back when freed (a fixed threshold; by
+    # default it rises after the first free and the blocks stay), and two malloc arenas, not
+    # one per connection's thread (a burst of sign-ins had the process keep 57 MB).
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(1024 * 1024), "MALLOC_ARENA_MAX": "2"}
+    process = subprocess.Popen([sys.executable, "-I", os.path.abspath(__file__), path, str(slots)],
+                               env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         if ask(path, {"op": "stats"}, timeout=1) is not None:
