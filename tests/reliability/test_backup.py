@@ -97,14 +97,20 @@ def test_backup_while_a_writer_runs_then_restore_loses_nothing(app, runner, sqli
     assert sqlite3.connect(sqlite_db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_restore_refuses_a_file_that_is_not_an_lms_database(app, runner, sqlite_db, tmp_path):
-    _some_work()
-    before = _rows(sqlite_db)
+def _not_lms_databases(tmp_path):
+    """An SQLite file of another program, and a text file."""
     other = tmp_path / "other.sqlite"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
     text = tmp_path / "notes.txt"
     text.write_text("not a database at all " * 100)
+    return other, text
+
+
+def test_restore_refuses_a_file_that_is_not_an_lms_database(app, runner, sqlite_db, tmp_path):
+    _some_work()
+    before = _rows(sqlite_db)
+    other, text = _not_lms_databases(tmp_path)
     for wrong in (other, text, tmp_path / "missing.sqlite"):
         result = runner.invoke(args=["lms", "restore", str(wrong), "--yes"])
         assert result.exit_code != 0
@@ -145,11 +151,7 @@ def test_backup_and_restore_refusals_are_in_the_command_lines_language(app, runn
                                                                       tmp_path):
     _some_work()
     before = _rows(sqlite_db)
-    other = tmp_path / "other.sqlite"
-    with sqlite3.connect(other) as conn:
-        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
-    text = tmp_path / "notes.txt"
-    text.write_text("not a database at all " * 100)
+    other, text = _not_lms_databases(tmp_path)
     for wrong, words in ((other, "n'est pas une base de données du LMS (ses tables manquent)"),
                          (text, "n'est pas une base de données du LMS"),
                          (tmp_path / "missing.sqlite", "Il n'y a pas de fichier à")):
