@@ -19,7 +19,8 @@ class LoginForm(Form):
 class PasswordForm(Form):
     """Change one's own password."""
 
-    current = PasswordField(_l("Current password or one-time code"), validators=[DataRequired(), Length(max=200)])
+    current = PasswordField(_l("Current password or one-time code"),
+                            validators=[DataRequired(), Length(max=200)])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(), EqualTo("new")])
